@@ -1,0 +1,441 @@
+package dev.idflow.core;
+
+import dev.idflow.core.api.ApiDispatcher;
+import dev.idflow.core.api.HostedPageInfo;
+import dev.idflow.core.engine.EventDelivery;
+import dev.idflow.core.engine.RulesLivenessAnalyzer;
+import dev.idflow.core.engine.Sweeper;
+import dev.idflow.core.model.ExecutionStatus;
+import dev.idflow.core.model.ServiceSession;
+import dev.idflow.core.spi.FlowListener;
+import dev.idflow.core.spi.LivenessAnalyzer;
+import dev.idflow.core.spi.ServiceHandler;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import dev.idflow.core.engine.FlowEngine;
+import dev.idflow.core.internal.AesGcmSecretCipher;
+import dev.idflow.core.internal.Authenticator;
+import dev.idflow.core.internal.Crypto;
+import dev.idflow.core.internal.Ids;
+import dev.idflow.core.internal.RateLimiter;
+import dev.idflow.core.internal.validation.InputValidator;
+import dev.idflow.core.model.ApiKey;
+import dev.idflow.core.model.Consumer;
+import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.model.KeyMode;
+import dev.idflow.core.model.ServiceNames;
+import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.SecretCipher;
+import dev.idflow.core.spi.TemplateRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * idflow in one object: give it a storage and the public URL it is reached at, register consumers,
+ * keys and templates, and hand {@link #api()} to the servlet adapter.
+ *
+ * <pre>{@code
+ * Idflow idflow = Idflow.builder()
+ *         .storage(storage)
+ *         .publicBaseUrl("https://bank.example/kyc")
+ *         .secretKey(keyFromYourKms)
+ *         .build();
+ * idflow.registerConsumer("retail", "Retail banking");
+ * idflow.addLiveKey("retail", apiKey, secret);
+ * }</pre>
+ */
+public final class Idflow implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Idflow.class);
+    /** The services idflow runs itself; a host adds its own. */
+    private static final Set<String> BUILT_IN_SERVICES = Set.of(
+            ServiceNames.VERILIVE, ServiceNames.CONSENT, ServiceNames.LANGUAGE_SELECTOR);
+
+    private final IdflowStorage storage;
+    private final Clock clock;
+    private final Ids ids;
+    private final SecretCipher cipher;
+    private final InMemoryTemplates ownTemplates;
+    private final Authenticator authenticator;
+    private final FlowEngine engine;
+    private final ApiDispatcher api;
+    private final String publicBaseUrl;
+    private final Sweeper sweeper;
+    private final EventDelivery events;
+    private ScheduledExecutorService background;
+
+    private Idflow(Builder b) {
+        this.storage = Objects.requireNonNull(b.storage, "storage");
+        this.clock = b.clock;
+        this.publicBaseUrl = stripSlash(Objects.requireNonNull(b.publicBaseUrl, "publicBaseUrl"));
+        this.ids = new Ids(b.random, clock);
+        if (b.cipher != null) {
+            this.cipher = b.cipher;
+        } else {
+            byte[] key = b.secretKey;
+            if (key == null) {
+                LOG.warn("no secret-encryption key given: using a random one, so live-key secrets stored now "
+                        + "cannot be read after a restart. Give Idflow.builder().secretKey(...) in production.");
+                key = new byte[32];
+                b.random.nextBytes(key);
+            }
+            this.cipher = new AesGcmSecretCipher(key, b.random);
+        }
+        this.ownTemplates = b.templates == null ? new InMemoryTemplates() : null;
+        TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
+        this.authenticator = new Authenticator(storage.apiKeys(), cipher, clock, b.keyCacheTtl);
+        this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, b.services);
+        Set<String> available = new java.util.TreeSet<>(BUILT_IN_SERVICES);
+        available.addAll(b.services.keySet());
+        LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
+        this.api = ApiDispatcher.wire(storage, engine, templates, available, authenticator,
+                new RateLimiter(clock), b.testLimit, b.liveLimit, ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes,
+                analyzer);
+        this.sweeper = new Sweeper(storage, engine, 100);
+        this.events = new EventDelivery(storage, clock);
+        b.listeners.forEach(events::addListener);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The consumer API, for the servlet adapter (or any other HTTP layer). */
+    public ApiDispatcher api() {
+        return api;
+    }
+
+    public IdflowStorage storage() {
+        return storage;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The URL the API is reached at from outside, without a trailing slash; vlinks start with it. */
+    public String publicBaseUrl() {
+        return publicBaseUrl;
+    }
+
+    // ---- the hosted page, operators, background work ----
+
+    /** The flow behind a vlink token, for the hosted page's HTML; empty for an unknown token. */
+    public Optional<HostedPageInfo> hostedPage(String vlinkId) {
+        if (vlinkId == null || !vlinkId.matches("[A-Za-z0-9_-]{16,64}")) {
+            return Optional.empty();
+        }
+        return storage.flows().findByVlinkId(vlinkId)
+                .map(f -> new HostedPageInfo(f.flowId(), f.locale(), f.template().ui()));
+    }
+
+    /**
+     * An operator changes a processed session's outcome, giving a reason: the session's state becomes
+     * {@code reviewed}, the flow's check_type {@code edited}, and an ended flow's flow_status is
+     * decided again from its sessions.
+     */
+    public ServiceSession review(String sessionId, ExecutionStatus outcome, String reason) {
+        Objects.requireNonNull(outcome, "outcome");
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException("a review needs a reason");
+        }
+        return engine.review(sessionId, outcome, reason);
+    }
+
+    /** Tells {@code listener} of flow events committed from now on (and of those still undelivered). */
+    public void addListener(FlowListener listener) {
+        events.addListener(Objects.requireNonNull(listener));
+    }
+
+    /** Ends what is due now (ttl, step timeouts, silent persons); returns how many flows ended. */
+    public int sweepOnce() {
+        return sweeper.sweepOnce();
+    }
+
+    /** Delivers waiting events to this node's listeners; returns how many. */
+    public int deliverEventsOnce() {
+        return events.deliverOnce();
+    }
+
+    /**
+     * Runs the sweeper and event delivery every {@code interval} on one daemon thread. Every node of
+     * a cluster may run it: work is claimed through the database. Stop it with {@link #close()}.
+     */
+    public synchronized void startBackground(Duration interval) {
+        if (background != null) {
+            throw new IllegalStateException("background work is already running");
+        }
+        background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "idflow-background");
+            t.setDaemon(true);
+            return t;
+        });
+        background.scheduleWithFixedDelay(() -> {
+            try {
+                sweeper.sweepOnce();
+                events.deliverOnce();
+            } catch (RuntimeException e) {
+                LOG.error("background work failed; trying again in {}", interval, e);
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops background work (waits up to 10 s for a running sweep). */
+    @Override
+    public synchronized void close() {
+        if (background != null) {
+            background.shutdown();
+            try {
+                background.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            background = null;
+        }
+    }
+
+    // ---- consumers and keys ----
+
+    /** Creates the consumer, or renames it if it exists. */
+    public Consumer registerConsumer(String consumerId, String name) {
+        if (consumerId == null || !consumerId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new IllegalArgumentException("consumerId must be 1–64 characters of A-Z, a-z, 0-9, _ . -");
+        }
+        Consumer consumer = storage.apiKeys().findConsumer(consumerId)
+                .map(c -> new Consumer(c.consumerId(), name, c.createdAt()))
+                .orElseGet(() -> new Consumer(consumerId, name, engine.now()));
+        storage.apiKeys().saveConsumer(consumer);
+        return consumer;
+    }
+
+    /** Adds a test (sandbox) key that may call unsigned. */
+    public void addTestKey(String consumerId, String apiKey) {
+        addKey(consumerId, apiKey, null, KeyMode.TEST);
+    }
+
+    /** Adds a test key with a secret: it may call unsigned, and when it signs, the signature is checked. */
+    public void addTestKey(String consumerId, String apiKey, String secret) {
+        addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.TEST);
+    }
+
+    /** Adds a live key; every request made with it must be signed with {@code secret}. */
+    public void addLiveKey(String consumerId, String apiKey, String secret) {
+        addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.LIVE);
+    }
+
+    /** Generates a test key (256 random bits) for the consumer and returns it; only its hash is kept. */
+    public String newTestKey(String consumerId) {
+        String key = "test_" + ids.token(32);
+        addTestKey(consumerId, key);
+        return key;
+    }
+
+    /** A generated live key and its secret, shown once. */
+    public record LiveKey(String apiKey, String secret) {
+        @Override
+        public String toString() {
+            return "LiveKey[***]";
+        }
+    }
+
+    public LiveKey newLiveKey(String consumerId) {
+        LiveKey key = new LiveKey("live_" + ids.token(32), ids.token(32));
+        addLiveKey(consumerId, key.apiKey(), key.secret());
+        return key;
+    }
+
+    /** Revokes a key. Other nodes stop accepting it when their key cache expires (30 s by default). */
+    public boolean revokeKey(String apiKey) {
+        String hash = Crypto.sha256Hex(apiKey);
+        authenticator.evict(hash);
+        return storage.apiKeys().deleteKey(hash);
+    }
+
+    private void addKey(String consumerId, String apiKey, String secret, KeyMode mode) {
+        if (storage.apiKeys().findConsumer(consumerId).isEmpty()) {
+            throw new IllegalArgumentException("no consumer " + consumerId + "; registerConsumer first");
+        }
+        if (apiKey == null || apiKey.length() < 8 || apiKey.length() > 256 || !apiKey.matches("[\\x21-\\x7e]+")) {
+            throw new IllegalArgumentException("an API key must be 8–256 printable ASCII characters without spaces");
+        }
+        if (secret != null && secret.length() < 8) {
+            throw new IllegalArgumentException("a secret must be at least 8 characters");
+        }
+        byte[] encrypted = secret == null ? null : cipher.encrypt(secret.getBytes(StandardCharsets.UTF_8));
+        storage.apiKeys().saveKey(new ApiKey(Crypto.sha256Hex(apiKey), consumerId, mode, encrypted,
+                apiKey.substring(0, Math.min(6, apiKey.length())), engine.now()));
+    }
+
+    // ---- templates ----
+
+    /** Registers a template every consumer may use by {@code template_id}. */
+    public void registerTemplate(String templateId, FlowTemplate template) {
+        registerTemplate(null, templateId, template);
+    }
+
+    /** Registers a template for one consumer (null: for all); a consumer's own wins over a shared one. */
+    public void registerTemplate(String consumerId, String templateId, FlowTemplate template) {
+        if (ownTemplates == null) {
+            throw new IllegalStateException("templates come from the TemplateRegistry given to the builder");
+        }
+        String problems = new InputValidator().problems(template);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("template " + templateId + " is invalid: " + problems);
+        }
+        ownTemplates.put(consumerId, templateId, template);
+    }
+
+    private static final class InMemoryTemplates implements TemplateRegistry {
+        private final Map<String, FlowTemplate> templates = new ConcurrentHashMap<>();
+
+        void put(String consumerId, String templateId, FlowTemplate template) {
+            templates.put((consumerId == null ? "" : consumerId) + "\n" + templateId, template);
+        }
+
+        @Override
+        public Optional<FlowTemplate> find(String consumerId, String templateId) {
+            return Optional.ofNullable(templates.get(consumerId + "\n" + templateId))
+                    .or(() -> Optional.ofNullable(templates.get("\n" + templateId)));
+        }
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    public static final class Builder {
+        private IdflowStorage storage;
+        private Clock clock = Clock.systemUTC();
+        private SecureRandom random = new SecureRandom();
+        private String publicBaseUrl;
+        private byte[] secretKey;
+        private SecretCipher cipher;
+        private TemplateRegistry templates;
+        private Duration inactivityTimeout = Duration.ofSeconds(300);
+        private Duration keyCacheTtl = Duration.ofSeconds(30);
+        private RateLimiter.Limit testLimit = new RateLimiter.Limit(20, 100);
+        private RateLimiter.Limit liveLimit = new RateLimiter.Limit(200, 400);
+        private int maxJsonBytes = 1 << 20;
+        private long maxUploadBytes = 50L << 20;
+        private final Map<String, ServiceHandler> services = new java.util.LinkedHashMap<>();
+        private final java.util.List<FlowListener> listeners = new java.util.ArrayList<>();
+        private LivenessAnalyzer faceAnalysis;
+        private int maxLivenessSessionsPerHour = 10;
+
+        private Builder() {
+        }
+
+        /** A service the host runs itself (its KISC, e-sign…); pipelines may then name it with a live key. */
+        public Builder service(ServiceHandler handler) {
+            if (BUILT_IN_SERVICES.contains(handler.serviceName())) {
+                throw new IllegalArgumentException(handler.serviceName() + " is built in");
+            }
+            if (!ServiceNames.ALL.contains(handler.serviceName())) {
+                throw new IllegalArgumentException(handler.serviceName() + " is not a service the API names");
+            }
+            services.put(handler.serviceName(), handler);
+            return this;
+        }
+
+        /**
+         * The bank's presentation-attack engine. idflow's own rules run first; without an engine the
+         * verdict of an attempt that broke no rule is {@code unknown}, never {@code real}.
+         */
+        public Builder faceAnalysis(LivenessAnalyzer engine) {
+            this.faceAnalysis = engine;
+            return this;
+        }
+
+        /** More liveness sessions than this for one person within an hour is {@code high_velocity}. */
+        public Builder maxLivenessSessionsPerHour(int max) {
+            this.maxLivenessSessionsPerHour = max;
+            return this;
+        }
+
+        public Builder listener(FlowListener listener) {
+            listeners.add(listener);
+            return this;
+        }
+
+        public Builder storage(IdflowStorage storage) {
+            this.storage = storage;
+            return this;
+        }
+
+        /** Where time comes from; tests pass a settable clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        public Builder random(SecureRandom random) {
+            this.random = Objects.requireNonNull(random);
+            return this;
+        }
+
+        /** The absolute URL the API is mounted at, as people and clients reach it (vlinks start with it). */
+        public Builder publicBaseUrl(String url) {
+            this.publicBaseUrl = url;
+            return this;
+        }
+
+        /** A 32-byte key that encrypts API-key secrets at rest (AES-256-GCM). */
+        public Builder secretKey(byte[] key) {
+            this.secretKey = key.clone();
+            return this;
+        }
+
+        /** Or encrypt secrets your own way (KMS, HSM). */
+        public Builder secretCipher(SecretCipher cipher) {
+            this.cipher = cipher;
+            return this;
+        }
+
+        /** Resolve template_id through your own registry instead of {@link Idflow#registerTemplate}. */
+        public Builder templates(TemplateRegistry templates) {
+            this.templates = templates;
+            return this;
+        }
+
+        public Builder inactivityTimeout(Duration timeout) {
+            this.inactivityTimeout = timeout;
+            return this;
+        }
+
+        /** How long a resolved API key is cached on a node (a revoked key lives this long elsewhere). */
+        public Builder keyCacheTtl(Duration ttl) {
+            this.keyCacheTtl = ttl;
+            return this;
+        }
+
+        /** Requests per second and burst per key, for test keys and for live keys. */
+        public Builder rateLimits(double testPerSecond, int testBurst, double livePerSecond, int liveBurst) {
+            this.testLimit = new RateLimiter.Limit(testPerSecond, testBurst);
+            this.liveLimit = new RateLimiter.Limit(livePerSecond, liveBurst);
+            return this;
+        }
+
+        public Builder maxJsonBytes(int bytes) {
+            this.maxJsonBytes = bytes;
+            return this;
+        }
+
+        public Builder maxUploadBytes(long bytes) {
+            this.maxUploadBytes = bytes;
+            return this;
+        }
+
+        public Idflow build() {
+            return new Idflow(this);
+        }
+    }
+}

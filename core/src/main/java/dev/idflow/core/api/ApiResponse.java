@@ -1,0 +1,76 @@
+package dev.idflow.core.api;
+
+import dev.idflow.core.internal.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the API answers: a status, headers, and a body that writes itself to the wire, either a JSON
+ * value or a stream copied from storage (never loaded whole).
+ */
+public final class ApiResponse {
+    /** Writes a body to the client. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private final int status;
+    private final String contentType;
+    private final Map<String, String> headers;
+    private final Body body;
+    private final long contentLength;
+
+    private ApiResponse(int status, String contentType, Map<String, String> headers, Body body, long contentLength) {
+        this.status = status;
+        this.contentType = contentType;
+        this.headers = headers;
+        this.body = body;
+        this.contentLength = contentLength;
+    }
+
+    public static ApiResponse json(int status, Object value) {
+        return new ApiResponse(status, "application/json", new LinkedHashMap<>(),
+                out -> Json.mapper().writeValue(out, value), -1);
+    }
+
+    public static ApiResponse stream(String contentType, long contentLength, Body body) {
+        return new ApiResponse(200, contentType, new LinkedHashMap<>(), body, contentLength);
+    }
+
+    public static ApiResponse error(ApiException e) {
+        return json(e.status(), new ErrorBody(e.errorCode(), e.getMessage()));
+    }
+
+    public ApiResponse header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String contentType() {
+        return contentType;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    /** The body's length when known in advance, else -1. */
+    public long contentLength() {
+        return contentLength;
+    }
+
+    public void writeBody(OutputStream out) throws IOException {
+        body.writeTo(out);
+    }
+
+    /** The spec's SaasErrorResponse. */
+    public record ErrorBody(String errorCode, String errorMsg) {
+    }
+}

@@ -1,0 +1,358 @@
+package dev.idflow.core.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idflow.core.engine.FlowEngine;
+import dev.idflow.core.internal.Crypto;
+import dev.idflow.core.internal.Json;
+import dev.idflow.core.model.EndCause;
+import dev.idflow.core.model.ExecutionStatus;
+import dev.idflow.core.model.FileLabels;
+import dev.idflow.core.model.Flow;
+import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.model.FlowUi;
+import dev.idflow.core.model.MockeryScript;
+import dev.idflow.core.model.PipelineStep;
+import dev.idflow.core.model.ServiceNames;
+import dev.idflow.core.model.ServiceSession;
+import dev.idflow.core.model.SessionStateName;
+import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.LivenessAnalyzer;
+import dev.idflow.core.spi.ServiceHandler;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.imageio.ImageIO;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client API: what the person's device calls, with the vlink token or a liveness access token as
+ * its only credential (docs/CLIENT-API.md). Every call through a vlink counts as the person's activity.
+ */
+final class ClientApi {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientApi.class);
+    private static final int MAX_FRAMES = 40;
+    private static final int MAX_FRAME_BYTES = 5 << 20;
+    private static final int MAX_METADATA_BYTES = 64 << 10;
+
+    private final IdflowStorage storage;
+    private final FlowEngine engine;
+    private final LivenessAnalyzer analyzer;
+
+    ClientApi(IdflowStorage storage, FlowEngine engine, LivenessAnalyzer analyzer) {
+        this.storage = storage;
+        this.engine = engine;
+        this.analyzer = analyzer;
+    }
+
+    // ---- vlink ----
+
+    Flow flowOfVlink(String vlinkId) {
+        if (vlinkId == null || !vlinkId.matches("[A-Za-z0-9_-]{16,64}")) {
+            throw new ApiException(404, "LINK_NOT_FOUND", "vlink: unknown or expired link");
+        }
+        return storage.flows().findByVlinkId(vlinkId)
+                .orElseThrow(() -> new ApiException(404, "LINK_NOT_FOUND", "vlink: unknown or expired link"));
+    }
+
+    ApiResponse state(String vlinkId) {
+        Flow flow = flowOfVlink(vlinkId);
+        if (flow.started() && !flow.ended()) {
+            // activity without a state change: no version bump, so it never races the person's own steps
+            storage.flows().touchActivity(flow.flowId(), engine.now());
+        }
+        return ApiResponse.json(200, stateView(flow));
+    }
+
+    ApiResponse start(String vlinkId, ApiRequest request) throws IOException {
+        Flow flow = flowOfVlink(vlinkId);
+        JsonNode body = optionalJson(request);
+        String device = body.path("device_type").asText(null);
+        if (device != null && !device.equals("mobile") && !device.equals("desktop")) {
+            throw ApiException.invalid("device_type: must be mobile or desktop");
+        }
+        return ApiResponse.json(200, stateView(engine.start(flow.flowId(), device)));
+    }
+
+    ApiResponse submit(String vlinkId, String stepId, ApiRequest request) throws IOException {
+        Flow flow = flowOfVlink(vlinkId);
+        return ApiResponse.json(200, stateView(engine.submit(flow.flowId(), stepId, optionalJson(request))));
+    }
+
+    private static JsonNode optionalJson(ApiRequest request) throws IOException {
+        byte[] bytes;
+        try (InputStream in = request.body()) {
+            bytes = in.readNBytes(MAX_METADATA_BYTES + 1);
+        }
+        if (bytes.length > MAX_METADATA_BYTES) {
+            throw ApiException.invalid("body: must be at most " + MAX_METADATA_BYTES + " bytes");
+        }
+        if (bytes.length == 0) {
+            return Json.mapper().createObjectNode();
+        }
+        try {
+            JsonNode node = Json.mapper().readTree(bytes);
+            if (node == null || !node.isObject()) {
+                throw ApiException.invalid("body: must be a JSON object");
+            }
+            return node;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.invalid("body: is not valid JSON");
+        }
+    }
+
+    /** What the hosted page needs to render the flow where it stands. */
+    record StepView(String stepId, String serviceName, String status) {
+    }
+
+    record CurrentStep(String stepId, String serviceName, Map<String, JsonNode> options, String sessionId,
+                       String accessToken, List<List<String>> pipeline, Integer attemptsLeft, Instant expiresAt) {
+    }
+
+    record StateView(String flowId, boolean started, ExecutionStatus flowStatus, EndCause endCause, String locale,
+                     FlowUi ui, Boolean statusPage, String callbackUrl, List<StepView> steps, CurrentStep currentStep) {
+    }
+
+    private StateView stateView(Flow flow) {
+        List<ServiceSession> sessions = storage.sessions().findByFlowId(flow.flowId());
+        List<PipelineStep> pipeline = flow.template().pipeline();
+        int current = flow.started() ? flow.template().indexOf(flow.currentStepId()) : -1;
+        List<StepView> steps = new ArrayList<>();
+        for (int i = 0; i < pipeline.size(); i++) {
+            String stepId = FlowTemplate.stepId(i);
+            ServiceSession last = null;
+            for (ServiceSession s : sessions) {
+                if (stepId.equals(s.stepId())) {
+                    last = s;
+                }
+            }
+            String status;
+            if (last == null) {
+                status = "pending";
+            } else if (last.state() == SessionStateName.CREATED || last.state() == SessionStateName.PROCESSING) {
+                status = flow.ended() ? "failed" : "active";
+            } else {
+                status = last.status() == ExecutionStatus.PASS ? "passed" : "failed";
+            }
+            steps.add(new StepView(stepId, pipeline.get(i).serviceName(), status));
+        }
+        CurrentStep currentStep = null;
+        if (flow.started() && !flow.ended() && current >= 0) {
+            PipelineStep step = pipeline.get(current);
+            ServiceSession open = null;
+            for (ServiceSession s : sessions) {
+                if (flow.currentStepId().equals(s.stepId())
+                        && (s.state() == SessionStateName.CREATED || s.state() == SessionStateName.PROCESSING)) {
+                    open = s;
+                }
+            }
+            if (open != null && open.liveness() != null) {
+                currentStep = new CurrentStep(flow.currentStepId(), step.serviceName(), step.options(), open.sessionId(),
+                        open.liveness().accessToken(), open.liveness().pipeline(), open.liveness().attemptsLeft(),
+                        open.liveness().expiresAt());
+            } else {
+                currentStep = new CurrentStep(flow.currentStepId(), step.serviceName(), step.options(), null, null,
+                        null, null, null);
+            }
+        }
+        return new StateView(flow.flowId(), flow.started(), flow.flowStatus(), flow.endCause(), flow.locale(),
+                flow.template().ui(), flow.template().statusPage(), flow.callbackUrl(), steps, currentStep);
+    }
+
+    // ---- liveness (bearer access token) ----
+
+    record LivenessClientSession(String sessionId, List<List<String>> pipeline, Integer attemptsLeft, Instant expiresAt) {
+    }
+
+    record AttemptAnswer(boolean success, String errorCode, int attemptsLeft) {
+    }
+
+    private ServiceSession bearerSession(ApiRequest request) {
+        String auth = request.header("Authorization");
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7) || auth.length() < 8) {
+            throw ApiException.unauthorized("Authorization: a Bearer access token is required");
+        }
+        String token = auth.substring(7).trim();
+        // looked up by its hash: the token itself is never compared character by character
+        return storage.sessions().findByAccessTokenHash(Crypto.sha256Hex(token))
+                .filter(s -> s.liveness() != null)
+                .orElseThrow(() -> ApiException.unauthorized("Authorization: unknown access token"));
+    }
+
+    ApiResponse livenessSession(ApiRequest request) {
+        ServiceSession s = bearerSession(request);
+        if (s.flowId() != null) {
+            storage.flows().touchActivity(s.flowId(), engine.now());
+        }
+        return ApiResponse.json(200, new LivenessClientSession(s.sessionId(), s.liveness().pipeline(),
+                s.liveness().attemptsLeft(), s.liveness().expiresAt()));
+    }
+
+    ApiResponse attempt(ApiRequest request) throws IOException {
+        ServiceSession session = bearerSession(request);
+        Flow flow = storage.flows().findById(session.flowId())
+                .orElseThrow(() -> ApiException.unauthorized("Authorization: unknown access token"));
+        if (flow.ended()) {
+            throw new ApiException(409, "FLOW_ENDED", "flow: has already ended");
+        }
+        if (session.state() == SessionStateName.PROCESSED || session.state() == SessionStateName.REVIEWED
+                || session.liveness().attemptsLeft() <= 0) {
+            throw new ApiException(409, "NO_ATTEMPTS_LEFT", "session: has no attempts left");
+        }
+        Instant now = engine.now();
+        if (now.isAfter(session.liveness().expiresAt())) {
+            FlowEngine.AttemptOutcome expired = engine.expireSession(session.sessionId(), flow.flowId());
+            return ApiResponse.json(200, new AttemptAnswer(false, "timeout", expired.attemptsLeft()));
+        }
+        Upload upload = readUpload(request);
+        ObjectNode result = verdict(session, flow, upload, now);
+        Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
+        byte[] best = upload.frames.get(Math.min(Math.max(0, upload.metadata.path("bestframe_index").asInt(0)),
+                upload.frames.size() - 1));
+        files.put(FileLabels.BESTFRAME, new ServiceHandler.File(FlowEngine.sniff(best), best));
+        if (upload.video != null) {
+            try (InputStream in = upload.video.open()) {
+                engine.storeFile(flow, session.sessionId(), FileLabels.LIVENESS_VIDEO, upload.videoType, in);
+            }
+        }
+        if (flow.testFlow()) {
+            storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE)
+                    .map(MockeryScript::files)
+                    .ifPresent(scripted -> scripted.forEach((label, bytes) ->
+                            files.put(label, new ServiceHandler.File(FlowEngine.sniff(bytes), bytes))));
+        }
+        engine.storeFiles(flow, session.sessionId(), files);
+        FlowEngine.AttemptOutcome outcome = engine.recordAttempt(session.sessionId(), flow.flowId(), result);
+        return ApiResponse.json(200, new AttemptAnswer(outcome.success(), outcome.errorCode(), outcome.attemptsLeft()));
+    }
+
+    /** The verdict: the sandbox script in test flows, else the analyzer (rules, then the bank's engine). */
+    private ObjectNode verdict(ServiceSession session, Flow flow, Upload upload, Instant now) {
+        ObjectNode result = Json.mapper().createObjectNode().put("service_name", ServiceNames.VERILIVE);
+        Optional<MockeryScript> script = flow.testFlow()
+                ? storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE) : Optional.empty();
+        if (script.isPresent()) {
+            ObjectNode scripted = script.get().result();
+            result.put("service_status", scripted.path("service_status").asText("unknown"));
+            result.set("error_codes", scripted.has("error_codes") ? scripted.get("error_codes") : Json.mapper().createArrayNode());
+            result.set("warnings", scripted.has("warnings") ? scripted.get("warnings") : Json.mapper().createArrayNode());
+        } else {
+            LivenessAnalyzer.Verdict verdict;
+            int recent = storage.sessions().countCreatedSince(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE,
+                    now.minus(Duration.ofHours(1)));
+            boolean allowDesktop = flow.template().pipeline().get(Math.max(0, flow.template().indexOf(session.stepId())))
+                    .options().getOrDefault("allow_desktop", Json.mapper().getNodeFactory().booleanNode(true)).asBoolean(true);
+            try {
+                verdict = analyzer.analyze(new LivenessAnalyzer.Attempt(flow.consumerId(), flow.personId(),
+                        session.sessionId(), session.liveness().pipeline(), upload.metadata, upload.frames,
+                        upload.video != null, now, allowDesktop, recent));
+            } catch (Exception e) {
+                // the engine failed, not the person: no verdict rather than a made-up one
+                LOG.error("liveness analyzer failed on session {}", session.sessionId(), e);
+                verdict = LivenessAnalyzer.Verdict.unknown();
+            }
+            result.put("service_status", verdict.serviceStatus());
+            verdict.errorCodes().forEach(result.withArray("error_codes")::add);
+            verdict.warnings().forEach(result.withArray("warnings")::add);
+        }
+        String started = upload.metadata.path("started_at").asText(null);
+        result.put("start_time", validInstant(started) ? started : session.createdAt().toString());
+        result.put("end_time", now.toString());
+        return result;
+    }
+
+    private static boolean validInstant(String s) {
+        try {
+            return s != null && Instant.parse(s) != null;
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /** An attempt's parts, checked: metadata JSON, frames that really are images, an optional video. */
+    private record Upload(JsonNode metadata, List<byte[]> frames, UploadPart video, String videoType) {
+    }
+
+    private static Upload readUpload(ApiRequest request) throws IOException {
+        List<UploadPart> parts = request.parts();
+        if (parts.isEmpty()) {
+            throw ApiException.invalid("body: must be multipart/form-data with parts metadata, frame (one or more), video");
+        }
+        JsonNode metadata = null;
+        List<byte[]> frames = new ArrayList<>();
+        UploadPart video = null;
+        String videoType = null;
+        for (UploadPart part : parts) {
+            switch (part.name()) {
+                case "metadata" -> {
+                    try (InputStream in = part.open()) {
+                        byte[] bytes = in.readNBytes(MAX_METADATA_BYTES + 1);
+                        if (bytes.length > MAX_METADATA_BYTES) {
+                            throw ApiException.invalid("metadata: must be at most " + MAX_METADATA_BYTES + " bytes");
+                        }
+                        metadata = Json.mapper().readTree(bytes);
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw ApiException.invalid("metadata: is not valid JSON");
+                    }
+                    if (metadata == null || !metadata.isObject()) {
+                        throw ApiException.invalid("metadata: must be a JSON object");
+                    }
+                }
+                case "frame" -> {
+                    if (frames.size() >= MAX_FRAMES) {
+                        throw ApiException.invalid("frame: at most " + MAX_FRAMES + " frames");
+                    }
+                    if (part.size() > MAX_FRAME_BYTES) {
+                        throw ApiException.invalid("frame[" + frames.size() + "]: must be at most " + MAX_FRAME_BYTES + " bytes");
+                    }
+                    byte[] bytes;
+                    try (InputStream in = part.open()) {
+                        bytes = in.readNBytes(MAX_FRAME_BYTES + 1);
+                    }
+                    if (!isImage(bytes)) {
+                        throw ApiException.invalid("frame[" + frames.size() + "]: must be a JPEG or PNG image");
+                    }
+                    frames.add(bytes);
+                }
+                case "video" -> {
+                    video = part; // streamed into the file store later, never read whole here
+                    String declared = part.contentType() == null ? "" : part.contentType();
+                    videoType = declared.startsWith("video/mp4") ? "video/mp4" : "video/webm";
+                }
+                default -> {
+                    // other parts are ignored: newer front ends may send more than this server reads
+                }
+            }
+        }
+        if (metadata == null) {
+            throw ApiException.invalid("metadata: is required (a JSON part)");
+        }
+        if (frames.isEmpty()) {
+            throw ApiException.invalid("frame: at least one JPEG frame is required");
+        }
+        return new Upload(metadata, frames, video, videoType);
+    }
+
+    /** A frame counts only if it is a JPEG or PNG that really decodes to a picture. */
+    static boolean isImage(byte[] bytes) {
+        String type = FlowEngine.sniff(bytes);
+        if (!type.equals("image/jpeg") && !type.equals("image/png")) {
+            return false;
+        }
+        try {
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
+            return image != null && image.getWidth() > 0 && image.getHeight() > 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,419 @@
+package dev.idflow.core.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idflow.core.engine.FlowEngine;
+import dev.idflow.core.internal.Ids;
+import dev.idflow.core.internal.RequestBodies;
+import dev.idflow.core.internal.validation.InputValidator;
+import dev.idflow.core.model.ExecutionStatus;
+import dev.idflow.core.model.FileLabels;
+import dev.idflow.core.model.Flow;
+import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.model.MockeryScript;
+import dev.idflow.core.model.PipelineStep;
+import dev.idflow.core.model.ServiceNames;
+import dev.idflow.core.model.ServiceSession;
+import dev.idflow.core.model.SessionState;
+import dev.idflow.core.model.SessionStateName;
+import dev.idflow.core.model.StoredFile;
+import dev.idflow.core.spi.FileQuery;
+import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.TemplateRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The consumer API's operations as plain Java: a caller and a request in, a response out. Routing,
+ * authentication and the spec's status discipline live in {@link ApiDispatcher}.
+ */
+final class ConsumerApi {
+    private static final Set<String> LIVENESS_ERRORS = Set.of("timeout", "model_prediction", "no_face", "closed_eyes",
+            "face_multiplicity_frame", "face_multiplicity_session", "face_in_blacklist", "face_in_graylist",
+            "face_has_another_account", "device_in_blacklist", "high_velocity", "virtual_camera_risk",
+            "desktop_session", "origin_country_rejected", "motion_inconsistency");
+
+    private final IdflowStorage storage;
+    private final FlowEngine engine;
+    private final TemplateRegistry templates;
+    private final Set<String> availableServices;
+    private final InputValidator validator;
+    private final RequestBodies bodies;
+    private final Ids ids;
+    private final String publicBaseUrl;
+    private final long maxUploadBytes;
+
+    ConsumerApi(IdflowStorage storage, FlowEngine engine, TemplateRegistry templates, Set<String> availableServices,
+                InputValidator validator, RequestBodies bodies, Ids ids, String publicBaseUrl, long maxUploadBytes) {
+        this.storage = storage;
+        this.engine = engine;
+        this.templates = templates;
+        this.availableServices = availableServices;
+        this.validator = validator;
+        this.bodies = bodies;
+        this.ids = ids;
+        this.publicBaseUrl = publicBaseUrl;
+        this.maxUploadBytes = maxUploadBytes;
+    }
+
+    // ---- POST /flow ----
+
+    ApiResponse createFlow(Caller caller, ApiRequest request) throws IOException {
+        Requests.CreateFlow body = validator.check(bodies.read(request.body(), Requests.CreateFlow.class), "");
+        FlowTemplate template = resolveTemplate(caller, body);
+        checkServicesAvailable(caller, template, body.template() != null ? "template.pipeline" : "template_id");
+        Flow flow = engine.createFlow(new FlowEngine.NewFlow(caller.consumerId(), body.personId(), template,
+                body.templateId(), caller.test(), body.locale(), body.callbackUrl(), body.inputData(), body.ttl()));
+        return ApiResponse.json(201, new Views.CreateFlowResponse(flow.flowId(), vlink(flow)));
+    }
+
+    private FlowTemplate resolveTemplate(Caller caller, Requests.CreateFlow body) {
+        if (body.template() != null && body.templateId() != null) {
+            throw ApiException.invalid("template, template_id: give one of them, not both");
+        }
+        if (body.template() != null) {
+            return body.template();
+        }
+        if (body.templateId() == null) {
+            throw ApiException.invalid("template: a template (with its pipeline) or a template_id is required");
+        }
+        return templates.find(caller.consumerId(), body.templateId()).orElseThrow(
+                () -> ApiException.invalid("template_id: no template with this id is registered"));
+    }
+
+    private void checkServicesAvailable(Caller caller, FlowTemplate template, String field) {
+        if (caller.test()) {
+            return; // the sandbox can script any service
+        }
+        List<PipelineStep> pipeline = template.pipeline();
+        for (int i = 0; i < pipeline.size(); i++) {
+            String name = pipeline.get(i).serviceName();
+            if (!availableServices.contains(name)) {
+                throw new ApiException(422, "SERVICE_NOT_AVAILABLE", field
+                        + (field.equals("template_id") ? "" : "[" + i + "].service_name")
+                        + ": service " + name + " is not available on this server (available: "
+                        + String.join(", ", availableServices) + ")");
+            }
+        }
+    }
+
+    // ---- GET /flow/{flow_id} ----
+
+    ApiResponse getFlow(Caller caller, String flowId) {
+        Flow flow = ownedFlow(caller, flowId);
+        Instant now = engine.now();
+        storage.flows().markPolled(flow.flowId(), now);
+        return ApiResponse.json(200, flowView(flow.toBuilder().polledAt(now).build()));
+    }
+
+    // ---- GET /flow/{flow_id}/result ----
+
+    ApiResponse getFlowResult(Caller caller, String flowId) {
+        Flow flow = ownedFlow(caller, flowId);
+        if (!flow.started()) {
+            throw new ApiException(404, "FLOW_NOT_STARTED", "flow_id: the person has not started this flow yet");
+        }
+        return ApiResponse.json(200, Projections.flow(flow, storage.sessions().findByFlowId(flow.flowId())));
+    }
+
+    // ---- GET /journal/session/{session_id} ----
+
+    ApiResponse getSession(Caller caller, String sessionId) {
+        if (!Ids.isSessionId(sessionId)) {
+            throw ApiException.invalid("session_id: must be a session id (a ULID followed by -S)");
+        }
+        ServiceSession session = storage.sessions().findById(sessionId)
+                .filter(s -> s.consumerId().equals(caller.consumerId()))
+                // another consumer's session is indistinguishable from none: the spec lists no 403 here
+                .orElseThrow(() -> ApiException.notFound("session_id: no such session"));
+        String vlinkId = session.flowId() == null ? null
+                : storage.flows().findById(session.flowId()).map(Flow::vlinkId).orElse(null);
+        return ApiResponse.json(200, Projections.session(session, vlinkId));
+    }
+
+    // ---- POST /liveness2/session ----
+
+    ApiResponse createLivenessSession(Caller caller, ApiRequest request) throws IOException {
+        Requests.CreateLivenessSession body = validator.check(
+                bodies.read(request.body(), Requests.CreateLivenessSession.class), "");
+        Flow flow;
+        String stepId;
+        if (body.flowId() != null) {
+            if (!Ids.isFlowId(body.flowId())) {
+                throw ApiException.invalid("flow_id: must be a flow id (a ULID followed by -F)");
+            }
+            flow = storage.flows().findById(body.flowId())
+                    .orElseThrow(() -> ApiException.invalid("flow_id: no such flow"));
+            if (!flow.consumerId().equals(caller.consumerId())) {
+                throw ApiException.forbidden("flow_id: the flow belongs to another consumer");
+            }
+            if (!flow.personId().equals(body.personId())) {
+                throw ApiException.invalid("person_id: must be the person_id of the flow given in flow_id");
+            }
+            stepId = livenessStep(flow);
+        } else {
+            flow = engine.createFlow(new FlowEngine.NewFlow(caller.consumerId(), body.personId(),
+                    FlowTemplate.of(PipelineStep.of(ServiceNames.VERILIVE)), null, caller.test(), null, null, null, null));
+            stepId = FlowTemplate.stepId(0);
+        }
+        int attempts = (body.maxRetries() == null ? 3 : body.maxRetries()) + 1;
+        ServiceSession session = engine.openConsumerLivenessSession(new FlowEngine.NewLivenessSession(flow.flowId(),
+                        stepId, body.duration() == null ? 300 : body.duration(), body.pipeline(), body.platform(), attempts))
+                .orElseThrow(() -> ApiException.invalid("flow_id: the flow has already ended"));
+        return ApiResponse.json(201, new Views.LivenessSessionCreated(session.liveness().accessToken(),
+                session.sessionId(), session.personId(), session.flowId(), session.createdAt(),
+                session.liveness().attemptsLeft()));
+    }
+
+    /** The verilive step a liveness session joins: the current step if it is one, else the first. */
+    private static String livenessStep(Flow flow) {
+        if (flow.ended()) {
+            throw ApiException.invalid("flow_id: the flow has already ended");
+        }
+        List<PipelineStep> pipeline = flow.template().pipeline();
+        int current = flow.template().indexOf(flow.currentStepId());
+        if (current >= 0 && ServiceNames.VERILIVE.equals(pipeline.get(current).serviceName())) {
+            return flow.currentStepId();
+        }
+        for (int i = 0; i < pipeline.size(); i++) {
+            if (ServiceNames.VERILIVE.equals(pipeline.get(i).serviceName())) {
+                return FlowTemplate.stepId(i);
+            }
+        }
+        throw ApiException.invalid("flow_id: the flow's pipeline has no verilive step");
+    }
+
+    // ---- GET /resources/file ----
+
+    ApiResponse getFile(Caller caller, Map<String, List<String>> query) throws IOException {
+        String label = single(query, "label");
+        if (label == null) {
+            throw ApiException.invalid("label: is required");
+        }
+        if (!FileLabels.ALL.contains(label)) {
+            throw ApiException.invalid("label: must be one of " + String.join(", ", FileLabels.ALL));
+        }
+        String sessionId = single(query, "session_id");
+        String flowId = single(query, "flow_id");
+        String personId = single(query, "person_id");
+        int given = (sessionId != null ? 1 : 0) + (flowId != null ? 1 : 0) + (personId != null ? 1 : 0);
+        if (given != 1) {
+            throw ApiException.invalid("session_id, flow_id, person_id: give exactly one of them (" + given + " given)");
+        }
+        FileQuery fileQuery;
+        if (sessionId != null) {
+            if (!Ids.isSessionId(sessionId)) {
+                throw ApiException.invalid("session_id: must be a session id (a ULID followed by -S)");
+            }
+            ServiceSession session = storage.sessions().findById(sessionId)
+                    .orElseThrow(() -> ApiException.notFound("session_id: no such session"));
+            if (!session.consumerId().equals(caller.consumerId())) {
+                throw ApiException.forbidden("session_id: the session belongs to another consumer");
+            }
+            fileQuery = FileQuery.session(sessionId);
+        } else if (flowId != null) {
+            ownedFlow(caller, flowId);
+            fileQuery = FileQuery.flow(flowId);
+        } else {
+            if (personId.length() < 6 || personId.length() > 48 || !personId.matches(Requests.PERSON_ID_PATTERN)) {
+                throw ApiException.invalid("person_id: " + Requests.PERSON_ID_RULE);
+            }
+            fileQuery = FileQuery.person(personId);
+        }
+        StoredFile file = storage.files().findNewest(caller.consumerId(), label, fileQuery)
+                .orElseThrow(() -> ApiException.notFound("label: no " + label + " file for that "
+                        + fileQuery.kind().name().toLowerCase()));
+        InputStream content = storage.files().open(file.fileId())
+                .orElseThrow(() -> ApiException.notFound("label: the " + label + " file is no longer stored"));
+        return ApiResponse.stream(file.contentType(), file.size(), out -> {
+                    try (InputStream in = content) {
+                        in.transferTo(out);
+                    }
+                })
+                .header("Content-Disposition", "attachment; filename=\"" + downloadName(file) + "\"")
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Cache-Control", "no-store");
+    }
+
+    private static String downloadName(StoredFile file) {
+        String name = file.fileName();
+        if (name == null || name.isBlank()) {
+            return file.label() + extension(file.contentType());
+        }
+        // a quoted header value: keep it to safe characters whatever the uploader called the file
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private static String extension(String contentType) {
+        return switch (contentType) {
+            case "image/jpeg" -> ".jpg";
+            case "image/png" -> ".png";
+            case "video/webm" -> ".webm";
+            case "video/mp4" -> ".mp4";
+            case "application/pdf" -> ".pdf";
+            case "application/json" -> ".json";
+            default -> ".bin";
+        };
+    }
+
+    private static String single(Map<String, List<String>> query, String name) {
+        List<String> values = query.get(name);
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        if (values.size() > 1) {
+            throw ApiException.invalid(name + ": give it once (" + values.size() + " given)");
+        }
+        return values.get(0).isEmpty() ? null : values.get(0);
+    }
+
+    // ---- POST /resources/storage ----
+
+    ApiResponse storeUpload(Caller caller, ApiRequest request) throws IOException {
+        Map<String, UploadPart> parts = new LinkedHashMap<>();
+        for (UploadPart part : request.parts()) {
+            parts.putIfAbsent(part.name(), part);
+        }
+        if (parts.isEmpty()) {
+            throw ApiException.invalid("body: must be multipart/form-data with parts upload_file, label and person_id");
+        }
+        UploadPart file = parts.get("upload_file");
+        if (file == null) {
+            throw ApiException.invalid("upload_file: is required (a file part)");
+        }
+        if (file.size() > maxUploadBytes) {
+            throw ApiException.invalid("upload_file: must be at most " + maxUploadBytes + " bytes");
+        }
+        String label = text(parts.get("label"));
+        if (label == null) {
+            throw ApiException.invalid("label: is required");
+        }
+        if (!FileLabels.ALL.contains(label)) {
+            throw ApiException.invalid("label: must be one of " + String.join(", ", FileLabels.ALL));
+        }
+        String personId = text(parts.get("person_id"));
+        if (personId == null) {
+            throw ApiException.invalid("person_id: is required");
+        }
+        if (personId.length() < 6 || personId.length() > 48 || !personId.matches(Requests.PERSON_ID_PATTERN)) {
+            throw ApiException.invalid("person_id: " + Requests.PERSON_ID_RULE);
+        }
+        Instant now = engine.now();
+        String sessionId = ids.sessionId();
+        String contentType = file.contentType() == null || file.contentType().isBlank()
+                ? "application/octet-stream" : file.contentType();
+        // the file first: a session pointing at no file would be worse than a file no session names
+        try (InputStream in = file.open()) {
+            storage.files().save(new StoredFile(ids.fileId(), caller.consumerId(), personId, null, sessionId, label,
+                    contentType, file.fileName(), -1, now), in);
+        }
+        List<SessionState> states = List.of(new SessionState(SessionStateName.CREATED, now),
+                new SessionState(SessionStateName.PROCESSING, now), new SessionState(SessionStateName.PROCESSED, now));
+        storage.sessions().insert(new ServiceSession(sessionId, caller.consumerId(), personId, null, null,
+                ServiceNames.FILE_STORAGE, FlowEngine.API_VERSION, caller.test(), SessionStateName.PROCESSED, states,
+                ExecutionStatus.PASS, null, null, null, now, now, 0));
+        return ApiResponse.json(201, new Views.StoredUpload(sessionId));
+    }
+
+    private static String text(UploadPart part) throws IOException {
+        if (part == null) {
+            return null;
+        }
+        try (InputStream in = part.open()) {
+            String value = new String(in.readNBytes(1024), StandardCharsets.UTF_8).trim();
+            return value.isEmpty() ? null : value;
+        }
+    }
+
+    // ---- POST /mockery/result ----
+
+    ApiResponse scriptMockery(Caller caller, ApiRequest request) throws IOException {
+        if (!caller.test()) {
+            throw ApiException.forbidden("X-Verigram-Api-Key: the sandbox mockery takes test keys only; this is a live key");
+        }
+        Requests.Mockery body = validator.check(bodies.read(request.body(), Requests.Mockery.class), "");
+        ObjectNode result = body.result();
+        String serviceName = checkScriptedResult(result);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        if (body.files() != null) {
+            for (Map.Entry<String, String> e : body.files().entrySet()) {
+                try {
+                    files.put(e.getKey(), Base64.getMimeDecoder().decode(e.getValue()));
+                } catch (IllegalArgumentException ex) {
+                    throw ApiException.invalid("files." + e.getKey() + ": must be base64");
+                }
+            }
+        }
+        storage.mockery().put(new MockeryScript(caller.consumerId(), body.personId(), serviceName, result, files,
+                engine.now()));
+        return ApiResponse.json(200, new Views.MockeryAccepted(body.personId(), serviceName));
+    }
+
+    /** A scripted result must say which service it is for and, for verilive, be a valid VeriliveResult. */
+    private static String checkScriptedResult(ObjectNode result) {
+        JsonNode name = result.get("service_name");
+        if (name == null || !name.isTextual()) {
+            throw ApiException.invalid("result.service_name: is required");
+        }
+        if (!ServiceNames.ALL.contains(name.asText())) {
+            throw ApiException.invalid("result.service_name: must be one of " + String.join(", ", ServiceNames.ALL));
+        }
+        JsonNode status = result.get("service_status");
+        if (status == null || !status.isTextual()) {
+            throw ApiException.invalid("result.service_status: is required (a string)");
+        }
+        if (ServiceNames.VERILIVE.equals(name.asText())) {
+            if (!Set.of("real", "attack", "unknown").contains(status.asText())) {
+                throw ApiException.invalid("result.service_status: must be one of real, attack, unknown");
+            }
+            for (String field : List.of("error_codes", "warnings")) {
+                JsonNode codes = result.get(field);
+                if (codes == null) {
+                    continue;
+                }
+                if (!codes.isArray()) {
+                    throw ApiException.invalid("result." + field + ": must be an array");
+                }
+                for (int i = 0; i < codes.size(); i++) {
+                    if (!LIVENESS_ERRORS.contains(codes.get(i).asText())) {
+                        throw ApiException.invalid("result." + field + "[" + i + "]: must be one of "
+                                + String.join(", ", new java.util.TreeSet<>(LIVENESS_ERRORS)));
+                    }
+                }
+            }
+        }
+        return name.asText();
+    }
+
+    // ---- shared ----
+
+    private Flow ownedFlow(Caller caller, String flowId) {
+        if (!Ids.isFlowId(flowId)) {
+            throw ApiException.invalid("flow_id: must be a flow id (a ULID followed by -F)");
+        }
+        Flow flow = storage.flows().findById(flowId).orElseThrow(() -> ApiException.notFound("flow_id: no such flow"));
+        if (!flow.consumerId().equals(caller.consumerId())) {
+            throw ApiException.forbidden("flow_id: the flow belongs to another consumer");
+        }
+        return flow;
+    }
+
+    String vlink(Flow flow) {
+        return publicBaseUrl + "/hf/" + flow.vlinkId();
+    }
+
+    private Views.FlowView flowView(Flow f) {
+        return new Views.FlowView(f.flowId(), f.consumerId(), vlink(f), f.apiVersion(), f.locale(), f.personId(),
+                f.template(), f.testFlow(), f.currentStepId(), f.callbackUrl(), f.inputData(),
+                f.initialDeviceType() == null ? null : new Views.InputMeta(f.initialDeviceType()), f.templateId(),
+                f.createdAt(), f.ttl(), f.updatedAt(), f.polledAt(), f.startedAt(), f.currentStepStartedAt(),
+                f.endedAt(), f.flowStatus(), f.endCause());
+    }
+}

@@ -1,0 +1,101 @@
+package dev.idflow.core.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idflow.core.internal.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The OpenAPI document idflow serves at {@code /openapi.json}: the contract as shipped, with its two
+ * defects corrected (undeclared path parameters; {@code flow_id} marked required on
+ * {@code /resources/file}), the servers pointed at this installation, and the operations idflow adds.
+ */
+public final class OpenApiDocument {
+    public static final String CONTRACT_RESOURCE = "/dev/idflow/core/openapi/identification-saas-2.0.0.json";
+    private static final String EXTENSIONS_RESOURCE = "/dev/idflow/core/openapi/idflow-extensions.json";
+
+    private final byte[] json;
+    private final ObjectNode document;
+
+    public OpenApiDocument(String publicBaseUrl) {
+        ObjectNode doc = read(CONTRACT_RESOURCE);
+        declarePathParameters(doc);
+        relaxFileFilter(doc);
+        ObjectNode extensions = read(EXTENSIONS_RESOURCE);
+        ObjectNode paths = (ObjectNode) doc.get("paths");
+        extensions.get("paths").fields().forEachRemaining(e -> paths.set(e.getKey(), e.getValue()));
+        ObjectNode schemas = (ObjectNode) doc.get("components").get("schemas");
+        extensions.get("components").get("schemas").fields().forEachRemaining(e -> schemas.set(e.getKey(), e.getValue()));
+        ArrayNode tags = (ArrayNode) doc.withArray("tags");
+        extensions.get("tags").forEach(tags::add);
+        ArrayNode servers = doc.putArray("servers");
+        servers.addObject().put("url", publicBaseUrl).put("description", "this idflow installation");
+        ObjectNode info = (ObjectNode) doc.get("info");
+        info.put("description", info.path("description").asText()
+                + "\n\nServed by idflow: the contract with its path parameters declared, the file filter's "
+                + "exactly-one-id rule stated, and the operations idflow adds (file storage, sandbox mockery).");
+        this.document = doc;
+        try {
+            this.json = Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A copy of the document, for tests and tools. */
+    public ObjectNode document() {
+        return document.deepCopy();
+    }
+
+    ApiResponse response() {
+        return ApiResponse.stream("application/json", json.length, out -> out.write(json))
+                .header("Cache-Control", "public, max-age=300");
+    }
+
+    private static ObjectNode read(String resource) {
+        try (InputStream in = OpenApiDocument.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + resource);
+            }
+            return (ObjectNode) Json.mapper().readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The contract uses {flow_id} and {session_id} in paths but never declares them; generators refuse that. */
+    private static void declarePathParameters(ObjectNode doc) {
+        Iterator<Map.Entry<String, JsonNode>> paths = doc.get("paths").fields();
+        while (paths.hasNext()) {
+            Map.Entry<String, JsonNode> entry = paths.next();
+            ObjectNode item = (ObjectNode) entry.getValue();
+            for (String name : new String[] {"flow_id", "session_id"}) {
+                if (entry.getKey().contains("{" + name + "}")) {
+                    ObjectNode parameter = item.withArray("parameters").addObject();
+                    parameter.put("name", name).put("in", "path").put("required", true)
+                            .put("description", name.equals("flow_id")
+                                    ? "Identifier of the flow (a ULID followed by -F)."
+                                    : "Identifier of the session (a ULID followed by -S).");
+                    parameter.putObject("schema").put("type", "string");
+                }
+            }
+        }
+    }
+
+    /** The description wins over the flag: give exactly one of session_id, flow_id, person_id. */
+    private static void relaxFileFilter(ObjectNode doc) {
+        ObjectNode flowFilter = (ObjectNode) doc.get("components").get("parameters").get("FilterFlowIdExact");
+        flowFilter.put("required", false);
+        flowFilter.put("description", "Filter by flow_id. Give exactly one of session_id, flow_id or person_id.");
+        for (String p : new String[] {"FilterSessionIdExact", "FilterPersonIdExact"}) {
+            ObjectNode filter = (ObjectNode) doc.get("components").get("parameters").get(p);
+            filter.put("description", filter.path("description").asText()
+                    + " Give exactly one of session_id, flow_id or person_id.");
+        }
+    }
+}

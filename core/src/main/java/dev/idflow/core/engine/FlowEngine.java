@@ -1,0 +1,778 @@
+package dev.idflow.core.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idflow.core.internal.Crypto;
+import dev.idflow.core.internal.Ids;
+import dev.idflow.core.internal.Json;
+import dev.idflow.core.model.EndCause;
+import dev.idflow.core.model.ExecutionStatus;
+import dev.idflow.core.model.Flow;
+import dev.idflow.core.model.FlowEvent;
+import dev.idflow.core.model.FlowInputData;
+import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.model.LivenessDetails;
+import dev.idflow.core.model.MockeryScript;
+import dev.idflow.core.model.PipelineStep;
+import dev.idflow.core.model.ServiceNames;
+import dev.idflow.core.model.ServiceSession;
+import dev.idflow.core.model.SessionState;
+import dev.idflow.core.model.SessionStateName;
+import dev.idflow.core.model.StoredFile;
+import dev.idflow.core.spi.DuplicateKeyException;
+import dev.idflow.core.spi.FlowChange;
+import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.ServiceHandler;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The flow state machine: not started → started → each pipeline step in order → ended. Every change
+ * is one {@link FlowChange} committed atomically by the store — the flow's compare-and-set, the
+ * sessions it opens or changes, the events it emits. When a commit loses a race (the person's request
+ * against the sweeper, two requests of one person), the flow is read again and the change decided
+ * anew from what is now stored, so exactly one of two conflicting outcomes wins.
+ */
+public final class FlowEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(FlowEngine.class);
+    public static final String API_VERSION = "2.0.0";
+    public static final int DEFAULT_TTL = 86_400;
+    private static final int CAS_ATTEMPTS = 16;
+    /** Actions a camera front end can prompt for and a person can do without instructions. */
+    private static final List<String> RANDOM_ACTIONS = List.of(
+            "turn-left", "turn-right", "smile", "blink", "zoom-in", "zoom-out", "tilt-up", "tilt-down", "open-mouth");
+    private static final Set<String> PASSING = Set.of("success", "pass", "passed", "real", "approved", "ok", "valid", "found");
+    private static final Set<String> FAILING = Set.of("fail", "failed", "failure", "attack", "denied", "rejected",
+            "invalid", "error", "not_found");
+
+    private final IdflowStorage storage;
+    private final Clock clock;
+    private final Ids ids;
+    private final Duration inactivityTimeout;
+    private final Map<String, ServiceHandler> services;
+
+    public FlowEngine(IdflowStorage storage, Clock clock, Ids ids, Duration inactivityTimeout,
+                      Map<String, ServiceHandler> services) {
+        this.storage = storage;
+        this.clock = clock;
+        this.ids = ids;
+        this.inactivityTimeout = inactivityTimeout;
+        this.services = Map.copyOf(services);
+    }
+
+    /** Millisecond precision: what every store keeps, so a flow reads back exactly as written. */
+    public Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    public Duration inactivityTimeout() {
+        return inactivityTimeout;
+    }
+
+    // ---------------------------------------------------------------- creating
+
+    /** What a new flow is made of, already validated. */
+    public record NewFlow(String consumerId, String personId, FlowTemplate template, String templateId,
+                          boolean testFlow, String locale, String callbackUrl, FlowInputData inputData, Integer ttl) {
+    }
+
+    public Flow createFlow(NewFlow spec) {
+        Instant now = now();
+        int ttl = spec.ttl() == null ? DEFAULT_TTL : spec.ttl();
+        for (int attempt = 0; ; attempt++) {
+            Flow flow = Flow.builder()
+                    .flowId(ids.flowId())
+                    .consumerId(spec.consumerId())
+                    .vlinkId(ids.vlinkToken())
+                    .apiVersion(API_VERSION)
+                    .locale(spec.locale() == null ? "en" : spec.locale())
+                    .personId(spec.personId())
+                    .template(spec.template().withDefaults())
+                    .templateId(spec.templateId())
+                    .testFlow(spec.testFlow())
+                    .callbackUrl(spec.callbackUrl())
+                    .inputData(spec.inputData())
+                    .ttl(ttl)
+                    .createdAt(now)
+                    .updatedAt(now)
+                    .currentStepId(FlowTemplate.stepId(0))
+                    .flowStatus(ExecutionStatus.UNKNOWN)
+                    // nobody started it yet: the only thing that can happen to it is its ttl running out
+                    .deadlineAt(now.plusSeconds(ttl))
+                    .version(0)
+                    .build();
+            try {
+                storage.flows().insert(flow);
+                return flow;
+            } catch (DuplicateKeyException e) {
+                // 192 random bits and a monotonic ULID make this practically impossible; try fresh ids
+                if (attempt >= 2) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the change machinery
+
+    /** A refusal the API turns into an answer; the flow is unchanged. */
+    public static final class Refusal extends RuntimeException {
+        private final int status;
+        private final String code;
+
+        public Refusal(int status, String code, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.code = code;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public String code() {
+            return code;
+        }
+    }
+
+    /**
+     * A flow and its sessions as read, and the change being decided on them. Sessions opened in this
+     * change are inserted; sessions read and changed are compare-and-set on the version read.
+     */
+    final class Tx {
+        final Flow read;
+        final Flow.Builder flow;
+        final Instant now;
+        private final List<ServiceSession> readSessions;
+        private final Map<String, ServiceSession> created = new LinkedHashMap<>();
+        private final Map<String, ServiceSession> changed = new LinkedHashMap<>();
+        private final List<FlowEvent> events = new ArrayList<>();
+        private boolean dirty;
+
+        Tx(Flow read, List<ServiceSession> sessions, Instant now) {
+            this.read = read;
+            this.flow = read.toBuilder();
+            this.readSessions = sessions;
+            this.now = now;
+        }
+
+        Flow current() {
+            return flow.build();
+        }
+
+        void touch() {
+            dirty = true;
+        }
+
+        /** All sessions of the flow as they will be after this change, oldest first. */
+        List<ServiceSession> sessions() {
+            List<ServiceSession> all = new ArrayList<>();
+            for (ServiceSession s : readSessions) {
+                all.add(changed.getOrDefault(s.sessionId(), s));
+            }
+            all.addAll(created.values());
+            all.sort(Comparator.comparing(ServiceSession::createdAt).thenComparing(ServiceSession::sessionId));
+            return all;
+        }
+
+        Optional<ServiceSession> session(String sessionId) {
+            return sessions().stream().filter(s -> s.sessionId().equals(sessionId)).findFirst();
+        }
+
+        void create(ServiceSession s) {
+            created.put(s.sessionId(), s);
+            dirty = true;
+        }
+
+        void save(ServiceSession s) {
+            if (created.containsKey(s.sessionId())) {
+                created.put(s.sessionId(), s);
+            } else {
+                changed.put(s.sessionId(), s);
+            }
+            dirty = true;
+        }
+
+        void emit(FlowEvent.Type type, String sessionId, ObjectNode payload) {
+            events.add(new FlowEvent(ids.fileId(), type, read.consumerId(), read.flowId(), sessionId, payload, now));
+            dirty = true;
+        }
+
+        FlowChange toChange() {
+            return new FlowChange(flow.updatedAt(now).build(), List.copyOf(created.values()),
+                    List.copyOf(changed.values()), events);
+        }
+    }
+
+    /**
+     * Decides a change on the flow as stored now and commits it; on a lost race, reads again and
+     * decides again. {@code decide} must be free of side effects other than writing files.
+     */
+    <T> T inFlow(String flowId, Function<Tx, T> decide) {
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            Flow flow = storage.flows().findById(flowId)
+                    .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "flow_id: no such flow"));
+            Tx tx = new Tx(flow, storage.sessions().findByFlowId(flowId), now());
+            T result = decide.apply(tx);
+            if (!tx.dirty) {
+                return result;
+            }
+            if (!tx.current().ended()) {
+                tx.flow.deadlineAt(deadline(tx.current()));
+            }
+            // compare-and-set on the flow and every changed session: if anyone changed them since we
+            // read, nothing is written and we decide again on what they wrote
+            if (storage.commit(tx.toChange())) {
+                return result;
+            }
+        }
+        throw new IllegalStateException("flow " + flowId + " kept changing; gave up after " + CAS_ATTEMPTS + " tries");
+    }
+
+    /** The next moment the sweeper must look at the flow: its ttl, its step's timeout, the person's silence. */
+    Instant deadline(Flow f) {
+        Instant ttlEnd = f.createdAt().plusSeconds(f.ttl());
+        if (!f.started()) {
+            return ttlEnd;
+        }
+        Instant result = ttlEnd;
+        int index = f.template().indexOf(f.currentStepId());
+        if (index >= 0 && f.currentStepStartedAt() != null) {
+            result = earliest(result, f.currentStepStartedAt().plusSeconds(f.template().pipeline().get(index).timeout()));
+        }
+        Instant lastSeen = f.lastActivityAt() != null ? f.lastActivityAt() : f.startedAt();
+        return earliest(result, lastSeen.plus(inactivityTimeout));
+    }
+
+    // ---------------------------------------------------------------- the person's actions
+
+    /** The person starts the flow through the vlink; idempotent while it runs. */
+    public Flow start(String flowId, String deviceType) {
+        return inFlow(flowId, tx -> {
+            if (tx.read.ended()) {
+                throw new Refusal(409, "FLOW_ENDED", "flow: has already ended");
+            }
+            if (tx.read.started()) {
+                return tx.read;
+            }
+            tx.flow.startedAt(tx.now).lastActivityAt(tx.now);
+            if (deviceType != null) {
+                tx.flow.initialDeviceType(deviceType);
+            }
+            tx.emit(FlowEvent.Type.FLOW_STARTED, null, payload(tx));
+            goToStep(tx, 0);
+            return tx.current();
+        });
+    }
+
+    /** The person finishes a step that needs only their input (consent, language choice). */
+    public Flow submit(String flowId, String stepId, JsonNode body) {
+        return inFlow(flowId, tx -> {
+            Flow f = tx.current();
+            if (f.ended()) {
+                throw new Refusal(409, "FLOW_ENDED", "flow: has already ended");
+            }
+            if (!f.started()) {
+                throw new Refusal(409, "FLOW_NOT_STARTED", "flow: start it first");
+            }
+            if (!stepId.equals(f.currentStepId())) {
+                throw new Refusal(409, "STEP_NOT_CURRENT", "step_id: " + stepId + " is not the current step");
+            }
+            int index = f.template().indexOf(stepId);
+            String service = f.template().pipeline().get(index).serviceName();
+            ServiceSession open = openSessionOf(tx, stepId)
+                    .orElseThrow(() -> new Refusal(409, "STEP_NOT_CURRENT", "step_id: the step has no open session"));
+            ObjectNode result = Json.mapper().createObjectNode().put("service_name", service);
+            ExecutionStatus status;
+            if (ServiceNames.CONSENT.equals(service)) {
+                JsonNode accepted = body == null ? null : body.get("accepted");
+                if (accepted == null || !accepted.isBoolean()) {
+                    throw new Refusal(422, "INVALID_PAYLOAD", "accepted: is required (true or false)");
+                }
+                result.put("accepted", accepted.asBoolean());
+                status = accepted.asBoolean() ? ExecutionStatus.PASS : ExecutionStatus.FAIL;
+            } else if (ServiceNames.LANGUAGE_SELECTOR.equals(service)) {
+                JsonNode locale = body == null ? null : body.get("locale");
+                if (locale == null || !List.of("kk", "ru", "en").contains(locale.asText())) {
+                    throw new Refusal(422, "INVALID_PAYLOAD", "locale: must be one of kk, ru, en");
+                }
+                result.put("locale", locale.asText());
+                tx.flow.locale(locale.asText());
+                status = ExecutionStatus.PASS;
+            } else {
+                throw new Refusal(422, "INVALID_PAYLOAD", "step_id: a " + service + " step is not completed by a submit");
+            }
+            tx.flow.lastActivityAt(tx.now);
+            ServiceSession done = open.transition(SessionStateName.PROCESSING, tx.now)
+                    .transition(SessionStateName.PROCESSED, tx.now)
+                    .withOutcome(status, result, tx.now);
+            tx.save(done);
+            afterSessionEnd(tx, done);
+            return tx.current();
+        });
+    }
+
+    /** The person's device made a liveness attempt; its verdict has been reached already. */
+    public record AttemptOutcome(ServiceSession session, boolean success, String errorCode, int attemptsLeft) {
+    }
+
+    /**
+     * Records a liveness attempt's verdict on the session, ending it when it passed, had no verdict,
+     * or used its last attempt. Refused when the session has no attempt left or the flow has ended.
+     */
+    public AttemptOutcome recordAttempt(String sessionId, String flowId, ObjectNode veriliveResult) {
+        return inFlow(flowId, tx -> {
+            ServiceSession s = tx.session(sessionId)
+                    .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "session: no such session"));
+            if (tx.read.ended()) {
+                throw new Refusal(409, "FLOW_ENDED", "flow: has already ended");
+            }
+            if (!isOpen(s) || s.liveness().attemptsLeft() <= 0) {
+                throw new Refusal(409, "NO_ATTEMPTS_LEFT", "session: has no attempts left");
+            }
+            String verdict = veriliveResult.path("service_status").asText("unknown");
+            ExecutionStatus status = switch (verdict) {
+                case "real" -> ExecutionStatus.PASS;
+                case "attack" -> ExecutionStatus.FAIL;
+                default -> ExecutionStatus.UNKNOWN;
+            };
+            int left = s.liveness().attemptsLeft() - 1;
+            ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
+            next = next.withLiveness(s.liveness().withAttemptsLeft(left), tx.now).withOutcome(status, veriliveResult, tx.now);
+            // an attempt without a verdict would only get the same "unknown" again: it ends the session too
+            boolean ends = status != ExecutionStatus.FAIL || left == 0;
+            if (ends) {
+                next = next.transition(SessionStateName.PROCESSED, tx.now);
+            }
+            tx.flow.lastActivityAt(tx.now);
+            tx.save(next);
+            if (ends) {
+                afterSessionEnd(tx, next);
+            }
+            String errorCode = status == ExecutionStatus.PASS ? null : firstErrorCode(veriliveResult, status);
+            return new AttemptOutcome(next, status == ExecutionStatus.PASS, errorCode, left);
+        });
+    }
+
+    /** An attempt after the token expired: the session ends as a timeout (and may be retried). */
+    public AttemptOutcome expireSession(String sessionId, String flowId) {
+        return inFlow(flowId, tx -> {
+            ServiceSession s = tx.session(sessionId)
+                    .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "session: no such session"));
+            if (!isOpen(s) || tx.read.ended()) {
+                return new AttemptOutcome(s, false, "timeout", 0);
+            }
+            ServiceSession done = closeAsFailed(tx, s, "timeout");
+            tx.flow.lastActivityAt(tx.now);
+            afterSessionEnd(tx, done);
+            return new AttemptOutcome(done, false, "timeout", 0);
+        });
+    }
+
+    private static String firstErrorCode(ObjectNode result, ExecutionStatus status) {
+        JsonNode codes = result.get("error_codes");
+        if (codes != null && codes.isArray() && !codes.isEmpty()) {
+            return codes.get(0).asText();
+        }
+        return status == ExecutionStatus.UNKNOWN ? "inconclusive" : "model_prediction";
+    }
+
+    // ---------------------------------------------------------------- the consumer's liveness sessions
+
+    /** What a consumer-driven liveness session is made of, already validated. */
+    public record NewLivenessSession(String flowId, String stepId, int durationSeconds,
+                                     List<List<String>> pipeline, String platform, int attempts) {
+    }
+
+    /**
+     * Opens a liveness session for the consumer's own front end ({@code POST /liveness2/session}) at
+     * {@code stepId}, starting the flow there if nobody has. Empty when the flow has ended.
+     */
+    public Optional<ServiceSession> openConsumerLivenessSession(NewLivenessSession spec) {
+        return inFlow(spec.flowId(), tx -> {
+            if (tx.read.ended()) {
+                return Optional.<ServiceSession>empty();
+            }
+            if (!tx.read.started()) {
+                tx.flow.startedAt(tx.now).lastActivityAt(tx.now)
+                        .currentStepId(spec.stepId()).currentStepStartedAt(tx.now);
+                tx.emit(FlowEvent.Type.FLOW_STARTED, null, payload(tx));
+            }
+            ServiceSession session = livenessSession(tx, spec.stepId(),
+                    spec.pipeline() == null ? randomPipeline() : spec.pipeline(), spec.platform(), spec.attempts(),
+                    spec.durationSeconds(), true);
+            tx.create(session);
+            return Optional.of(session);
+        });
+    }
+
+    // ---------------------------------------------------------------- the sweeper's decisions
+
+    /**
+     * Ends the flow if its ttl, its step's timeout or the person's silence has run out; otherwise moves
+     * its deadline to the next moment that can happen. Returns the end cause applied, if any.
+     */
+    public Optional<EndCause> sweep(String flowId) {
+        return inFlow(flowId, tx -> {
+            Flow f = tx.current();
+            if (f.ended()) {
+                return Optional.<EndCause>empty();
+            }
+            Optional<EndCause> cause = dueEnd(f, tx.now);
+            if (cause.isPresent()) {
+                finish(tx, cause.get(), ExecutionStatus.FAIL);
+            } else if (!deadline(f).equals(f.deadlineAt())) {
+                tx.touch(); // the deadline moved (the person was active): store the new one, release the claim
+            }
+            return cause;
+        });
+    }
+
+    private Optional<EndCause> dueEnd(Flow f, Instant now) {
+        if (!now.isBefore(f.createdAt().plusSeconds(f.ttl()))) {
+            return Optional.of(EndCause.TIMEOUT);
+        }
+        if (!f.started()) {
+            return Optional.empty();
+        }
+        int index = f.template().indexOf(f.currentStepId());
+        if (index >= 0 && f.currentStepStartedAt() != null
+                && !now.isBefore(f.currentStepStartedAt().plusSeconds(f.template().pipeline().get(index).timeout()))) {
+            return Optional.of(EndCause.TIMEOUT);
+        }
+        Instant lastSeen = f.lastActivityAt() != null ? f.lastActivityAt() : f.startedAt();
+        if (!now.isBefore(lastSeen.plus(inactivityTimeout))) {
+            return Optional.of(EndCause.DISCONNECTED);
+        }
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- operator review
+
+    /** An operator changes a session's outcome: state reviewed, the flow's check_type edited. */
+    public ServiceSession review(String sessionId, ExecutionStatus status, String reason) {
+        ServiceSession s = storage.sessions().findById(sessionId)
+                .orElseThrow(() -> new IllegalArgumentException("no session " + sessionId));
+        if (s.flowId() == null) {
+            throw new IllegalArgumentException("session " + sessionId + " belongs to no flow");
+        }
+        return inFlow(s.flowId(), tx -> {
+            ServiceSession current = tx.session(sessionId).orElseThrow();
+            if (isOpen(current)) {
+                throw new IllegalStateException("session " + sessionId + " is still running; review it once processed");
+            }
+            ServiceSession reviewed = current.transition(SessionStateName.REVIEWED, tx.now)
+                    .withOutcome(status, current.result(), tx.now).withReviewReason(reason);
+            tx.save(reviewed);
+            tx.flow.edited(true);
+            if (tx.read.ended()) {
+                tx.flow.flowStatus(flowStatus(tx));
+            }
+            return reviewed;
+        });
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    private void goToStep(Tx tx, int index) {
+        List<PipelineStep> pipeline = tx.read.template().pipeline();
+        if (index >= pipeline.size()) {
+            finish(tx, EndCause.COMPLETED, flowStatus(tx));
+            return;
+        }
+        tx.flow.currentStepId(FlowTemplate.stepId(index)).currentStepStartedAt(tx.now);
+        openSession(tx, index);
+    }
+
+    private void openSession(Tx tx, int index) {
+        Flow f = tx.current();
+        PipelineStep step = f.template().pipeline().get(index);
+        String stepId = FlowTemplate.stepId(index);
+        String service = step.serviceName();
+        if (ServiceNames.VERILIVE.equals(service)) {
+            int duration = (int) Math.min(600, step.timeout());
+            tx.create(livenessSession(tx, stepId, pipelineOption(step), null, 1, duration, false));
+            return;
+        }
+        ServiceSession session = plainSession(tx, stepId, service);
+        if (ServiceNames.CONSENT.equals(service) || ServiceNames.LANGUAGE_SELECTOR.equals(service)) {
+            tx.create(session);
+            return;
+        }
+        // a server-side service: it runs now and its outcome ends the session at once
+        ServiceHandler.Outcome outcome;
+        try {
+            outcome = runService(f, step, session.sessionId());
+        } catch (Exception e) {
+            LOG.error("service {} failed for flow {} session {}", service, f.flowId(), session.sessionId(), e);
+            ServiceSession failed = session.transition(SessionStateName.PROCESSING, tx.now)
+                    .transition(SessionStateName.PROCESSED, tx.now)
+                    .withOutcome(ExecutionStatus.FAIL, Json.mapper().createObjectNode()
+                            .put("service_name", service).put("service_status", "error"), tx.now);
+            tx.create(failed);
+            tx.emit(FlowEvent.Type.SESSION_ENDED, failed.sessionId(), sessionPayload(failed));
+            finish(tx, EndCause.FAILED, ExecutionStatus.FAIL);
+            return;
+        }
+        storeFiles(f, session.sessionId(), outcome.files());
+        ServiceSession done = session.transition(SessionStateName.PROCESSING, tx.now)
+                .transition(SessionStateName.PROCESSED, tx.now)
+                .withOutcome(outcome.status(), outcome.result(), tx.now);
+        tx.create(done);
+        afterSessionEnd(tx, done);
+    }
+
+    /** The host's handler, or in a test flow the sandbox script (or a plain success). */
+    private ServiceHandler.Outcome runService(Flow f, PipelineStep step, String sessionId) throws Exception {
+        if (f.testFlow()) {
+            Optional<MockeryScript> script = storage.mockery().find(f.consumerId(), f.personId(), step.serviceName());
+            if (script.isPresent()) {
+                ObjectNode result = script.get().result();
+                Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
+                script.get().files().forEach((label, bytes) -> files.put(label, new ServiceHandler.File(sniff(bytes), bytes)));
+                return new ServiceHandler.Outcome(statusOf(result.path("service_status").asText()), result, files);
+            }
+            if (!services.containsKey(step.serviceName())) {
+                // the sandbox's default for a service nobody scripted: it succeeds
+                return new ServiceHandler.Outcome(ExecutionStatus.PASS, Json.mapper().createObjectNode()
+                        .put("service_name", step.serviceName()).put("service_status", "success"), Map.of());
+            }
+        }
+        ServiceHandler handler = services.get(step.serviceName());
+        if (handler == null) {
+            throw new IllegalStateException("no handler for service " + step.serviceName());
+        }
+        ServiceHandler.Outcome outcome = handler.execute(new ServiceHandler.Call(f.consumerId(), f.personId(),
+                f.flowId(), sessionId, f.testFlow(), f.inputData(), step.options()));
+        if (outcome == null) {
+            throw new IllegalStateException("service " + step.serviceName() + " returned no outcome");
+        }
+        return outcome;
+    }
+
+    /** A scripted or reported service_status as an ExecutionStatus. */
+    public static ExecutionStatus statusOf(String serviceStatus) {
+        String s = serviceStatus == null ? "" : serviceStatus.toLowerCase(Locale.ROOT);
+        if (PASSING.contains(s)) {
+            return ExecutionStatus.PASS;
+        }
+        return FAILING.contains(s) ? ExecutionStatus.FAIL : ExecutionStatus.UNKNOWN;
+    }
+
+    /**
+     * A session ended: pass → the next step; fail with retries left → a new session for the step;
+     * otherwise the next step if the step may fail, else the flow ends here, failed.
+     */
+    private void afterSessionEnd(Tx tx, ServiceSession ended) {
+        tx.emit(FlowEvent.Type.SESSION_ENDED, ended.sessionId(), sessionPayload(ended));
+        Flow f = tx.current();
+        int index = f.template().indexOf(ended.stepId());
+        if (index < 0 || f.ended()) {
+            return;
+        }
+        PipelineStep step = f.template().pipeline().get(index);
+        if (ended.status() == ExecutionStatus.PASS) {
+            goToStep(tx, index + 1);
+            return;
+        }
+        boolean consumerDriven = ended.liveness() != null && ended.liveness().consumerDriven();
+        long tries = tx.sessions().stream().filter(s -> ended.stepId().equals(s.stepId())).count();
+        if (ended.status() == ExecutionStatus.FAIL && !consumerDriven && tries < 1L + step.maxRetries()) {
+            openSession(tx, index);
+            return;
+        }
+        if (step.allowFailure()) {
+            goToStep(tx, index + 1);
+            return;
+        }
+        finish(tx, EndCause.COMPLETED, ExecutionStatus.FAIL);
+    }
+
+    /** Pass when every step that may not fail passed (its last session), else fail. */
+    private static ExecutionStatus flowStatus(Tx tx) {
+        List<PipelineStep> pipeline = tx.read.template().pipeline();
+        List<ServiceSession> sessions = tx.sessions();
+        for (int i = 0; i < pipeline.size(); i++) {
+            String stepId = FlowTemplate.stepId(i);
+            ServiceSession last = null;
+            for (ServiceSession s : sessions) {
+                if (stepId.equals(s.stepId())) {
+                    last = s;
+                }
+            }
+            boolean passed = last != null && last.status() == ExecutionStatus.PASS;
+            if (!passed && !pipeline.get(i).allowFailure()) {
+                return ExecutionStatus.FAIL;
+            }
+        }
+        return ExecutionStatus.PASS;
+    }
+
+    private void finish(Tx tx, EndCause cause, ExecutionStatus status) {
+        String reason = cause == EndCause.TIMEOUT ? "timeout" : cause == EndCause.DISCONNECTED ? "disconnected" : "ended";
+        for (ServiceSession s : tx.sessions()) {
+            if (isOpen(s)) {
+                ServiceSession closed = closeAsFailed(tx, s, reason);
+                tx.emit(FlowEvent.Type.SESSION_ENDED, closed.sessionId(), sessionPayload(closed));
+            }
+        }
+        tx.flow.endedAt(tx.now).endCause(cause).flowStatus(status).deadlineAt(null);
+        tx.emit(FlowEvent.Type.FLOW_ENDED, null, payload(tx));
+    }
+
+    private ServiceSession closeAsFailed(Tx tx, ServiceSession s, String reason) {
+        ObjectNode result = s.result() != null ? s.result() : Json.mapper().createObjectNode();
+        result.put("service_name", s.serviceName());
+        if (ServiceNames.VERILIVE.equals(s.serviceName())) {
+            result.put("service_status", result.path("service_status").asText("unknown"));
+            if (reason.equals("timeout")) {
+                result.putArray("error_codes").add("timeout");
+            }
+            result.put("end_time", tx.now.toString());
+        }
+        ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
+        next = next.transition(SessionStateName.PROCESSED, tx.now).withOutcome(ExecutionStatus.FAIL, result, tx.now);
+        if (next.liveness() != null) {
+            next = next.withLiveness(next.liveness().withAttemptsLeft(0), tx.now);
+        }
+        tx.save(next);
+        return next;
+    }
+
+    static boolean isOpen(ServiceSession s) {
+        return s.state() == SessionStateName.CREATED || s.state() == SessionStateName.PROCESSING;
+    }
+
+    /** The open session of a step (the newest, if a retry opened one). */
+    static Optional<ServiceSession> openSessionOf(Tx tx, String stepId) {
+        ServiceSession found = null;
+        for (ServiceSession s : tx.sessions()) {
+            if (stepId.equals(s.stepId()) && isOpen(s)) {
+                found = s;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    private ServiceSession plainSession(Tx tx, String stepId, String service) {
+        Flow f = tx.read;
+        return new ServiceSession(ids.sessionId(), f.consumerId(), f.personId(), f.flowId(), stepId, service,
+                API_VERSION, f.testFlow(), SessionStateName.CREATED,
+                List.of(new SessionState(SessionStateName.CREATED, tx.now)), ExecutionStatus.UNKNOWN, null, null, null,
+                tx.now, tx.now, 0);
+    }
+
+    private ServiceSession livenessSession(Tx tx, String stepId, List<List<String>> pipeline, String platform,
+                                           int attempts, int durationSeconds, boolean consumerDriven) {
+        String token = ids.accessToken();
+        LivenessDetails liveness = new LivenessDetails(token, Crypto.sha256Hex(token), pipeline, platform, attempts,
+                tx.now.plusSeconds(durationSeconds), consumerDriven);
+        return plainSession(tx, stepId, ServiceNames.VERILIVE).withLiveness(liveness, tx.now);
+    }
+
+    /** A verilive step may name its actions ({@code "pipeline": [["smile"], …]}); else they are drawn. */
+    private List<List<String>> pipelineOption(PipelineStep step) {
+        JsonNode option = step.options().get("pipeline");
+        if (option != null && option.isArray() && !option.isEmpty()) {
+            List<List<String>> groups = new ArrayList<>();
+            for (JsonNode group : option) {
+                if (!group.isArray() || group.isEmpty()) {
+                    return randomPipeline();
+                }
+                List<String> actions = new ArrayList<>();
+                group.forEach(a -> actions.add(a.asText()));
+                groups.add(actions);
+            }
+            return groups;
+        }
+        return randomPipeline();
+    }
+
+    /** 2–3 distinct actions, one per group, drawn with SecureRandom so a replay cannot be prepared. */
+    public List<List<String>> randomPipeline() {
+        List<String> pool = new ArrayList<>(RANDOM_ACTIONS);
+        int n = 2 + ids.random().nextInt(2);
+        List<List<String>> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(List.of(pool.remove(ids.random().nextInt(pool.size()))));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- files and payloads
+
+    /** Stores a session's files (before the commit that names the session: an orphan file beats a missing one). */
+    public void storeFiles(Flow f, String sessionId, Map<String, ServiceHandler.File> files) {
+        for (Map.Entry<String, ServiceHandler.File> e : files.entrySet()) {
+            try {
+                storage.files().save(new StoredFile(ids.fileId(), f.consumerId(), f.personId(), f.flowId(), sessionId,
+                        e.getKey(), e.getValue().contentType(), null, -1, now()),
+                        new ByteArrayInputStream(e.getValue().content()));
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+    }
+
+    /** Streams one file of a session into the store. */
+    public void storeFile(Flow f, String sessionId, String label, String contentType, java.io.InputStream content)
+            throws IOException {
+        storage.files().save(new StoredFile(ids.fileId(), f.consumerId(), f.personId(), f.flowId(), sessionId, label,
+                contentType, null, -1, now()), content);
+    }
+
+    /** The content type of bytes, from their first bytes. */
+    public static String sniff(byte[] b) {
+        if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) {
+            return "image/jpeg";
+        }
+        if (b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+            return "image/png";
+        }
+        if (b.length >= 4 && b[0] == '%' && b[1] == 'P' && b[2] == 'D' && b[3] == 'F') {
+            return "application/pdf";
+        }
+        if (b.length >= 4 && (b[0] & 0xff) == 0x1A && (b[1] & 0xff) == 0x45 && (b[2] & 0xff) == 0xDF && (b[3] & 0xff) == 0xA3) {
+            return "video/webm";
+        }
+        if (b.length >= 8 && b[4] == 'f' && b[5] == 't' && b[6] == 'y' && b[7] == 'p') {
+            return "video/mp4";
+        }
+        return "application/octet-stream";
+    }
+
+    private static ObjectNode payload(Tx tx) {
+        Flow f = tx.current();
+        ObjectNode p = Json.mapper().createObjectNode().put("person_id", f.personId())
+                .put("flow_status", f.flowStatus().wire());
+        if (f.endCause() != null) {
+            p.put("end_cause", f.endCause().wire());
+        }
+        return p;
+    }
+
+    private static ObjectNode sessionPayload(ServiceSession s) {
+        return Json.mapper().createObjectNode().put("service_name", s.serviceName())
+                .put("step_id", s.stepId()).put("session_status", s.status().wire());
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+}

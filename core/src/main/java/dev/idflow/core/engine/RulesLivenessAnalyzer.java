@@ -1,0 +1,98 @@
+package dev.idflow.core.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.idflow.core.spi.LivenessAnalyzer;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * What idflow decides itself about a liveness attempt: only rules it can really check. A broken rule
+ * makes the attempt an {@code attack} with its error code; otherwise the face-analysis engine the
+ * bank plugged in decides, and without one the answer is {@code unknown} — never an invented
+ * {@code real}.
+ */
+public final class RulesLivenessAnalyzer implements LivenessAnalyzer {
+    /** Camera names of virtual-camera software, as browsers and SDKs report them. */
+    private static final Pattern VIRTUAL_CAMERA = Pattern.compile(
+            "virtual|obs[- ]|obs$|manycam|snap camera|xsplit|droidcam|splitcam|e2esoft|webcamoid|camtwist|"
+                    + "iriun|epoccam|ndi|fake|v4l2loopback|mmhmm|chromacam|youcam",
+            Pattern.CASE_INSENSITIVE);
+    /** No real person turns their head, smiles or blinks on cue faster than this. */
+    private static final long MIN_ACTION_MILLIS = 300;
+    /** More liveness sessions than this for one person within an hour is not a person retrying. */
+    private final int maxSessionsPerHour;
+    private final LivenessAnalyzer faceAnalysis;
+
+    /**
+     * @param faceAnalysis the bank's presentation-attack engine, or null when none is plugged in
+     * @param maxSessionsPerHour the velocity limit per person
+     */
+    public RulesLivenessAnalyzer(LivenessAnalyzer faceAnalysis, int maxSessionsPerHour) {
+        this.faceAnalysis = faceAnalysis;
+        this.maxSessionsPerHour = maxSessionsPerHour;
+    }
+
+    @Override
+    public Verdict analyze(Attempt attempt) throws Exception {
+        List<String> errors = new ArrayList<>();
+        JsonNode meta = attempt.metadata();
+        if (attempt.recentSessionsOfPerson() > maxSessionsPerHour) {
+            errors.add("high_velocity");
+        }
+        String camera = meta.path("camera_label").asText("");
+        if (!camera.isBlank() && VIRTUAL_CAMERA.matcher(camera).find()) {
+            errors.add("virtual_camera_risk");
+        }
+        if (!attempt.allowDesktop() && meta.has("mobile") && !meta.path("mobile").asBoolean(true)) {
+            errors.add("desktop_session");
+        }
+        if (!motionConsistent(attempt.pipeline(), meta)) {
+            errors.add("motion_inconsistency");
+        }
+        if (!errors.isEmpty()) {
+            return new Verdict("attack", errors, List.of());
+        }
+        if (faceAnalysis == null) {
+            return new Verdict("unknown", List.of(), List.of());
+        }
+        return faceAnalysis.analyze(attempt);
+    }
+
+    /**
+     * The actions the device reports must be the requested ones, in order, each taking a human amount
+     * of time, one after the other.
+     */
+    static boolean motionConsistent(List<List<String>> pipeline, JsonNode meta) {
+        JsonNode actions = meta.path("actions");
+        List<String> expected = new ArrayList<>();
+        pipeline.forEach(expected::addAll);
+        if (!actions.isArray() || actions.size() != expected.size()) {
+            return false;
+        }
+        Instant previousEnd = null;
+        for (int i = 0; i < expected.size(); i++) {
+            JsonNode a = actions.get(i);
+            if (!expected.get(i).equals(a.path("action").asText().toLowerCase(Locale.ROOT))) {
+                return false;
+            }
+            try {
+                Instant start = Instant.parse(a.path("started_at").asText());
+                Instant end = Instant.parse(a.path("ended_at").asText());
+                if (end.toEpochMilli() - start.toEpochMilli() < MIN_ACTION_MILLIS) {
+                    return false;
+                }
+                if (previousEnd != null && start.isBefore(previousEnd)) {
+                    return false;
+                }
+                previousEnd = end;
+            } catch (DateTimeParseException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.idflow.core.engine;
+
+import dev.idflow.core.model.EndCause;
+import dev.idflow.core.model.Flow;
+import dev.idflow.core.spi.IdflowStorage;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends flows whose ttl, step timeout or person's silence ran out. Runs on every node: flows are
+ * claimed through the store ({@code claimDue}), so two nodes never work on the same flow at once, and
+ * every ending is a compare-and-set, so a person's completion racing a timeout has one winner.
+ */
+public final class Sweeper {
+    private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
+    /** Longer than any sweep of one batch takes; a node that dies mid-batch frees its flows after it. */
+    static final Duration LEASE = Duration.ofSeconds(60);
+    private final IdflowStorage storage;
+    private final FlowEngine engine;
+    private final int batchSize;
+
+    public Sweeper(IdflowStorage storage, FlowEngine engine, int batchSize) {
+        this.storage = storage;
+        this.engine = engine;
+        this.batchSize = batchSize;
+    }
+
+    /** Claims and settles due flows until none is due; returns how many flows it ended. */
+    public int sweepOnce() {
+        int ended = 0;
+        while (true) {
+            List<Flow> due = storage.flows().claimDue(engine.now(), LEASE, batchSize);
+            for (Flow flow : due) {
+                try {
+                    Optional<EndCause> cause = engine.sweep(flow.flowId());
+                    if (cause.isPresent()) {
+                        ended++;
+                    }
+                } catch (RuntimeException e) {
+                    // one broken flow must not stop the others; its claim expires and it is tried again
+                    LOG.error("sweeping flow {} failed", flow.flowId(), e);
+                }
+            }
+            if (due.size() < batchSize) {
+                return ended;
+            }
+        }
+    }
+}

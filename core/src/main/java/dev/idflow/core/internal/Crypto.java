@@ -1,0 +1,40 @@
+package dev.idflow.core.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/** Hashing and signing helpers; comparisons of secrets are constant-time. */
+public final class Crypto {
+    private static final HexFormat HEX = HexFormat.of();
+
+    private Crypto() {
+    }
+
+    public static String sha256Hex(String value) {
+        try {
+            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    /** Lowercase hex of HMAC-SHA256(secret, message). */
+    public static String hmacSha256Hex(byte[] secret, String message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return HEX.formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** Constant-time equality of two strings' UTF-8 bytes (length may leak, content does not). */
+    public static boolean constantTimeEquals(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,43 @@
+package dev.idflow.core.model;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * An API key as stored: never the key itself, only its SHA-256 hash (hex), and for live keys the
+ * secret encrypted with the host's key ({@code encryptedSecret}); {@code keyPrefix} is the first
+ * characters of the key, enough for an operator to recognise it.
+ */
+public record ApiKey(String keyHash, String consumerId, KeyMode mode, byte[] encryptedSecret,
+                     String keyPrefix, Instant createdAt) {
+    public ApiKey {
+        Objects.requireNonNull(keyHash, "keyHash");
+        Objects.requireNonNull(consumerId, "consumerId");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(createdAt, "createdAt");
+        encryptedSecret = encryptedSecret == null ? null : encryptedSecret.clone();
+    }
+
+    @Override
+    public byte[] encryptedSecret() {
+        return encryptedSecret == null ? null : encryptedSecret.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ApiKey k && keyHash.equals(k.keyHash) && consumerId.equals(k.consumerId)
+                && mode == k.mode && Arrays.equals(encryptedSecret, k.encryptedSecret)
+                && Objects.equals(keyPrefix, k.keyPrefix) && createdAt.equals(k.createdAt);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(keyHash, consumerId, mode, Arrays.hashCode(encryptedSecret), keyPrefix, createdAt);
+    }
+
+    @Override
+    public String toString() {
+        return "ApiKey[" + keyPrefix + "…, consumer=" + consumerId + ", mode=" + mode + "]";
+    }
+}

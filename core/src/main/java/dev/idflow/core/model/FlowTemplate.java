@@ -1,0 +1,59 @@
+package dev.idflow.core.model;
+
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import java.util.List;
+import java.util.Map;
+
+/** The spec's FlowTemplate: the pipeline of steps, the page's look, and whether a status page ends it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record FlowTemplate(
+        @JsonProperty("pipeline") @NotEmpty List<@NotNull @Valid PipelineStep> pipeline,
+        @JsonProperty("ui") @Valid FlowUi ui,
+        @JsonProperty("status_page") Boolean statusPage,
+        @JsonAnySetter Map<String, JsonNode> extras) {
+
+    public FlowTemplate {
+        pipeline = pipeline == null ? null : List.copyOf(pipeline);
+        extras = Extras.copy(extras);
+    }
+
+    public static FlowTemplate of(PipelineStep... steps) {
+        return new FlowTemplate(List.of(steps), null, null, null);
+    }
+
+    @Override
+    @JsonAnyGetter
+    public Map<String, JsonNode> extras() {
+        return extras;
+    }
+
+    /** This template with every step's spec defaults filled in. */
+    public FlowTemplate withDefaults() {
+        return new FlowTemplate(pipeline.stream().map(PipelineStep::withDefaults).toList(), ui, statusPage, extras);
+    }
+
+    /** The id of the step at {@code index} (0-based): stable, derived from its position in the pipeline. */
+    public static String stepId(int index) {
+        return "step-" + (index + 1);
+    }
+
+    /** The 0-based index of {@code stepId} in this pipeline, or -1. */
+    public int indexOf(String stepId) {
+        if (stepId == null || !stepId.startsWith("step-")) {
+            return -1;
+        }
+        try {
+            int index = Integer.parseInt(stepId.substring(5)) - 1;
+            return index >= 0 && index < pipeline.size() ? index : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

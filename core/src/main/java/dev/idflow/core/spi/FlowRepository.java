@@ -1,0 +1,44 @@
+package dev.idflow.core.spi;
+
+import dev.idflow.core.model.Flow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** Flows, read and changed by compare-and-set on {@link Flow#version()}. */
+public interface FlowRepository {
+
+    /** Stores a new flow as given (its version is kept). Same flow id or vlink id → {@link DuplicateKeyException}. */
+    void insert(Flow flow);
+
+    Optional<Flow> findById(String flowId);
+
+    Optional<Flow> findByVlinkId(String vlinkId);
+
+    /**
+     * Stores {@code flow} if the stored version still equals {@code flow.version()}; the stored copy
+     * then carries version + 1 and no claim. {@code polledAt} and {@code lastActivityAt} never move
+     * backwards (they are written without version checks, see {@link #markPolled}, {@link #touchActivity}). Returns false, changing nothing, when another writer got
+     * there first (or the flow does not exist): the caller reads again and decides anew.
+     */
+    boolean update(Flow flow);
+
+    /** Records that the consumer polled the flow. Not a state change: no version check, no version bump. */
+    void markPolled(String flowId, Instant at);
+
+    /**
+     * Records the person's activity (a call through the vlink). Not a state change: no version check,
+     * no version bump. Like {@code polledAt}, {@code lastActivityAt} never moves backwards: an
+     * {@link #update} or commit carrying an older value keeps the newer stored one.
+     */
+    void touchActivity(String flowId, Instant at);
+
+    /**
+     * Claims up to {@code limit} flows that have not ended and whose {@code deadlineAt} is at or before
+     * {@code now}, and that no one holds a live claim on; each claim lasts {@code lease}. Two callers,
+     * on one node or two, never receive the same flow while its claim lives. A successful
+     * {@link #update} releases the claim; so does the lease running out (a node that died mid-work).
+     */
+    List<Flow> claimDue(Instant now, Duration lease, int limit);
+}

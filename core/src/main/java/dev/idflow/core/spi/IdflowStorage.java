@@ -1,0 +1,29 @@
+package dev.idflow.core.spi;
+
+/**
+ * Everything idflow keeps, behind one object a host hands to {@link dev.idflow.core.Idflow}. Each
+ * repository is narrow; every implementation passes the same contract tests
+ * ({@code StorageContractTest} in idflow-core's test jar).
+ */
+public interface IdflowStorage {
+    FlowRepository flows();
+
+    SessionRepository sessions();
+
+    FileStore files();
+
+    ApiKeyDirectory apiKeys();
+
+    MockeryRepository mockery();
+
+    EventOutbox events();
+
+    /**
+     * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
+     * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each
+     * compare-and-set on its version, as {@link SessionRepository#update}) and the events (added to
+     * the outbox). Returns false, having changed nothing at all, when any compare-and-set fails.
+     * A duplicate key among the new sessions throws {@link DuplicateKeyException}, also changing nothing.
+     */
+    boolean commit(FlowChange change);
+}

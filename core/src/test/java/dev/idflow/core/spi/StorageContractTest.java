@@ -1,0 +1,1583 @@
+package dev.idflow.core.spi;
+
+import static dev.idflow.core.spi.StorageFixtures.T0;
+import static dev.idflow.core.spi.StorageFixtures.consumer;
+import static dev.idflow.core.spi.StorageFixtures.consumerId;
+import static dev.idflow.core.spi.StorageFixtures.copyOf;
+import static dev.idflow.core.spi.StorageFixtures.dueFlow;
+import static dev.idflow.core.spi.StorageFixtures.dueFlows;
+import static dev.idflow.core.spi.StorageFixtures.event;
+import static dev.idflow.core.spi.StorageFixtures.file;
+import static dev.idflow.core.spi.StorageFixtures.fileId;
+import static dev.idflow.core.spi.StorageFixtures.flowId;
+import static dev.idflow.core.spi.StorageFixtures.fullFlow;
+import static dev.idflow.core.spi.StorageFixtures.fullLivenessSession;
+import static dev.idflow.core.spi.StorageFixtures.liveKey;
+import static dev.idflow.core.spi.StorageFixtures.livenessSession;
+import static dev.idflow.core.spi.StorageFixtures.minimalFlow;
+import static dev.idflow.core.spi.StorageFixtures.personId;
+import static dev.idflow.core.spi.StorageFixtures.randomBytes;
+import static dev.idflow.core.spi.StorageFixtures.script;
+import static dev.idflow.core.spi.StorageFixtures.session;
+import static dev.idflow.core.spi.StorageFixtures.sessionId;
+import static dev.idflow.core.spi.StorageFixtures.sha256;
+import static dev.idflow.core.spi.StorageFixtures.testKey;
+import static dev.idflow.core.spi.StorageFixtures.tree;
+import static dev.idflow.core.spi.StorageFixtures.vlinkId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idflow.core.internal.Json;
+import dev.idflow.core.model.ApiKey;
+import dev.idflow.core.model.Consumer;
+import dev.idflow.core.model.EndCause;
+import dev.idflow.core.model.ExecutionStatus;
+import dev.idflow.core.model.Flow;
+import dev.idflow.core.model.FlowEvent;
+import dev.idflow.core.model.FlowInputData;
+import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.model.MockeryScript;
+import dev.idflow.core.model.ServiceSession;
+import dev.idflow.core.model.SessionStateName;
+import dev.idflow.core.model.StoredFile;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one contract every {@link IdflowStorage} passes: memory, H2 and PostgreSQL run these same
+ * tests, so "stored", "newest", "claimed" and "compare-and-set" mean the same on every store.
+ *
+ * <p>A store extends this class and implements {@link #storage()}. It is called once before every
+ * test and must return a store <b>holding no data</b>: a new instance, or a shared one (say one
+ * database per test class) whose tables it has just emptied. Most tests would also pass on a
+ * dirty store, since every id here is fresh, but {@code claimDue} looks at every flow in the store,
+ * so the claim tests need it empty. A subclass may as well empty its tables in its own
+ * {@code @BeforeEach}: JUnit runs that after this class's (which calls {@code storage()}), still
+ * before the test. Concurrency tests use up to 8 threads at once; a pooled store needs that many
+ * connections or lets threads wait for one.
+ *
+ * <p>Stored things refer to each other by id only, with no foreign keys: the tests store sessions
+ * of flows, files of sessions and flows of consumers that were never stored themselves, as the engine
+ * does (an upload's file is saved before its session, and a standalone session has no flow).
+ *
+ * <p>The tests say what a caller can observe: they compare values read back, never object identity,
+ * and use whole milliseconds for every instant (the engine truncates to millis).
+ */
+public abstract class StorageContractTest {
+
+    /** A lease long enough never to run out by itself during a test. */
+    private static final Duration LEASE = Duration.ofMinutes(5);
+
+    private IdflowStorage storage;
+
+    /** The store under test, empty. Called once before each test; see the class comment. */
+    protected abstract IdflowStorage storage();
+
+    @BeforeEach
+    void openEmptyStorage() {
+        storage = storage();
+    }
+
+    protected FlowRepository flows() {
+        return storage.flows();
+    }
+
+    protected SessionRepository sessions() {
+        return storage.sessions();
+    }
+
+    protected FileStore files() {
+        return storage.files();
+    }
+
+    protected ApiKeyDirectory apiKeys() {
+        return storage.apiKeys();
+    }
+
+    protected MockeryRepository mockery() {
+        return storage.mockery();
+    }
+
+    protected EventOutbox events() {
+        return storage.events();
+    }
+
+    // ================================================================ flows: round-trips
+
+    @Test
+    void everyFieldOfAFlowRoundTrips() {
+        Flow flow = fullFlow(consumerId()).build();
+        flows().insert(flow);
+
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+
+        assertSameFlow(read, flow);
+    }
+
+    @Test
+    void aFlowWithOnlyRequiredFieldsComesBackWithNullsNotDefaults() {
+        Flow flow = minimalFlow(consumerId()).build();
+        flows().insert(flow);
+
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+
+        assertSameFlow(read, flow);
+        assertThat(read.inputData()).isNull();
+        assertThat(read.apiVersion()).isNull();
+        assertThat(read.locale()).isNull();
+        assertThat(read.callbackUrl()).isNull();
+        assertThat(read.deadlineAt()).isNull();
+        assertThat(read.endCause()).isNull();
+        assertThat(read.version()).isZero();
+    }
+
+    @Test
+    void insertKeepsTheVersionItIsGiven() {
+        Flow flow = minimalFlow(consumerId()).version(17).build();
+        flows().insert(flow);
+
+        assertThat(flows().findById(flow.flowId()).orElseThrow().version()).isEqualTo(17);
+    }
+
+    @Test
+    void unknownPipelineOptionsAndInputDataExtrasRoundTripExactly() throws Exception {
+        String templateJson = """
+                {"pipeline":[
+                  {"service_name":"esign","action":"sign","files":[{"label":"x","n":1.50}]},
+                  {"service_name":"verilive","native":false}]}""";
+        String inputJson = """
+                {"iin":"880101300123","files":[{"label":"contract","session_id":"s-1"}],"amount":10.00}""";
+        FlowTemplate template = Json.mapper().readValue(templateJson, FlowTemplate.class);
+        FlowInputData inputData = Json.mapper().readValue(inputJson, FlowInputData.class);
+        Flow flow = minimalFlow(consumerId()).template(template).inputData(inputData).build();
+        flows().insert(flow);
+
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+
+        assertThat(tree(read.template())).isEqualTo(Json.mapper().readTree(templateJson));
+        assertThat(tree(read.inputData())).isEqualTo(Json.mapper().readTree(inputJson));
+        // not just the same number: the same digits, as a client that sent 1.50 expects to see them
+        JsonNode n = read.template().pipeline().get(0).options().get("files").get(0).get("n");
+        assertThat(n.decimalValue()).isEqualTo(new BigDecimal("1.50"));
+        assertThat(Json.mapper().writeValueAsString(read.template())).contains("\"n\":1.50");
+        assertThat(Json.mapper().writeValueAsString(read.inputData())).contains("\"amount\":10.00");
+        assertThat(read.template().pipeline().get(0).options()).containsOnlyKeys("action", "files");
+        assertThat(read.template().pipeline().get(1).options().get("native").isBoolean()).isTrue();
+        assertThat(read.inputData().iin()).isEqualTo("880101300123");
+        assertThat(read.inputData().extras()).containsOnlyKeys("files", "amount");
+    }
+
+    @Test
+    void changingAFlowAfterInsertingItOrReadingItDoesNotChangeTheStoredFlow() {
+        Flow flow = fullFlow(consumerId()).build();
+        JsonNode sentTemplate = tree(flow.template());
+        JsonNode sentInput = tree(flow.inputData());
+        flows().insert(flow);
+
+        // callers can reach mutable JSON inside a flow; what they do with it must not leak into the store
+        ((ObjectNode) flow.template().pipeline().get(1).options().get("files").get(0)).put("label", "changed");
+        ((ObjectNode) flow.inputData().extras().get("meta")).put("channel", "changed");
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+        ((ObjectNode) read.template().pipeline().get(1).options().get("files").get(0)).put("label", "changed");
+        ((ObjectNode) read.template().extras().get("vendor_flag")).put("y", 1);
+        ((ObjectNode) read.inputData().extras().get("meta")).put("channel", "changed");
+
+        Flow again = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(tree(again.template())).isEqualTo(sentTemplate);
+        assertThat(tree(again.inputData())).isEqualTo(sentInput);
+    }
+
+    @Test
+    void aFlowIsFoundByItsVlink() {
+        Flow flow = fullFlow(consumerId()).build();
+        flows().insert(flow);
+
+        assertSameFlow(flows().findByVlinkId(flow.vlinkId()).orElseThrow(), flow);
+    }
+
+    @Test
+    void unknownFlowIdsAndVlinksAreNotFound() {
+        flows().insert(minimalFlow(consumerId()).build());
+
+        assertThat(flows().findById(flowId())).isEmpty();
+        assertThat(flows().findByVlinkId(vlinkId())).isEmpty();
+    }
+
+    @Test
+    void aSecondFlowWithTheSameIdIsRejected() {
+        Flow first = minimalFlow(consumerId()).build();
+        flows().insert(first);
+        Flow second = minimalFlow(consumerId()).flowId(first.flowId()).build();
+
+        assertThatThrownBy(() -> flows().insert(second)).isInstanceOf(DuplicateKeyException.class);
+        assertSameFlow(flows().findById(first.flowId()).orElseThrow(), first);
+        assertThat(flows().findByVlinkId(second.vlinkId())).isEmpty();
+    }
+
+    @Test
+    void aSecondFlowWithTheSameVlinkIsRejected() {
+        Flow first = minimalFlow(consumerId()).build();
+        flows().insert(first);
+        Flow second = minimalFlow(consumerId()).vlinkId(first.vlinkId()).build();
+
+        assertThatThrownBy(() -> flows().insert(second)).isInstanceOf(DuplicateKeyException.class);
+        assertThat(flows().findById(second.flowId())).isEmpty();
+        assertThat(flows().findByVlinkId(first.vlinkId()).orElseThrow().flowId()).isEqualTo(first.flowId());
+    }
+
+    // ================================================================ flows: compare-and-set
+
+    @Test
+    void updateWithTheCurrentVersionStoresEveryChangeAndBumpsTheVersion() {
+        Flow flow = minimalFlow(consumerId()).version(3).build();
+        flows().insert(flow);
+        Flow changed = fullFlow(flow.consumerId())
+                .flowId(flow.flowId()).vlinkId(flow.vlinkId()).personId(flow.personId()).version(3).build();
+
+        assertThat(flows().update(changed)).isTrue();
+
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+        assertSameFlow(read, changed.toBuilder().version(4).build());
+    }
+
+    @Test
+    void updateCanClearFieldsBackToNullButNotThePollAndActivityTimes() {
+        Flow flow = fullFlow(consumerId()).version(0).build();
+        flows().insert(flow);
+        Flow cleared = minimalFlow(flow.consumerId())
+                .flowId(flow.flowId()).vlinkId(flow.vlinkId()).personId(flow.personId()).build();
+
+        assertThat(flows().update(cleared)).isTrue();
+
+        // polled_at and last_activity_at are written without version checks and never move backwards
+        Flow expected = cleared.toBuilder().polledAt(flow.polledAt()).lastActivityAt(flow.lastActivityAt())
+                .version(1).build();
+        assertSameFlow(flows().findById(flow.flowId()).orElseThrow(), expected);
+    }
+
+    @Test
+    void staleVersionUpdateChangesNothing() {
+        Flow flow = minimalFlow(consumerId()).build();
+        flows().insert(flow);
+        assertThat(flows().update(flow.toBuilder().locale("ru").build())).isTrue();
+
+        boolean updated = flows().update(flow.toBuilder().locale("kk").ttl(1).build());
+
+        assertThat(updated).isFalse();
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(read.locale()).isEqualTo("ru");
+        assertThat(read.ttl()).isEqualTo(flow.ttl());
+        assertThat(read.version()).isEqualTo(1);
+    }
+
+    @Test
+    void updateWithAVersionFromTheFutureChangesNothing() {
+        Flow flow = minimalFlow(consumerId()).build();
+        flows().insert(flow);
+
+        assertThat(flows().update(flow.toBuilder().locale("ru").version(1).build())).isFalse();
+
+        assertSameFlow(flows().findById(flow.flowId()).orElseThrow(), flow);
+    }
+
+    @Test
+    void updateOfAnUnknownFlowReturnsFalseAndCreatesNothing() {
+        Flow flow = minimalFlow(consumerId()).build();
+
+        assertThat(flows().update(flow)).isFalse();
+
+        assertThat(flows().findById(flow.flowId())).isEmpty();
+        assertThat(flows().findByVlinkId(flow.vlinkId())).isEmpty();
+    }
+
+    @Test
+    void ofConcurrentUpdatesFromOneVersionExactlyOneWins() throws Exception {
+        Flow flow = minimalFlow(consumerId()).build();
+        flows().insert(flow);
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+        int writers = 8;
+
+        List<Boolean> results = concurrently(writers, i -> flows().update(read.toBuilder().ttl(1000 + i).build()));
+
+        assertThat(results).containsOnlyOnce(true);
+        int winner = results.indexOf(true);
+        Flow stored = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(stored.ttl()).isEqualTo(1000 + winner);
+        assertThat(stored.version()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentReadModifyWriteLosesNoWrite() throws Exception {
+        Flow flow = minimalFlow(consumerId()).ttl(0).build();
+        flows().insert(flow);
+        int writers = 4;
+        int incrementsEach = 25;
+
+        concurrently(writers, i -> {
+            for (int done = 0; done < incrementsEach; ) {
+                Flow current = flows().findById(flow.flowId()).orElseThrow();
+                if (flows().update(current.toBuilder().ttl(current.ttl() + 1).build())) {
+                    done++;
+                }
+            }
+            return null;
+        });
+
+        Flow stored = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(stored.ttl()).isEqualTo(writers * incrementsEach);
+        assertThat(stored.version()).isEqualTo(writers * incrementsEach);
+    }
+
+    @Test
+    void markPolledRecordsTheTimeWithoutBumpingTheVersion() {
+        Flow flow = fullFlow(consumerId()).version(5).build();
+        flows().insert(flow);
+        Instant polled = T0.plusSeconds(60).plusMillis(7);
+
+        flows().markPolled(flow.flowId(), polled);
+
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+        assertSameFlow(read, flow.toBuilder().polledAt(polled).build());
+    }
+
+    @Test
+    void anUpdateFromTheVersionReadBeforeAPollStillSucceeds() {
+        Flow flow = minimalFlow(consumerId()).build();
+        flows().insert(flow);
+        flows().markPolled(flow.flowId(), T0.plusSeconds(1));
+
+        assertThat(flows().update(flow.toBuilder().locale("ru").build())).isTrue();
+        assertThat(flows().findById(flow.flowId()).orElseThrow().version()).isEqualTo(1);
+    }
+
+    @Test
+    void markPolledOfAnUnknownFlowCreatesNothing() {
+        String unknown = flowId();
+
+        flows().markPolled(unknown, T0);
+
+        assertThat(flows().findById(unknown)).isEmpty();
+    }
+
+    @Test
+    void touchActivityRecordsTheTimeWithoutBumpingTheVersion() {
+        Flow flow = fullFlow(consumerId()).version(5).build();
+        flows().insert(flow);
+        Instant active = flow.lastActivityAt().plusSeconds(60).plusMillis(3);
+
+        flows().touchActivity(flow.flowId(), active);
+
+        assertSameFlow(flows().findById(flow.flowId()).orElseThrow(), flow.toBuilder().lastActivityAt(active).build());
+        assertThat(flows().update(flow.toBuilder().locale("ru").build())).isTrue();
+    }
+
+    @Test
+    void touchActivityOfAnUnknownFlowCreatesNothing() {
+        String unknown = flowId();
+
+        flows().touchActivity(unknown, T0);
+
+        assertThat(flows().findById(unknown)).isEmpty();
+    }
+
+    @Test
+    void pollAndActivityTimesNeverMoveBackwards() {
+        Flow flow = minimalFlow(consumerId()).build();
+        flows().insert(flow);
+        Instant later = T0.plusSeconds(20);
+        Instant earlier = T0.plusSeconds(10);
+
+        // two requests of one person or consumer, finishing out of order
+        flows().markPolled(flow.flowId(), later);
+        flows().markPolled(flow.flowId(), earlier);
+        flows().touchActivity(flow.flowId(), later);
+        flows().touchActivity(flow.flowId(), earlier);
+
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(read.polledAt()).isEqualTo(later);
+        assertThat(read.lastActivityAt()).isEqualTo(later);
+        assertThat(read.version()).isZero();
+    }
+
+    @Test
+    void anUpdateFromACopyReadBeforeAPollOrActivityKeepsTheNewerTimes() {
+        Flow flow = minimalFlow(consumerId()).polledAt(T0).lastActivityAt(T0).build();
+        flows().insert(flow);
+        Flow read = flows().findById(flow.flowId()).orElseThrow();
+        Instant polled = T0.plusSeconds(5);
+        Instant active = T0.plusSeconds(6);
+        flows().markPolled(flow.flowId(), polled);
+        flows().touchActivity(flow.flowId(), active);
+
+        // the engine changed the flow from what it read before the poll and the person's call
+        assertThat(flows().update(read.toBuilder().currentStepId("step-1").build())).isTrue();
+
+        Flow stored = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(stored.currentStepId()).isEqualTo("step-1");
+        assertThat(stored.polledAt()).isEqualTo(polled);
+        assertThat(stored.lastActivityAt()).isEqualTo(active);
+        assertThat(stored.version()).isEqualTo(1);
+    }
+
+    @Test
+    void anUpdateCarryingNewerPollAndActivityTimesStoresThem() {
+        Flow flow = minimalFlow(consumerId()).polledAt(T0).lastActivityAt(T0).build();
+        flows().insert(flow);
+
+        assertThat(flows().update(flow.toBuilder().polledAt(T0.plusSeconds(1)).lastActivityAt(T0.plusSeconds(2))
+                .build())).isTrue();
+
+        Flow stored = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(stored.polledAt()).isEqualTo(T0.plusSeconds(1));
+        assertThat(stored.lastActivityAt()).isEqualTo(T0.plusSeconds(2));
+    }
+
+    // ================================================================ flows: claiming due work
+
+    @Test
+    void claimDueTakesOnlyFlowsThatHaveNotEndedAndAreDue() {
+        String consumer = consumerId();
+        Instant now = T0.plusSeconds(100);
+        Flow overdue = dueFlow(consumer, now.minusSeconds(50));
+        Flow dueExactlyNow = dueFlow(consumer, now);
+        Flow dueInAMoment = dueFlow(consumer, now.plusMillis(1));
+        Flow noDeadline = minimalFlow(consumer).build();
+        Flow ended = dueFlow(consumer, now.minusSeconds(60)).toBuilder()
+                .endedAt(now.minusSeconds(70)).flowStatus(ExecutionStatus.PASS).endCause(EndCause.COMPLETED).build();
+        List.of(overdue, dueExactlyNow, dueInAMoment, noDeadline, ended).forEach(flows()::insert);
+
+        List<Flow> claimed = flows().claimDue(now, LEASE, 100);
+
+        assertThat(claimed).extracting(Flow::flowId).containsExactly(overdue.flowId(), dueExactlyNow.flowId());
+    }
+
+    @Test
+    void claimDueReturnsTheFlowsAsStored() {
+        Flow flow = fullFlow(consumerId()).endedAt(null).endCause(null).flowStatus(ExecutionStatus.UNKNOWN)
+                .deadlineAt(T0).build();
+        flows().insert(flow);
+
+        List<Flow> claimed = flows().claimDue(T0, LEASE, 10);
+
+        assertThat(claimed).hasSize(1);
+        assertSameFlow(claimed.get(0), flow);
+    }
+
+    @Test
+    void claimDueRespectsTheLimitAndTakesTheEarliestDeadlinesFirst() {
+        List<Flow> due = dueFlows(consumerId(), 7);
+        List<Flow> shuffled = new ArrayList<>(due);
+        Collections.shuffle(shuffled);
+        shuffled.forEach(flows()::insert);
+        Instant now = T0.plusSeconds(1);
+
+        List<Flow> first = flows().claimDue(now, LEASE, 3);
+        List<Flow> second = flows().claimDue(now, LEASE, 3);
+        List<Flow> third = flows().claimDue(now, LEASE, 3);
+
+        assertThat(first).extracting(Flow::flowId).containsExactlyElementsOf(ids(due.subList(0, 3)));
+        assertThat(second).extracting(Flow::flowId).containsExactlyElementsOf(ids(due.subList(3, 6)));
+        assertThat(third).extracting(Flow::flowId).containsExactlyElementsOf(ids(due.subList(6, 7)));
+        assertThat(flows().claimDue(now, LEASE, 3)).isEmpty();
+    }
+
+    @Test
+    void aClaimedFlowIsNotClaimedAgainWhileItsLeaseLives() {
+        Flow flow = dueFlow(consumerId(), T0);
+        flows().insert(flow);
+        Duration lease = Duration.ofSeconds(30);
+
+        assertThat(flows().claimDue(T0, lease, 10)).hasSize(1);
+
+        assertThat(flows().claimDue(T0, lease, 10)).isEmpty();
+        assertThat(flows().claimDue(T0.plus(lease).minusMillis(1), lease, 10)).isEmpty();
+    }
+
+    @Test
+    void aClaimWhoseLeaseRanOutCanBeClaimedAgain() {
+        Flow flow = dueFlow(consumerId(), T0);
+        flows().insert(flow);
+        Duration lease = Duration.ofSeconds(30);
+        flows().claimDue(T0, lease, 10);
+
+        // the node holding the claim died: once its lease is over, another node takes the flow
+        Instant later = T0.plus(lease).plusMillis(1);
+        assertThat(flows().claimDue(later, lease, 10)).extracting(Flow::flowId).containsExactly(flow.flowId());
+        assertThat(flows().claimDue(later, lease, 10)).isEmpty();
+    }
+
+    @Test
+    void aSuccessfulUpdateReleasesTheClaim() {
+        Flow flow = dueFlow(consumerId(), T0);
+        flows().insert(flow);
+        Flow claimed = flows().claimDue(T0, LEASE, 10).get(0);
+
+        // still due after the update (the sweeper moved the deadline, but not past now)
+        assertThat(flows().update(claimed.toBuilder().deadlineAt(T0.plusMillis(1)).build())).isTrue();
+
+        List<Flow> again = flows().claimDue(T0.plusMillis(1), LEASE, 10);
+        assertThat(again).extracting(Flow::flowId).containsExactly(flow.flowId());
+        assertThat(again.get(0).version()).isEqualTo(flow.version() + 1);
+    }
+
+    @Test
+    void aFailedUpdateKeepsTheClaim() {
+        Flow flow = dueFlow(consumerId(), T0);
+        flows().insert(flow);
+        flows().claimDue(T0, LEASE, 10);
+
+        assertThat(flows().update(flow.toBuilder().version(flow.version() + 7).build())).isFalse();
+
+        assertThat(flows().claimDue(T0, LEASE, 10)).isEmpty();
+    }
+
+    @Test
+    void anUpdateThatEndsAFlowTakesItOutOfClaiming() {
+        Flow flow = dueFlow(consumerId(), T0);
+        flows().insert(flow);
+        Flow claimed = flows().claimDue(T0, LEASE, 10).get(0);
+
+        Flow ended = claimed.toBuilder().endedAt(T0).endCause(EndCause.TIMEOUT).flowStatus(ExecutionStatus.FAIL)
+                .deadlineAt(null).build();
+        assertThat(flows().update(ended)).isTrue();
+
+        assertThat(flows().claimDue(T0.plus(LEASE).plusSeconds(1), LEASE, 10)).isEmpty();
+    }
+
+    @Test
+    void twoClaimersClaimEveryDueFlowExactlyOnce() throws Exception {
+        int count = 3000;
+        List<Flow> due = dueFlows(consumerId(), count);
+        due.forEach(flows()::insert);
+        Instant now = T0.plusSeconds(10);
+
+        // two nodes sweeping one store at once: they may interleave in any way, but a flow claimed by one
+        // must be invisible to the other while the (long) lease lives
+        List<List<String>> byClaimer = concurrently(2, i -> {
+            List<String> mine = new ArrayList<>();
+            for (List<Flow> batch = flows().claimDue(now, LEASE, 50); !batch.isEmpty();
+                    batch = flows().claimDue(now, LEASE, 50)) {
+                assertThat(batch.size()).isLessThanOrEqualTo(50);
+                batch.forEach(f -> mine.add(f.flowId()));
+            }
+            return mine;
+        });
+
+        List<String> all = new ArrayList<>(byClaimer.get(0));
+        all.addAll(byClaimer.get(1));
+        assertThat(all).doesNotHaveDuplicates();
+        assertThat(all).containsExactlyInAnyOrderElementsOf(ids(due));
+    }
+
+    // ================================================================ sessions
+
+    @Test
+    void everyFieldOfASessionRoundTrips() {
+        ServiceSession session = fullLivenessSession(consumerId(), personId(), flowId());
+        sessions().insert(session);
+
+        ServiceSession read = sessions().findById(session.sessionId()).orElseThrow();
+
+        assertSameSession(read, session);
+        assertThat(read.states()).extracting(s -> s.state()).containsExactly(SessionStateName.CREATED,
+                SessionStateName.PROCESSING, SessionStateName.PROCESSED, SessionStateName.REVIEWED,
+                SessionStateName.PROCESSED);
+        assertThat(read.liveness().pipeline()).containsExactly(List.of("smile"), List.of("turn_left", "turn_right"),
+                List.of("blink"));
+    }
+
+    @Test
+    void aSessionWithoutFlowResultOrLivenessComesBackWithNulls() {
+        ServiceSession session = session(consumerId(), personId(), null, "file-storage", T0);
+        sessions().insert(session);
+
+        ServiceSession read = sessions().findById(session.sessionId()).orElseThrow();
+
+        assertSameSession(read, session);
+        assertThat(read.flowId()).isNull();
+        assertThat(read.result()).isNull();
+        assertThat(read.liveness()).isNull();
+    }
+
+    @Test
+    void aSessionWithAnEmptyHistoryAndEmptyLivenessPipelineRoundTrips() {
+        ServiceSession base = livenessSession(consumerId(), personId(), flowId(), sha256(), T0);
+        ServiceSession session = new ServiceSession(base.sessionId(), base.consumerId(), base.personId(),
+                base.flowId(), base.stepId(), base.serviceName(), base.apiVersion(), base.testSession(),
+                base.state(), List.of(), base.status(), StorageFixtures.object("{}"),
+                new dev.idflow.core.model.LivenessDetails(base.liveness().accessToken(),
+                        base.liveness().accessTokenHash(), List.of(), null, 0, base.liveness().expiresAt(), false),
+                null, base.createdAt(), null, 0);
+        sessions().insert(session);
+
+        assertSameSession(sessions().findById(session.sessionId()).orElseThrow(), session);
+    }
+
+    @Test
+    void unknownSessionIdsAndAccessTokensAreNotFound() {
+        sessions().insert(livenessSession(consumerId(), personId(), flowId(), sha256(), T0));
+
+        assertThat(sessions().findById(sessionId())).isEmpty();
+        assertThat(sessions().findByAccessTokenHash(sha256())).isEmpty();
+        assertThat(sessions().findByFlowId(flowId())).isEmpty();
+    }
+
+    @Test
+    void aSecondSessionWithTheSameIdIsRejected() {
+        ServiceSession first = session(consumerId(), personId(), flowId(), "kisc", T0);
+        sessions().insert(first);
+        ServiceSession second = copyOf(session(consumerId(), personId(), flowId(), "veridoc", T0.plusSeconds(1)),
+                first.sessionId(), T0.plusSeconds(1));
+
+        assertThatThrownBy(() -> sessions().insert(second)).isInstanceOf(DuplicateKeyException.class);
+        assertSameSession(sessions().findById(first.sessionId()).orElseThrow(), first);
+        assertThat(sessions().findByFlowId(second.flowId())).isEmpty();
+    }
+
+    @Test
+    void aSecondSessionWithTheSameAccessTokenHashIsRejected() {
+        String tokenHash = sha256();
+        ServiceSession first = livenessSession(consumerId(), personId(), flowId(), tokenHash, T0);
+        sessions().insert(first);
+        ServiceSession second = livenessSession(consumerId(), personId(), flowId(), tokenHash, T0);
+
+        assertThatThrownBy(() -> sessions().insert(second)).isInstanceOf(DuplicateKeyException.class);
+        assertThat(sessions().findById(second.sessionId())).isEmpty();
+        assertThat(sessions().findByAccessTokenHash(tokenHash).orElseThrow().sessionId())
+                .isEqualTo(first.sessionId());
+    }
+
+    @Test
+    void aLivenessSessionIsFoundByItsAccessTokenHash() {
+        ServiceSession session = fullLivenessSession(consumerId(), personId(), flowId());
+        ServiceSession other = livenessSession(session.consumerId(), session.personId(), session.flowId(), sha256(),
+                T0);
+        sessions().insert(session);
+        sessions().insert(other);
+
+        ServiceSession read = sessions().findByAccessTokenHash(session.liveness().accessTokenHash()).orElseThrow();
+
+        assertSameSession(read, session);
+    }
+
+    @Test
+    void findByAccessTokenHashSeesTheLatestVersion() {
+        ServiceSession session = livenessSession(consumerId(), personId(), flowId(), sha256(), T0);
+        sessions().insert(session);
+        ServiceSession used = session.withLiveness(session.liveness().withAttemptsLeft(0), T0.plusSeconds(5));
+        assertThat(sessions().update(used)).isTrue();
+
+        ServiceSession read = sessions().findByAccessTokenHash(session.liveness().accessTokenHash()).orElseThrow();
+
+        assertThat(read.liveness().attemptsLeft()).isZero();
+        assertThat(read.version()).isEqualTo(1);
+    }
+
+    @Test
+    void findByFlowIdListsAFlowsSessionsOldestFirstThenBySessionId() {
+        String consumer = consumerId();
+        String person = personId();
+        String flow = flowId();
+        // ids are minted in order, so a later id sorts after an earlier one
+        String a = sessionId();
+        String b = sessionId();
+        String c = sessionId();
+        String d = sessionId();
+        ServiceSession first = copyOf(session(consumer, person, flow, "consent", T0), d, T0);
+        ServiceSession tieLow = copyOf(session(consumer, person, flow, "verilive", T0.plusMillis(1)), b,
+                T0.plusMillis(1));
+        ServiceSession tieHigh = copyOf(session(consumer, person, flow, "verilive", T0.plusMillis(1)), c,
+                T0.plusMillis(1));
+        ServiceSession last = copyOf(session(consumer, person, flow, "esign", T0.plusSeconds(9)), a,
+                T0.plusSeconds(9));
+        ServiceSession otherFlow = session(consumer, person, flowId(), "consent", T0);
+        ServiceSession noFlow = session(consumer, person, null, "file-storage", T0);
+        List.of(last, tieHigh, otherFlow, first, noFlow, tieLow).forEach(sessions()::insert);
+
+        List<ServiceSession> found = sessions().findByFlowId(flow);
+
+        assertThat(found).extracting(ServiceSession::sessionId).containsExactly(d, b, c, a);
+        assertSameSession(found.get(0), first);
+    }
+
+    // ---------------------------------------------------------------- sessions: compare-and-set
+
+    @Test
+    void sessionUpdateWithTheCurrentVersionStoresEveryChangeAndBumpsTheVersion() {
+        ServiceSession session = livenessSession(consumerId(), personId(), flowId(), sha256(), T0).withVersion(2);
+        sessions().insert(session);
+        ServiceSession changed = session
+                .transition(SessionStateName.PROCESSING, T0.plusMillis(100))
+                .transition(SessionStateName.PROCESSED, T0.plusMillis(200))
+                .withOutcome(ExecutionStatus.PASS, StorageFixtures.object("{\"service_status\":\"real\",\"s\":0.50}"),
+                        T0.plusMillis(200))
+                .withLiveness(session.liveness().withAttemptsLeft(0), T0.plusMillis(200))
+                .withReviewReason("looked fine");
+
+        assertThat(sessions().update(changed)).isTrue();
+
+        ServiceSession read = sessions().findById(session.sessionId()).orElseThrow();
+        assertSameSession(read, changed.withVersion(3));
+        assertThat(read.states()).extracting(s -> s.state()).containsExactly(SessionStateName.CREATED,
+                SessionStateName.PROCESSING, SessionStateName.PROCESSED);
+    }
+
+    @Test
+    void staleVersionSessionUpdateChangesNothing() {
+        ServiceSession session = session(consumerId(), personId(), flowId(), "kisc", T0);
+        sessions().insert(session);
+        ServiceSession processing = session.transition(SessionStateName.PROCESSING, T0.plusSeconds(1));
+        assertThat(sessions().update(processing)).isTrue();
+
+        boolean updated = sessions().update(session.withOutcome(ExecutionStatus.FAIL, null, T0.plusSeconds(2)));
+
+        assertThat(updated).isFalse();
+        assertSameSession(sessions().findById(session.sessionId()).orElseThrow(), processing.withVersion(1));
+    }
+
+    @Test
+    void sessionUpdateOfAnUnknownSessionReturnsFalseAndCreatesNothing() {
+        ServiceSession session = livenessSession(consumerId(), personId(), flowId(), sha256(), T0);
+
+        assertThat(sessions().update(session)).isFalse();
+
+        assertThat(sessions().findById(session.sessionId())).isEmpty();
+        assertThat(sessions().findByAccessTokenHash(session.liveness().accessTokenHash())).isEmpty();
+        assertThat(sessions().findByFlowId(session.flowId())).isEmpty();
+    }
+
+    @Test
+    void ofConcurrentSessionUpdatesFromOneVersionExactlyOneWins() throws Exception {
+        ServiceSession session = livenessSession(consumerId(), personId(), flowId(), sha256(), T0);
+        sessions().insert(session);
+        int writers = 8;
+
+        List<Boolean> results = concurrently(writers, i -> sessions().update(
+                session.withLiveness(session.liveness().withAttemptsLeft(100 + i), T0.plusSeconds(1))));
+
+        assertThat(results).containsOnlyOnce(true);
+        ServiceSession stored = sessions().findById(session.sessionId()).orElseThrow();
+        assertThat(stored.liveness().attemptsLeft()).isEqualTo(100 + results.indexOf(true));
+        assertThat(stored.version()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentSessionReadModifyWriteLosesNoWrite() throws Exception {
+        ServiceSession session = livenessSession(consumerId(), personId(), flowId(), sha256(), T0);
+        sessions().insert(session.withLiveness(session.liveness().withAttemptsLeft(0), T0));
+        int writers = 4;
+        int incrementsEach = 25;
+
+        concurrently(writers, i -> {
+            for (int done = 0; done < incrementsEach; ) {
+                ServiceSession current = sessions().findById(session.sessionId()).orElseThrow();
+                ServiceSession next = current.withLiveness(
+                        current.liveness().withAttemptsLeft(current.liveness().attemptsLeft() + 1), T0);
+                if (sessions().update(next)) {
+                    done++;
+                }
+            }
+            return null;
+        });
+
+        ServiceSession stored = sessions().findById(session.sessionId()).orElseThrow();
+        assertThat(stored.liveness().attemptsLeft()).isEqualTo(writers * incrementsEach);
+        assertThat(stored.version()).isEqualTo(writers * incrementsEach);
+    }
+
+    @Test
+    void countCreatedSinceCountsOnlyThatConsumersPersonAndServiceFromTheBoundaryOn() {
+        String consumer = consumerId();
+        String person = personId();
+        Instant since = T0.plusSeconds(60);
+        List.of(
+                session(consumer, person, flowId(), "verilive", since.minusMillis(1)),   // just before: no
+                session(consumer, person, flowId(), "verilive", since),                  // at: yes
+                session(consumer, person, null, "verilive", since.plusMillis(1)),        // after: yes
+                session(consumer, person, flowId(), "verilive", since.plusSeconds(3600)), // much later: yes
+                session(consumer, personId(), flowId(), "verilive", since),              // other person
+                session(consumer, person, flowId(), "veriface", since),                  // other service
+                session(consumerId(), person, flowId(), "verilive", since)               // other consumer
+        ).forEach(sessions()::insert);
+
+        assertThat(sessions().countCreatedSince(consumer, person, "verilive", since)).isEqualTo(3);
+        assertThat(sessions().countCreatedSince(consumer, person, "verilive", since.plusMillis(1))).isEqualTo(2);
+        assertThat(sessions().countCreatedSince(consumer, person, "verilive", since.minusMillis(1))).isEqualTo(4);
+        assertThat(sessions().countCreatedSince(consumer, person, "verilive", since.plusSeconds(3601))).isZero();
+        assertThat(sessions().countCreatedSince(consumer, person, "kisc", T0)).isZero();
+    }
+
+    // ================================================================ commit: one state-machine step
+
+    @Test
+    void commitAppliesTheFlowItsSessionsAndItsEventsTogether() {
+        String consumer = consumerId();
+        Flow flow = minimalFlow(consumer).build();
+        flows().insert(flow);
+        ServiceSession open = session(consumer, flow.personId(), flow.flowId(), "consent", T0);
+        sessions().insert(open);
+        Flow started = flow.toBuilder().startedAt(T0.plusSeconds(1)).currentStepId("step-2").build();
+        ServiceSession processed = open.transition(SessionStateName.PROCESSED, T0.plusSeconds(1))
+                .withOutcome(ExecutionStatus.PASS, null, T0.plusSeconds(1));
+        ServiceSession next = livenessSession(consumer, flow.personId(), flow.flowId(), sha256(), T0.plusSeconds(1));
+        FlowEvent ended = event(consumer, flow.flowId(), open.sessionId(), T0.plusSeconds(1));
+        FlowEvent flowEvent = event(consumer, flow.flowId(), null, T0.plusSeconds(2));
+
+        boolean committed = storage.commit(new FlowChange(started, List.of(next), List.of(processed),
+                List.of(ended, flowEvent)));
+
+        assertThat(committed).isTrue();
+        assertSameFlow(flows().findById(flow.flowId()).orElseThrow(), started.toBuilder().version(1).build());
+        assertSameSession(sessions().findById(open.sessionId()).orElseThrow(), processed.withVersion(1));
+        assertSameSession(sessions().findById(next.sessionId()).orElseThrow(), next);
+        assertSameSession(sessions().findByAccessTokenHash(next.liveness().accessTokenHash()).orElseThrow(), next);
+        assertThat(sessions().findByFlowId(flow.flowId())).extracting(ServiceSession::sessionId)
+                .containsExactly(open.sessionId(), next.sessionId());
+        List<FlowEvent> events = events().claimUndelivered(T0.plusSeconds(3), LEASE, 10);
+        assertThat(events).hasSize(2);
+        assertSameEvent(events.get(0), ended);
+        assertSameEvent(events.get(1), flowEvent);
+    }
+
+    @Test
+    void commitOfJustTheFlowIsAnUpdate() {
+        Flow flow = minimalFlow(consumerId()).version(9).build();
+        flows().insert(flow);
+
+        assertThat(storage.commit(new FlowChange(flow.toBuilder().locale("ru").build(), null, null, null))).isTrue();
+
+        assertSameFlow(flows().findById(flow.flowId()).orElseThrow(),
+                flow.toBuilder().locale("ru").version(10).build());
+        assertThat(events().claimUndelivered(T0.plusSeconds(1), LEASE, 10)).isEmpty();
+    }
+
+    @Test
+    void commitWithAStaleFlowVersionChangesNothing() {
+        Fixture f = flowWithOpenSession();
+        assertThat(flows().update(f.flow.toBuilder().locale("ru").build())).isTrue();
+
+        boolean committed = storage.commit(f.change(f.flow.toBuilder().locale("kk").build()));
+
+        assertThat(committed).isFalse();
+        assertThat(flows().findById(f.flow.flowId()).orElseThrow().locale()).isEqualTo("ru");
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitWithAStaleSessionVersionChangesNothing() {
+        Fixture f = flowWithOpenSession();
+        assertThat(sessions().update(f.open.withReviewReason("someone else"))).isTrue();
+
+        boolean committed = storage.commit(f.change(f.flow.toBuilder().locale("kk").build()));
+
+        assertThat(committed).isFalse();
+        assertSameFlow(flows().findById(f.flow.flowId()).orElseThrow(), f.flow);
+        assertThat(sessions().findById(f.open.sessionId()).orElseThrow().reviewReason()).isEqualTo("someone else");
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitOfAnUnknownFlowChangesNothing() {
+        Fixture f = flowWithOpenSession();
+        Flow stranger = minimalFlow(f.flow.consumerId()).build();
+
+        assertThat(storage.commit(f.change(stranger))).isFalse();
+
+        assertThat(flows().findById(stranger.flowId())).isEmpty();
+        assertSameSession(sessions().findById(f.open.sessionId()).orElseThrow(), f.open);
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitWithANewSessionThatExistsChangesNothing() {
+        Fixture f = flowWithOpenSession();
+        ServiceSession existing = session(f.flow.consumerId(), f.flow.personId(), null, "kisc", T0);
+        sessions().insert(existing);
+        ServiceSession clash = copyOf(f.next, existing.sessionId(), f.next.createdAt());
+
+        assertThatThrownBy(() -> storage.commit(new FlowChange(f.flow.toBuilder().locale("kk").build(),
+                List.of(clash), List.of(f.processed), List.of(f.event)))).isInstanceOf(DuplicateKeyException.class);
+
+        assertSameFlow(flows().findById(f.flow.flowId()).orElseThrow(), f.flow);
+        assertSameSession(sessions().findById(f.open.sessionId()).orElseThrow(), f.open);
+        assertSameSession(sessions().findById(existing.sessionId()).orElseThrow(), existing);
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitWithANewSessionWhoseAccessTokenExistsChangesNothing() {
+        Fixture f = flowWithOpenSession();
+        ServiceSession holder = livenessSession(f.flow.consumerId(), f.flow.personId(), null, sha256(), T0);
+        sessions().insert(holder);
+        ServiceSession clash = livenessSession(f.flow.consumerId(), f.flow.personId(), f.flow.flowId(),
+                holder.liveness().accessTokenHash(), T0.plusSeconds(1));
+
+        assertThatThrownBy(() -> storage.commit(new FlowChange(f.flow.toBuilder().locale("kk").build(),
+                List.of(clash), List.of(f.processed), List.of(f.event)))).isInstanceOf(DuplicateKeyException.class);
+
+        assertSameFlow(flows().findById(f.flow.flowId()).orElseThrow(), f.flow);
+        assertThat(sessions().findById(clash.sessionId())).isEmpty();
+        assertThat(sessions().findByAccessTokenHash(holder.liveness().accessTokenHash()).orElseThrow().sessionId())
+                .isEqualTo(holder.sessionId());
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitWithTwoNewSessionsOfOneIdChangesNothing() {
+        Fixture f = flowWithOpenSession();
+        ServiceSession twin = copyOf(f.next, f.next.sessionId(), f.next.createdAt().plusMillis(1));
+
+        assertThatThrownBy(() -> storage.commit(new FlowChange(f.flow.toBuilder().locale("kk").build(),
+                List.of(f.next, twin), List.of(f.processed), List.of(f.event))))
+                .isInstanceOf(DuplicateKeyException.class);
+
+        assertSameFlow(flows().findById(f.flow.flowId()).orElseThrow(), f.flow);
+        assertSameSession(sessions().findById(f.open.sessionId()).orElseThrow(), f.open);
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitWithTwoNewSessionsOfOneAccessTokenChangesNothing() {
+        Fixture f = flowWithOpenSession();
+        ServiceSession twin = livenessSession(f.flow.consumerId(), f.flow.personId(), f.flow.flowId(),
+                f.next.liveness().accessTokenHash(), T0.plusSeconds(2));
+
+        assertThatThrownBy(() -> storage.commit(new FlowChange(f.flow.toBuilder().locale("kk").build(),
+                List.of(f.next, twin), List.of(f.processed), List.of(f.event))))
+                .isInstanceOf(DuplicateKeyException.class);
+
+        assertSameFlow(flows().findById(f.flow.flowId()).orElseThrow(), f.flow);
+        assertThat(sessions().findById(twin.sessionId())).isEmpty();
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitWithAnEventThatExistsChangesNothing() {
+        FlowEvent existing = commitOneEvent();
+        Fixture f = flowWithOpenSession();
+        FlowEvent clash = withId(f.event, existing.eventId());
+
+        assertThatThrownBy(() -> storage.commit(new FlowChange(f.flow.toBuilder().locale("kk").build(),
+                List.of(f.next), List.of(f.processed), List.of(clash)))).isInstanceOf(DuplicateKeyException.class);
+
+        assertSameFlow(flows().findById(f.flow.flowId()).orElseThrow(), f.flow);
+        assertThat(sessions().findById(f.open.sessionId()).orElseThrow().state()).isEqualTo(SessionStateName.CREATED);
+        assertThat(sessions().findById(f.next.sessionId())).isEmpty();
+        assertThat(events().claimUndelivered(T0.plus(Duration.ofDays(1)), LEASE, 100)).extracting(FlowEvent::eventId)
+                .containsExactly(existing.eventId());
+    }
+
+    @Test
+    void commitWithTwoEventsOfOneIdChangesNothing() {
+        Fixture f = flowWithOpenSession();
+        FlowEvent twin = withId(event(f.flow.consumerId(), f.flow.flowId(), null, T0.plusSeconds(5)),
+                f.event.eventId());
+
+        assertThatThrownBy(() -> storage.commit(new FlowChange(f.flow.toBuilder().locale("kk").build(),
+                List.of(f.next), List.of(f.processed), List.of(f.event, twin))))
+                .isInstanceOf(DuplicateKeyException.class);
+
+        assertSameFlow(flows().findById(f.flow.flowId()).orElseThrow(), f.flow);
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void aSuccessfulCommitReleasesTheFlowsClaim() {
+        Flow flow = dueFlow(consumerId(), T0);
+        flows().insert(flow);
+        Flow claimed = flows().claimDue(T0, LEASE, 10).get(0);
+
+        assertThat(storage.commit(new FlowChange(claimed.toBuilder().deadlineAt(T0.plusMillis(1)).build(),
+                null, null, null))).isTrue();
+
+        assertThat(flows().claimDue(T0.plusMillis(1), LEASE, 10)).extracting(Flow::flowId)
+                .containsExactly(flow.flowId());
+    }
+
+    @Test
+    void aCommitFromACopyReadBeforeAPollOrActivityKeepsTheNewerTimes() {
+        Flow flow = minimalFlow(consumerId()).build();
+        flows().insert(flow);
+        flows().markPolled(flow.flowId(), T0.plusSeconds(5));
+        flows().touchActivity(flow.flowId(), T0.plusSeconds(6));
+
+        assertThat(storage.commit(new FlowChange(flow.toBuilder().locale("ru").build(), null, null, null))).isTrue();
+
+        Flow stored = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(stored.locale()).isEqualTo("ru");
+        assertThat(stored.polledAt()).isEqualTo(T0.plusSeconds(5));
+        assertThat(stored.lastActivityAt()).isEqualTo(T0.plusSeconds(6));
+    }
+
+    @Test
+    void ofConcurrentCommitsFromOneVersionExactlyOneLandsWhole() throws Exception {
+        String consumer = consumerId();
+        Flow flow = minimalFlow(consumer).build();
+        flows().insert(flow);
+        int writers = 8;
+        List<ServiceSession> opened = new ArrayList<>();
+        List<FlowEvent> emitted = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            opened.add(livenessSession(consumer, flow.personId(), flow.flowId(), sha256(), T0.plusMillis(i)));
+            emitted.add(event(consumer, flow.flowId(), null, T0.plusMillis(i)));
+        }
+
+        // the person finishing a step and the sweeper timing it out, many times over: one wins, whole
+        List<Boolean> results = concurrently(writers, i -> storage.commit(new FlowChange(
+                flow.toBuilder().currentStepId("step-" + (i + 1)).build(), List.of(opened.get(i)), null,
+                List.of(emitted.get(i)))));
+
+        assertThat(results).containsOnlyOnce(true);
+        int winner = results.indexOf(true);
+        Flow stored = flows().findById(flow.flowId()).orElseThrow();
+        assertThat(stored.currentStepId()).isEqualTo("step-" + (winner + 1));
+        assertThat(stored.version()).isEqualTo(1);
+        assertThat(sessions().findByFlowId(flow.flowId())).extracting(ServiceSession::sessionId)
+                .containsExactly(opened.get(winner).sessionId());
+        assertThat(events().claimUndelivered(T0.plusSeconds(1), LEASE, 100)).extracting(FlowEvent::eventId)
+                .containsExactly(emitted.get(winner).eventId());
+    }
+
+    // ================================================================ event outbox
+
+    @Test
+    void eventsAreClaimedOldestFirstUpToTheLimit() {
+        String consumer = consumerId();
+        Flow flow = minimalFlow(consumer).build();
+        flows().insert(flow);
+        // two events at one instant: the event id decides
+        String low = StorageFixtures.eventId();
+        String high = StorageFixtures.eventId();
+        FlowEvent first = event(consumer, flow.flowId(), null, T0);
+        FlowEvent tieLow = withId(event(consumer, flow.flowId(), sessionId(), T0.plusMillis(1)), low);
+        FlowEvent tieHigh = withId(event(consumer, flow.flowId(), null, T0.plusMillis(1)), high);
+        FlowEvent last = event(consumer, flow.flowId(), null, T0.plusSeconds(1));
+        assertThat(storage.commit(new FlowChange(flow, null, null, List.of(last, tieHigh, first, tieLow)))).isTrue();
+        Instant now = T0.plusSeconds(2);
+
+        List<FlowEvent> batch1 = events().claimUndelivered(now, LEASE, 3);
+        List<FlowEvent> batch2 = events().claimUndelivered(now, LEASE, 3);
+
+        assertThat(batch1).extracting(FlowEvent::eventId)
+                .containsExactly(first.eventId(), tieLow.eventId(), tieHigh.eventId());
+        assertThat(batch2).extracting(FlowEvent::eventId).containsExactly(last.eventId());
+        assertSameEvent(batch1.get(1), tieLow);
+        assertThat(events().claimUndelivered(now, LEASE, 3)).isEmpty();
+    }
+
+    @Test
+    void aClaimedEventIsNotClaimedAgainUntilItsLeaseRunsOut() {
+        FlowEvent event = commitOneEvent();
+        Duration lease = Duration.ofSeconds(30);
+        Instant now = T0.plusSeconds(1);
+
+        assertThat(events().claimUndelivered(now, lease, 10)).hasSize(1);
+
+        assertThat(events().claimUndelivered(now.plus(lease).minusMillis(1), lease, 10)).isEmpty();
+        // the deliverer died: once its lease is over, another takes the event
+        assertThat(events().claimUndelivered(now.plus(lease).plusMillis(1), lease, 10))
+                .extracting(FlowEvent::eventId).containsExactly(event.eventId());
+    }
+
+    @Test
+    void aDeliveredEventIsNeverClaimedAgain() {
+        FlowEvent delivered = commitOneEvent();
+        FlowEvent pending = commitOneEvent();
+        Instant now = T0.plusSeconds(1);
+        events().claimUndelivered(now, Duration.ofSeconds(30), 10);
+
+        events().markDelivered(delivered.eventId(), now.plusSeconds(1));
+
+        assertThat(events().claimUndelivered(now.plus(Duration.ofDays(1)), LEASE, 10))
+                .extracting(FlowEvent::eventId).containsExactly(pending.eventId());
+    }
+
+    @Test
+    void markingAnUnknownEventDeliveredChangesNothing() {
+        FlowEvent pending = commitOneEvent();
+
+        events().markDelivered(StorageFixtures.eventId(), T0);
+
+        assertThat(events().claimUndelivered(T0.plusSeconds(1), LEASE, 10)).extracting(FlowEvent::eventId)
+                .containsExactly(pending.eventId());
+    }
+
+    @Test
+    void twoDeliverersClaimEveryEventExactlyOnce() throws Exception {
+        String consumer = consumerId();
+        Flow flow = minimalFlow(consumer).build();
+        flows().insert(flow);
+        List<FlowEvent> all = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            all.add(event(consumer, flow.flowId(), null, T0.plusMillis(i)));
+        }
+        assertThat(storage.commit(new FlowChange(flow, null, null, all))).isTrue();
+        Instant now = T0.plusSeconds(10);
+
+        // each deliverer marks its batch delivered, as a real one does, while the other is claiming
+        List<List<String>> byDeliverer = concurrently(2, i -> {
+            List<String> mine = new ArrayList<>();
+            for (List<FlowEvent> batch = events().claimUndelivered(now, LEASE, 50); !batch.isEmpty();
+                    batch = events().claimUndelivered(now, LEASE, 50)) {
+                for (FlowEvent e : batch) {
+                    mine.add(e.eventId());
+                    events().markDelivered(e.eventId(), now);
+                }
+            }
+            return mine;
+        });
+
+        List<String> claimed = new ArrayList<>(byDeliverer.get(0));
+        claimed.addAll(byDeliverer.get(1));
+        assertThat(claimed).doesNotHaveDuplicates();
+        assertThat(claimed).containsExactlyInAnyOrderElementsOf(all.stream().map(FlowEvent::eventId).toList());
+        assertThat(events().claimUndelivered(now.plus(Duration.ofDays(1)), LEASE, 10)).isEmpty();
+    }
+
+    // ================================================================ files
+
+    @Test
+    void saveStoresTheContentAndReturnsTheSizeActuallyWritten() throws IOException {
+        StoredFile file = file(consumerId(), personId(), flowId(), sessionId(), "bestframe", T0);
+        byte[] content = randomBytes(1234);
+
+        StoredFile saved = files().save(file.withSize(999_999), new ByteArrayInputStream(content));
+
+        assertThat(saved.size()).isEqualTo(1234);
+        assertThat(saved.withSize(0)).isEqualTo(file.withSize(0));
+        assertThat(readAll(file.fileId())).isEqualTo(content);
+    }
+
+    @Test
+    void everyFieldOfAFileRoundTrips() throws IOException {
+        StoredFile file = new StoredFile(fileId(), consumerId(), personId(), flowId(), sessionId(), "signed_doc",
+                "application/pdf", "договор №1 (final).pdf", 0, T0.plusMillis(321));
+        StoredFile saved = files().save(file, new ByteArrayInputStream(randomBytes(10)));
+
+        StoredFile read = files().findNewest(file.consumerId(), "signed_doc", FileQuery.flow(file.flowId()))
+                .orElseThrow();
+
+        assertThat(read).isEqualTo(saved);
+        assertThat(read).isEqualTo(file.withSize(10));
+    }
+
+    @Test
+    void aFileWithoutFlowSessionOrNameRoundTrips() throws IOException {
+        StoredFile file = new StoredFile(fileId(), consumerId(), personId(), null, null, "client_card",
+                "image/png", null, 0, T0);
+        files().save(file, new ByteArrayInputStream(new byte[0]));
+
+        StoredFile read = files().findNewest(file.consumerId(), "client_card", FileQuery.person(file.personId()))
+                .orElseThrow();
+
+        assertThat(read).isEqualTo(file.withSize(0));
+        assertThat(readAll(file.fileId())).isEmpty();
+    }
+
+    @Test
+    void aLargeFileStreamsBackByteForByte() throws IOException {
+        StoredFile file = file(consumerId(), personId(), flowId(), sessionId(), "liveness_video", T0);
+        byte[] content = randomBytes(5 * 1024 * 1024 + 17);
+
+        StoredFile saved = files().save(file, new ByteArrayInputStream(content));
+
+        assertThat(saved.size()).isEqualTo(content.length);
+        assertThat(readAll(file.fileId())).isEqualTo(content);
+        // a second read gets the whole content again
+        assertThat(readAll(file.fileId())).isEqualTo(content);
+    }
+
+    @Test
+    void openingAnUnknownFileFindsNothing() throws IOException {
+        files().save(file(consumerId(), personId(), null, null, "bestframe", T0),
+                new ByteArrayInputStream(randomBytes(3)));
+
+        assertThat(files().open(fileId())).isEmpty();
+    }
+
+    @Test
+    void aSecondFileWithTheSameIdIsRejectedAndTheFirstIsKept() throws IOException {
+        StoredFile first = file(consumerId(), personId(), flowId(), sessionId(), "bestframe", T0);
+        byte[] content = randomBytes(100);
+        files().save(first, new ByteArrayInputStream(content));
+        StoredFile second = copyOf(file(consumerId(), personId(), flowId(), sessionId(), "bestframe",
+                T0.plusSeconds(1)), first.fileId(), T0.plusSeconds(1));
+
+        assertThatThrownBy(() -> files().save(second, new ByteArrayInputStream(randomBytes(50))))
+                .isInstanceOf(DuplicateKeyException.class);
+
+        assertThat(readAll(first.fileId())).isEqualTo(content);
+        assertThat(files().findNewest(first.consumerId(), "bestframe", FileQuery.session(first.sessionId())))
+                .contains(first.withSize(100));
+        assertThat(files().findNewest(second.consumerId(), "bestframe", FileQuery.person(second.personId())))
+                .isEmpty();
+    }
+
+    @Test
+    void theNewestFileWinsByCreationTimeThenByFileId() throws IOException {
+        String consumer = consumerId();
+        String person = personId();
+        String flow = flowId();
+        String session = sessionId();
+        StoredFile template = file(consumer, person, flow, session, "bestframe", T0);
+        String low = fileId();
+        String high = fileId();
+        StoredFile oldest = copyOf(template, fileId(), T0);
+        StoredFile tieLow = copyOf(template, low, T0.plusMillis(5));
+        StoredFile tieHigh = copyOf(template, high, T0.plusMillis(5));
+        // minted last, so the largest id, but created earlier: time decides before id
+        StoredFile olderWithLargestId = copyOf(template, fileId(), T0.plusMillis(4));
+        for (StoredFile f : List.of(tieHigh, oldest, olderWithLargestId, tieLow)) {
+            files().save(f, new ByteArrayInputStream(randomBytes(8)));
+        }
+
+        for (FileQuery query : List.of(FileQuery.session(session), FileQuery.flow(flow), FileQuery.person(person))) {
+            assertThat(files().findNewest(consumer, "bestframe", query)).map(StoredFile::fileId).contains(high);
+        }
+    }
+
+    @Test
+    void findNewestNeverReturnsAnotherConsumersFile() throws IOException {
+        String mine = consumerId();
+        String theirs = consumerId();
+        String person = personId();
+        String flow = flowId();
+        String session = sessionId();
+        StoredFile my = file(mine, person, flow, session, "bestframe", T0);
+        // same person, flow, session and label, newer: a guess at another tenant's ids must find nothing
+        StoredFile their = file(theirs, person, flow, session, "bestframe", T0.plusSeconds(10));
+        files().save(my, new ByteArrayInputStream(randomBytes(4)));
+        files().save(their, new ByteArrayInputStream(randomBytes(4)));
+
+        for (FileQuery query : List.of(FileQuery.session(session), FileQuery.flow(flow), FileQuery.person(person))) {
+            assertThat(files().findNewest(mine, "bestframe", query)).map(StoredFile::fileId).contains(my.fileId());
+            assertThat(files().findNewest(theirs, "bestframe", query)).map(StoredFile::fileId)
+                    .contains(their.fileId());
+            assertThat(files().findNewest(consumerId(), "bestframe", query)).isEmpty();
+        }
+    }
+
+    @Test
+    void findNewestLooksOnlyAtTheLabelAndTheSessionFlowOrPersonAskedFor() throws IOException {
+        String consumer = consumerId();
+        String person = personId();
+        String flow = flowId();
+        String session = sessionId();
+        StoredFile inSession = file(consumer, person, flow, session, "bestframe", T0);
+        StoredFile otherSessionSameFlow = file(consumer, person, flow, sessionId(), "bestframe", T0.plusSeconds(1));
+        StoredFile otherFlowSamePerson = file(consumer, person, flowId(), sessionId(), "bestframe",
+                T0.plusSeconds(2));
+        StoredFile otherPerson = file(consumer, personId(), flowId(), sessionId(), "bestframe", T0.plusSeconds(3));
+        StoredFile otherLabel = file(consumer, person, flow, session, "liveness_video", T0.plusSeconds(4));
+        for (StoredFile f : List.of(inSession, otherSessionSameFlow, otherFlowSamePerson, otherPerson, otherLabel)) {
+            files().save(f, new ByteArrayInputStream(randomBytes(4)));
+        }
+
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.session(session)))
+                .map(StoredFile::fileId).contains(inSession.fileId());
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(flow)))
+                .map(StoredFile::fileId).contains(otherSessionSameFlow.fileId());
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(person)))
+                .map(StoredFile::fileId).contains(otherFlowSamePerson.fileId());
+        assertThat(files().findNewest(consumer, "liveness_video", FileQuery.session(session)))
+                .map(StoredFile::fileId).contains(otherLabel.fileId());
+        assertThat(files().findNewest(consumer, "signed_doc", FileQuery.person(person))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.session(sessionId()))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(flowId()))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(personId()))).isEmpty();
+        // an id of one kind is not matched against another kind
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(session))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(person))).isEmpty();
+    }
+
+    // ================================================================ consumers and API keys
+
+    @Test
+    void aConsumerRoundTripsAndSavingItAgainReplacesItsName() {
+        Consumer consumer = consumer(consumerId());
+        apiKeys().saveConsumer(consumer);
+        assertThat(apiKeys().findConsumer(consumer.consumerId())).contains(consumer);
+
+        Consumer renamed = new Consumer(consumer.consumerId(), "Renamed bank", consumer.createdAt());
+        apiKeys().saveConsumer(renamed);
+
+        assertThat(apiKeys().findConsumer(consumer.consumerId())).map(Consumer::name).contains("Renamed bank");
+        assertThat(apiKeys().findConsumer(consumerId())).isEmpty();
+    }
+
+    @Test
+    void aConsumerWithoutANameRoundTrips() {
+        Consumer consumer = new Consumer(consumerId(), null, T0);
+        apiKeys().saveConsumer(consumer);
+
+        assertThat(apiKeys().findConsumer(consumer.consumerId())).contains(consumer);
+    }
+
+    @Test
+    void aLiveKeyRoundTripsWithItsEncryptedSecretByteForByte() {
+        String consumer = consumerId();
+        apiKeys().saveConsumer(consumer(consumer));
+        ApiKey key = liveKey(consumer);
+        apiKeys().saveKey(key);
+
+        ApiKey read = apiKeys().findKeyByHash(key.keyHash()).orElseThrow();
+
+        assertThat(read).isEqualTo(key);
+        assertThat(read.encryptedSecret()).isEqualTo(key.encryptedSecret());
+    }
+
+    @Test
+    void aTestKeyWithoutASecretRoundTrips() {
+        String consumer = consumerId();
+        apiKeys().saveConsumer(consumer(consumer));
+        ApiKey key = testKey(consumer);
+        apiKeys().saveKey(key);
+
+        ApiKey read = apiKeys().findKeyByHash(key.keyHash()).orElseThrow();
+
+        assertThat(read).isEqualTo(key);
+        assertThat(read.encryptedSecret()).isNull();
+    }
+
+    @Test
+    void unknownKeysAreNotFound() {
+        String consumer = consumerId();
+        apiKeys().saveConsumer(consumer(consumer));
+        apiKeys().saveKey(liveKey(consumer));
+
+        assertThat(apiKeys().findKeyByHash(sha256())).isEmpty();
+    }
+
+    @Test
+    void aSecondKeyWithTheSameHashIsRejected() {
+        String consumer = consumerId();
+        apiKeys().saveConsumer(consumer(consumer));
+        ApiKey first = liveKey(consumer);
+        apiKeys().saveKey(first);
+        ApiKey second = new ApiKey(first.keyHash(), consumer, first.mode(), randomBytes(60), "lk_Other",
+                T0.plusSeconds(1));
+
+        assertThatThrownBy(() -> apiKeys().saveKey(second)).isInstanceOf(DuplicateKeyException.class);
+        assertThat(apiKeys().findKeyByHash(first.keyHash())).contains(first);
+    }
+
+    @Test
+    void aConsumerMayHoldSeveralKeys() {
+        String consumer = consumerId();
+        apiKeys().saveConsumer(consumer(consumer));
+        ApiKey live = liveKey(consumer);
+        ApiKey test = testKey(consumer);
+        apiKeys().saveKey(live);
+        apiKeys().saveKey(test);
+
+        assertThat(apiKeys().findKeyByHash(live.keyHash())).contains(live);
+        assertThat(apiKeys().findKeyByHash(test.keyHash())).contains(test);
+    }
+
+    @Test
+    void deleteKeyRevokesOnlyThatKey() {
+        String consumer = consumerId();
+        apiKeys().saveConsumer(consumer(consumer));
+        ApiKey revoked = liveKey(consumer);
+        ApiKey kept = testKey(consumer);
+        apiKeys().saveKey(revoked);
+        apiKeys().saveKey(kept);
+
+        assertThat(apiKeys().deleteKey(revoked.keyHash())).isTrue();
+
+        assertThat(apiKeys().findKeyByHash(revoked.keyHash())).isEmpty();
+        assertThat(apiKeys().findKeyByHash(kept.keyHash())).contains(kept);
+        assertThat(apiKeys().findConsumer(consumer)).isPresent();
+        assertThat(apiKeys().deleteKey(revoked.keyHash())).isFalse();
+        assertThat(apiKeys().deleteKey(sha256())).isFalse();
+    }
+
+    // ================================================================ mockery
+
+    @Test
+    void aMockeryScriptRoundTripsWithItsFiles() {
+        MockeryScript script = script(consumerId(), personId(), "kisc", "success", T0);
+        mockery().put(script);
+
+        MockeryScript read = mockery().find(script.consumerId(), script.personId(), "kisc").orElseThrow();
+
+        assertThat(read).isEqualTo(script);
+        assertThat(read.result()).isEqualTo(script.result());
+        Map<String, byte[]> files = read.files();
+        assertThat(files).containsOnlyKeys("bestframe", "liveness_video", "empty");
+        script.files().forEach((label, bytes) -> assertThat(files.get(label)).as(label).isEqualTo(bytes));
+    }
+
+    @Test
+    void aMockeryScriptWithoutFilesRoundTrips() {
+        MockeryScript script = new MockeryScript(consumerId(), personId(), "veriface",
+                StorageFixtures.object("{\"service_status\":\"fail\"}"), null, T0);
+        mockery().put(script);
+
+        MockeryScript read = mockery().find(script.consumerId(), script.personId(), "veriface").orElseThrow();
+
+        assertThat(read).isEqualTo(script);
+        assertThat(read.files()).isEmpty();
+    }
+
+    @Test
+    void aNewMockeryScriptReplacesTheOldOneForTheSameConsumerPersonAndService() {
+        String consumer = consumerId();
+        String person = personId();
+        MockeryScript old = script(consumer, person, "kisc", "success", T0);
+        MockeryScript sameForOtherService = script(consumer, person, "veriface", "success", T0);
+        MockeryScript sameForOtherPerson = script(consumer, personId(), "kisc", "success", T0);
+        MockeryScript sameForOtherConsumer = script(consumerId(), person, "kisc", "success", T0);
+        List.of(old, sameForOtherService, sameForOtherPerson, sameForOtherConsumer).forEach(mockery()::put);
+        MockeryScript replacement = new MockeryScript(consumer, person, "kisc",
+                StorageFixtures.object("{\"service_status\":\"fail\"}"), Map.of("signed_doc", randomBytes(5)),
+                T0.plusSeconds(30));
+
+        mockery().put(replacement);
+
+        assertThat(mockery().find(consumer, person, "kisc")).contains(replacement);
+        assertThat(mockery().find(consumer, person, "veriface")).contains(sameForOtherService);
+        assertThat(mockery().find(consumer, sameForOtherPerson.personId(), "kisc")).contains(sameForOtherPerson);
+        assertThat(mockery().find(sameForOtherConsumer.consumerId(), person, "kisc")).contains(sameForOtherConsumer);
+    }
+
+    @Test
+    void anUnscriptedServiceHasNoMockery() {
+        MockeryScript script = script(consumerId(), personId(), "kisc", "success", T0);
+        mockery().put(script);
+
+        assertThat(mockery().find(script.consumerId(), script.personId(), "veriface")).isEmpty();
+        assertThat(mockery().find(script.consumerId(), personId(), "kisc")).isEmpty();
+        assertThat(mockery().find(consumerId(), script.personId(), "kisc")).isEmpty();
+    }
+
+    // ================================================================ helpers
+
+    /** Every field equal; the JSON parts compared as the trees a client would see. */
+    protected static void assertSameFlow(Flow actual, Flow expected) {
+        assertThat(actual).usingRecursiveComparison().ignoringFields("template", "inputData").isEqualTo(expected);
+        assertThat(tree(actual.template())).isEqualTo(tree(expected.template()));
+        assertThat(tree(actual.inputData())).isEqualTo(tree(expected.inputData()));
+        assertThat(actual.template().pipeline()).hasSameSizeAs(expected.template().pipeline());
+    }
+
+    /** Every field equal; the result compared as a JSON tree. */
+    protected static void assertSameSession(ServiceSession actual, ServiceSession expected) {
+        assertThat(actual).usingRecursiveComparison().ignoringFields("result").isEqualTo(expected);
+        assertThat(actual.result()).isEqualTo(expected.result());
+        assertThat(actual.states()).containsExactlyElementsOf(expected.states());
+    }
+
+    /** Every field equal; the payload compared as a JSON tree. */
+    protected static void assertSameEvent(FlowEvent actual, FlowEvent expected) {
+        assertThat(actual).usingRecursiveComparison().ignoringFields("payload").isEqualTo(expected);
+        assertThat(actual.payload()).isEqualTo(expected.payload());
+    }
+
+    /** A flow with one open session, and a change that would close it, open the next and report it. */
+    private Fixture flowWithOpenSession() {
+        String consumer = consumerId();
+        Flow flow = minimalFlow(consumer).build();
+        flows().insert(flow);
+        ServiceSession open = session(consumer, flow.personId(), flow.flowId(), "consent", T0);
+        sessions().insert(open);
+        ServiceSession processed = open.transition(SessionStateName.PROCESSED, T0.plusSeconds(1));
+        ServiceSession next = livenessSession(consumer, flow.personId(), flow.flowId(), sha256(), T0.plusSeconds(1));
+        FlowEvent event = event(consumer, flow.flowId(), open.sessionId(), T0.plusSeconds(1));
+        return new Fixture(flow, open, processed, next, event);
+    }
+
+    private record Fixture(Flow flow, ServiceSession open, ServiceSession processed, ServiceSession next,
+                           FlowEvent event) {
+        FlowChange change(Flow changed) {
+            return new FlowChange(changed, List.of(next), List.of(processed), List.of(event));
+        }
+    }
+
+    /** Neither the closed session, nor the next one, nor the event of {@code f}'s change is visible. */
+    private void assertNothingOfTheChangeWasApplied(Fixture f) {
+        assertThat(sessions().findById(f.open.sessionId()).orElseThrow().state()).isEqualTo(SessionStateName.CREATED);
+        assertThat(sessions().findById(f.next.sessionId())).isEmpty();
+        assertThat(sessions().findByAccessTokenHash(f.next.liveness().accessTokenHash())).isEmpty();
+        assertThat(events().claimUndelivered(T0.plus(Duration.ofDays(1)), LEASE, 100)).isEmpty();
+    }
+
+    private FlowEvent commitOneEvent() {
+        Flow flow = minimalFlow(consumerId()).build();
+        flows().insert(flow);
+        FlowEvent event = event(flow.consumerId(), flow.flowId(), null, T0);
+        assertThat(storage.commit(new FlowChange(flow, null, null, List.of(event)))).isTrue();
+        return event;
+    }
+
+    private static FlowEvent withId(FlowEvent e, String eventId) {
+        return new FlowEvent(eventId, e.type(), e.consumerId(), e.flowId(), e.sessionId(), e.payload(), e.createdAt());
+    }
+
+    private byte[] readAll(String fileId) throws IOException {
+        Optional<InputStream> opened = files().open(fileId);
+        assertThat(opened).as("file %s", fileId).isPresent();
+        try (InputStream in = opened.get()) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static List<String> ids(List<Flow> flows) {
+        return flows.stream().map(Flow::flowId).toList();
+    }
+
+    /** An action indexed by thread number. */
+    protected interface IndexedTask<T> {
+        T run(int index) throws Exception;
+    }
+
+    /**
+     * Runs {@code threads} copies of {@code task} at once (released together, so they really race) and
+     * returns their results in thread order; any failure in a thread fails the test.
+     */
+    protected static <T> List<T> concurrently(int threads, IndexedTask<T> task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch ready = new CountDownLatch(threads);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int index = i;
+                Callable<T> call = () -> {
+                    ready.countDown();
+                    go.await();
+                    return task.run(index);
+                };
+                futures.add(pool.submit(call));
+            }
+            ready.await();
+            go.countDown();
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get(60, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

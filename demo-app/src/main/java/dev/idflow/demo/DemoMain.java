@@ -1,0 +1,132 @@
+package dev.idflow.demo;
+
+import dev.idflow.core.Idflow;
+import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.servlet.IdflowServlet;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import java.io.PrintStream;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The standalone demo: Jetty 12 + the idflow servlet at {@code /}, on the storage the command line
+ * picks. Prints a ready API key and a curl line.
+ */
+public final class DemoMain {
+    private static final Logger LOG = LoggerFactory.getLogger(DemoMain.class);
+    static final long MAX_UPLOAD_BYTES = 50L << 20;
+
+    private DemoMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        // Hibernate Validator logs through jboss-logging: send it where everything else goes
+        System.setProperty("org.jboss.logging.provider", "slf4j");
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (DemoOptions.UsageException e) {
+            if (e.getMessage() != null) {
+                System.err.println("idflow-demo: " + e.getMessage());
+            }
+            System.err.print(DemoOptions.USAGE);
+            System.exit(e.getMessage() == null ? 0 : 2);
+            return;
+        }
+        Demo demo = Demo.start(options, System.out);
+        Runtime.getRuntime().addShutdownHook(new Thread(demo::stop, "idflow-demo-shutdown"));
+        demo.server.join();
+    }
+
+    /** A running demo: the server and what it runs on. Tests start and stop it in-process. */
+    static final class Demo {
+        final Server server;
+        final Idflow idflow;
+        private final DemoStorage.Opened storage;
+
+        private Demo(Server server, Idflow idflow, DemoStorage.Opened storage) {
+            this.server = server;
+            this.idflow = idflow;
+            this.storage = storage;
+        }
+
+        static Demo start(DemoOptions options, PrintStream out) throws Exception {
+            DemoStorage.Opened opened = DemoStorage.open(options);
+            IdflowStorage storage = opened.storage();
+            Idflow idflow = Idflow.builder()
+                    .storage(storage)
+                    .publicBaseUrl(options.baseUrl())
+                    .secretKey(opened.secretKey())
+                    .inactivityTimeout(options.inactivityTimeout())
+                    .maxUploadBytes(MAX_UPLOAD_BYTES)
+                    // the host's side of events: here, a log line each (ids and statuses, never tokens)
+                    .listener(event -> LOG.info("event {} flow {}{} {}", event.type(), event.flowId(),
+                            event.sessionId() == null ? "" : " session " + event.sessionId(), event.payload()))
+                    .build();
+            String printedKey = DemoConsumers.register(idflow, options.consumers());
+
+            Server server = new Server();
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setPort(options.port());
+            server.addConnector(connector);
+            ServletContextHandler context = new ServletContextHandler();
+            context.setContextPath("/");
+            context.addEventListener(new ServletContextListener() {
+                @Override
+                public void contextInitialized(ServletContextEvent event) {
+                    IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES);
+                }
+            });
+            server.setHandler(context);
+            server.setRequestLog(new RedactingRequestLog());
+            server.setStopAtShutdown(false);
+            server.start();
+            idflow.startBackground(options.sweepInterval());
+            int port = connector.getLocalPort();
+            LOG.info("idflow demo listening on port {} (storage: {})", port, opened.description());
+            printWelcome(out, options, port, printedKey);
+            return new Demo(server, idflow, opened);
+        }
+
+        int port() {
+            return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        }
+
+        void stop() {
+            idflow.close();
+            try {
+                server.stop();
+            } catch (Exception e) {
+                LOG.warn("stopping Jetty: {}", e.toString());
+            }
+            storage.close();
+        }
+    }
+
+    private static void printWelcome(PrintStream out, DemoOptions options, int port, String printedKey) {
+        String base = "http://localhost:" + port;
+        out.println();
+        out.println("idflow demo is running at " + base + "  (API docs: " + base + "/openapi.json)");
+        if (printedKey != null) {
+            out.println("consumer 'demo', test API key: " + printedKey);
+            out.println("create a flow:");
+            out.println("  curl -s -X POST " + base + "/flow \\");
+            out.println("    -H 'X-Verigram-Api-Key: " + printedKey + "' -H 'X-Verigram-Api-Version: 2' \\");
+            out.println("    -H 'Content-Type: application/json' \\");
+            out.println("    -d '{\"person_id\":\"demo-person-1\",\"template\":{\"pipeline\":"
+                    + "[{\"service_name\":\"consent\"},{\"service_name\":\"verilive\"}]}}'");
+        } else {
+            out.println("consumers from --consumer: " + options.consumers().size());
+        }
+        out.println();
+        out.flush();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.idflow.demo;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The demo's command line. Names are kept stable: people and scripts start the demo with them. */
+record DemoOptions(
+        int port,
+        String storage,
+        Path dataDir,
+        String jdbcUrl,
+        String jdbcUser,
+        String jdbcPassword,
+        String baseUrl,
+        List<ConsumerKey> consumers,
+        Duration inactivityTimeout,
+        Duration sweepInterval) {
+
+    static final String USAGE = """
+            usage: java -jar idflow-demo.jar [options]
+              --port N                    port to listen on (default 8080)
+              --storage memory|h2|postgres where to keep data (default h2)
+              --data-dir DIR              where h2 keeps its files (default ./idflow-data)
+              --jdbc-url URL              PostgreSQL JDBC URL (with --storage postgres)
+              --jdbc-user USER            PostgreSQL user
+              --jdbc-password PASSWORD    PostgreSQL password
+              --base-url URL              public URL prefix of vlinks (default http://localhost:PORT)
+              --consumer ID:KEY[:SECRET]  a consumer and its API key; without SECRET a test key,
+                                          with one a live key (repeatable). Without any, a consumer
+                                          "demo" with a generated test key is created and printed.
+              --inactivity-timeout DUR    quiet time before a started flow ends 'disconnected' (default 300s)
+              --sweep-interval DUR        how often timeouts are looked for (default 5s)
+              --help                      this text
+            """;
+
+    /** One --consumer value. */
+    record ConsumerKey(String consumerId, String apiKey, String secret) {
+        @Override
+        public String toString() {
+            return "ConsumerKey[" + consumerId + "]";
+        }
+    }
+
+    static DemoOptions parse(String[] args) {
+        int port = 8080;
+        String storage = "h2";
+        Path dataDir = Path.of("idflow-data");
+        String jdbcUrl = null;
+        String jdbcUser = null;
+        String jdbcPassword = null;
+        String baseUrl = null;
+        List<ConsumerKey> consumers = new ArrayList<>();
+        Duration inactivity = Duration.ofSeconds(300);
+        Duration sweepInterval = Duration.ofSeconds(5);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            if (arg.equals("--help") || arg.equals("-h")) {
+                throw new UsageException(null);
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException(arg + ": needs a value");
+                }
+                value = args[++i];
+            }
+            switch (arg) {
+                case "--port" -> port = parsePort(value);
+                case "--storage" -> {
+                    storage = value.toLowerCase(Locale.ROOT);
+                    if (!List.of("memory", "h2", "postgres").contains(storage)) {
+                        throw new UsageException("--storage: must be memory, h2 or postgres");
+                    }
+                }
+                case "--data-dir" -> dataDir = Path.of(value);
+                case "--jdbc-url" -> jdbcUrl = value;
+                case "--jdbc-user" -> jdbcUser = value;
+                case "--jdbc-password" -> jdbcPassword = value;
+                case "--base-url" -> baseUrl = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+                case "--consumer" -> consumers.add(parseConsumer(value));
+                case "--inactivity-timeout" -> inactivity = parseDuration(arg, value);
+                case "--sweep-interval" -> sweepInterval = parseDuration(arg, value);
+                default -> throw new UsageException(arg + ": unknown option");
+            }
+        }
+        if (storage.equals("postgres") && jdbcUrl == null) {
+            throw new UsageException("--storage postgres: needs --jdbc-url (and usually --jdbc-user, --jdbc-password)");
+        }
+        if (baseUrl == null) {
+            baseUrl = "http://localhost:" + port;
+        }
+        return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
+                List.copyOf(consumers), inactivity, sweepInterval);
+    }
+
+    private static int parsePort(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--port: must be a number from 0 to 65535");
+        }
+    }
+
+    static ConsumerKey parseConsumer(String value) {
+        String[] parts = value.split(":", 3);
+        if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+            throw new UsageException("--consumer: must be ID:KEY or ID:KEY:SECRET");
+        }
+        return new ConsumerKey(parts[0], parts[1], parts.length == 3 && !parts[2].isEmpty() ? parts[2] : null);
+    }
+
+    /** 500ms, 1s, 20s, 5m, 1h; a bare number is seconds. */
+    static Duration parseDuration(String option, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            }
+            long n = Long.parseLong(v.replaceAll("[smh]$", ""));
+            Duration d = v.endsWith("h") ? Duration.ofHours(n) : v.endsWith("m") ? Duration.ofMinutes(n) : Duration.ofSeconds(n);
+            if (d.isNegative() || d.isZero()) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + ": must be a positive duration such as 500ms, 20s, 5m or 1h");
+        }
+    }
+
+    /** A command line that cannot be run; the message says why (null: show the usage). */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

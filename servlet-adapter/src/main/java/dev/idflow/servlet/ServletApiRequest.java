@@ -1,0 +1,110 @@
+package dev.idflow.servlet;
+
+import dev.idflow.core.api.ApiException;
+import dev.idflow.core.api.ApiRequest;
+import dev.idflow.core.api.UploadPart;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.Part;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** An {@link ApiRequest} over a servlet request; parts are parsed only when an operation asks for them. */
+final class ServletApiRequest implements ApiRequest {
+    private final HttpServletRequest request;
+
+    ServletApiRequest(HttpServletRequest request) {
+        this.request = request;
+    }
+
+    @Override
+    public String method() {
+        return request.getMethod();
+    }
+
+    /**
+     * The request URI as sent, less the context path and the servlet's mount path: what a live key's
+     * signature covers. The servlet path is decoded by the container while the URI is not, so when
+     * the two prefixes do not line up (an encoded mount path) the decoded path info is the fallback.
+     */
+    @Override
+    public String rawPath() {
+        String uri = request.getRequestURI();
+        String prefix = request.getContextPath() + request.getServletPath();
+        if (uri.startsWith(prefix)) {
+            String rest = uri.substring(prefix.length());
+            return rest.isEmpty() ? "/" : rest;
+        }
+        String info = request.getPathInfo();
+        return info == null ? "/" : info;
+    }
+
+    @Override
+    public String rawQuery() {
+        return request.getQueryString();
+    }
+
+    @Override
+    public String header(String name) {
+        return request.getHeader(name);
+    }
+
+    @Override
+    public InputStream body() throws IOException {
+        return request.getInputStream();
+    }
+
+    @Override
+    public List<UploadPart> parts() throws IOException {
+        String type = request.getContentType();
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+            return List.of();
+        }
+        List<UploadPart> out = new ArrayList<>();
+        try {
+            for (Part part : request.getParts()) {
+                out.add(new ServletUploadPart(part));
+            }
+        } catch (ServletException | IllegalStateException e) {
+            // Jetty and Tomcat signal a part over the size limit, a malformed body, or a servlet
+            // registered without multipart settings this way; none of it is the client's to see
+            throw ApiException.invalid("body: must be valid multipart/form-data within the upload size limit");
+        }
+        return out;
+    }
+
+    @Override
+    public String remoteAddress() {
+        return request.getRemoteAddr();
+    }
+
+    private record ServletUploadPart(Part part) implements UploadPart {
+        @Override
+        public String name() {
+            return part.getName();
+        }
+
+        @Override
+        public String fileName() {
+            return part.getSubmittedFileName();
+        }
+
+        @Override
+        public String contentType() {
+            return part.getContentType();
+        }
+
+        @Override
+        public long size() {
+            return part.getSize();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            return part.getInputStream();
+        }
+    }
+}

@@ -1,0 +1,373 @@
+// Every string the hosted page shows, in Kazakh, Russian and English.
+// A template's ui.translation {locale: {key: text}} overrides any key below.
+// Placeholders in braces ({n}, {total}) are filled by the page.
+
+export const LOCALES = ['kk', 'ru', 'en'];
+
+/** Language names as their speakers write them (the language selector shows these). */
+export const LANGUAGE_NAMES = { kk: 'Қазақша', ru: 'Русский', en: 'English' };
+
+export const STRINGS = {
+  en: {
+    'app.title': 'Identity verification',
+    'app.logo': 'Logo',
+    'app.step_of': 'Step {n} of {total}',
+    'app.loading': 'Loading…',
+    'common.continue': 'Continue',
+    'common.retry': 'Try again',
+    'common.send_again': 'Send again',
+    'common.please_wait': 'Please wait…',
+
+    'start.heading': 'Verify your identity',
+    'start.text': 'It takes about a minute. You will need the camera of your phone or computer and good lighting.',
+    'start.steps': 'What you will do',
+    'start.privacy': 'Your photos and video are used only to verify your identity.',
+    'start.button': 'Start',
+
+    'step.consent': 'Consent to data processing',
+    'step.language-selector': 'Language choice',
+    'step.verilive': 'Face check',
+    'step.other': 'Document check',
+
+    'consent.heading': 'Consent to personal data processing',
+    'consent.text': 'I agree to the collection and processing of my photo and video images to verify my identity. The data is used only for this purpose and is stored by the organisation that sent this link.',
+    'consent.accept': 'I agree',
+    'consent.decline': 'Decline',
+
+    'language.heading': 'Choose a language',
+    'language.text': 'The rest of the verification will be in the language you choose.',
+
+    'live.heading': 'Face check',
+    'live.intro': 'We will ask you to make a few simple movements. Keep your face inside the oval.',
+    'live.tip_light': 'Make sure your face is well lit.',
+    'live.tip_glasses': 'Take off glasses, a hat or a mask.',
+    'live.tip_alone': 'Only you should be in the frame.',
+    'live.begin': 'Turn on the camera',
+    'live.camera_starting': 'Turning on the camera…',
+    'live.camera_preview': 'Camera image',
+    'live.position': 'Place your face in the oval',
+    'live.action_of': 'Movement {n} of {total}',
+    'live.uploading': 'Checking… Do not close this page.',
+    'live.passed': 'Face check passed',
+    'live.passed_text': 'Thank you. Moving on…',
+    'live.failed': 'The face check did not succeed',
+    'live.failed_text': 'Make sure your face is well lit and fully inside the oval, and follow the prompts.',
+    'live.attempts_left': 'Attempts left: {n}',
+
+    'action.zoom-in': 'Move closer to the camera',
+    'action.zoom-out': 'Move away from the camera',
+    'action.turn-left': 'Turn your head to the left',
+    'action.turn-right': 'Turn your head to the right',
+    'action.turn-straight': 'Look straight at the camera',
+    'action.smile': 'Smile',
+    'action.blink': 'Blink',
+    'action.tilt-up': 'Tilt your head up',
+    'action.tilt-down': 'Tilt your head down',
+    'action.shake': 'Shake your head',
+    'action.tongue-out': 'Stick out your tongue',
+    'action.open-mouth': 'Open your mouth',
+    'action.unknown': 'Keep looking at the camera',
+
+    'reason.timeout': 'The time for this attempt ran out.',
+    'reason.no_face': 'We could not see your face in the frame.',
+    'reason.closed_eyes': 'Your eyes were closed.',
+    'reason.face_multiplicity_frame': 'There was more than one face in the frame.',
+    'reason.face_multiplicity_session': 'There was more than one face in the frame.',
+    'reason.virtual_camera_risk': 'Use your device\'s own camera, not a virtual one.',
+    'reason.desktop_session': 'Please open this link on your phone.',
+    'reason.motion_inconsistency': 'The movements did not match the prompts.',
+    'reason.high_velocity': 'Too many attempts in a short time. Try again later.',
+
+    'err.camera_denied': 'Camera access is blocked',
+    'err.camera_denied_text': 'Allow this page to use the camera in your browser settings (the camera icon in the address bar), then press “Try again”.',
+    'err.no_camera': 'No camera found',
+    'err.no_camera_text': 'Connect a camera or open this link on a phone with a camera.',
+    'err.camera_busy': 'The camera is busy',
+    'err.camera_busy_text': 'Close other apps that use the camera and try again.',
+    'err.camera_unsupported': 'This browser cannot use the camera',
+    'err.camera_unsupported_text': 'Open the link in an up-to-date Chrome, Safari or Firefox.',
+    'err.network': 'No connection',
+    'err.network_text': 'Check your internet connection and try again.',
+    'err.upload_network_text': 'Your recording was not sent. Check your internet connection and press “Send again”.',
+    'err.attempts': 'No attempts left',
+    'err.attempts_text': 'The face check was not passed. Please contact the organisation that sent you this link.',
+    'err.link': 'This link is not valid',
+    'err.link_text': 'The link has expired or is incorrect. Ask the organisation that sent it for a new one.',
+    'err.finished': 'This verification is already finished',
+    'err.finished_text': 'There is nothing more to do with this link.',
+    'err.busy': 'Too many requests',
+    'err.busy_text': 'Wait a few seconds and try again.',
+    'err.recording': 'The recording could not be processed',
+    'err.recording_text': 'Let\'s record it once more.',
+    'err.generic': 'Something went wrong',
+    'err.generic_text': 'Please try again in a few minutes.',
+
+    'progress.heading': 'Verification in progress',
+    'progress.text': 'Please wait. This page will update by itself.',
+
+    'status.pass': 'Verification passed',
+    'status.pass_text': 'Thank you! You have successfully completed the verification.',
+    'status.fail': 'Verification not passed',
+    'status.fail_text': 'Please contact the organisation that sent you this link to find out what to do next.',
+    'status.timeout': 'Time is up',
+    'status.timeout_text': 'The verification was not completed in time. Ask for a new link.',
+    'status.disconnected': 'The session was interrupted',
+    'status.disconnected_text': 'There was no activity for too long. Ask for a new link.',
+    'status.failed': 'Verification stopped',
+    'status.failed_text': 'A technical error occurred. Ask for a new link.',
+    'status.redirect': 'Returning you in {n} s…',
+    'status.redirecting': 'Returning you…',
+    'status.close': 'You can close this page now.',
+  },
+
+  ru: {
+    'app.title': 'Проверка личности',
+    'app.logo': 'Логотип',
+    'app.step_of': 'Шаг {n} из {total}',
+    'app.loading': 'Загрузка…',
+    'common.continue': 'Продолжить',
+    'common.retry': 'Повторить',
+    'common.send_again': 'Отправить снова',
+    'common.please_wait': 'Подождите…',
+
+    'start.heading': 'Подтвердите свою личность',
+    'start.text': 'Это займёт около минуты. Понадобится камера телефона или компьютера и хорошее освещение.',
+    'start.steps': 'Что нужно сделать',
+    'start.privacy': 'Ваши фото и видео используются только для проверки личности.',
+    'start.button': 'Начать',
+
+    'step.consent': 'Согласие на обработку данных',
+    'step.language-selector': 'Выбор языка',
+    'step.verilive': 'Проверка лица',
+    'step.other': 'Проверка данных',
+
+    'consent.heading': 'Согласие на обработку персональных данных',
+    'consent.text': 'Я даю согласие на сбор и обработку моих фото- и видеоизображений для подтверждения моей личности. Данные используются только для этой цели и хранятся организацией, которая отправила эту ссылку.',
+    'consent.accept': 'Даю согласие',
+    'consent.decline': 'Отказаться',
+
+    'language.heading': 'Выберите язык',
+    'language.text': 'Дальнейшая проверка пройдёт на выбранном языке.',
+
+    'live.heading': 'Проверка лица',
+    'live.intro': 'Мы попросим вас сделать несколько простых движений. Держите лицо внутри овала.',
+    'live.tip_light': 'Лицо должно быть хорошо освещено.',
+    'live.tip_glasses': 'Снимите очки, головной убор или маску.',
+    'live.tip_alone': 'В кадре должны быть только вы.',
+    'live.begin': 'Включить камеру',
+    'live.camera_starting': 'Включаем камеру…',
+    'live.camera_preview': 'Изображение с камеры',
+    'live.position': 'Поместите лицо в овал',
+    'live.action_of': 'Движение {n} из {total}',
+    'live.uploading': 'Проверяем… Не закрывайте страницу.',
+    'live.passed': 'Проверка лица пройдена',
+    'live.passed_text': 'Спасибо. Переходим дальше…',
+    'live.failed': 'Не удалось пройти проверку лица',
+    'live.failed_text': 'Убедитесь, что лицо хорошо освещено и полностью находится в овале, и выполняйте подсказки.',
+    'live.attempts_left': 'Осталось попыток: {n}',
+
+    'action.zoom-in': 'Приблизьтесь к камере',
+    'action.zoom-out': 'Отодвиньтесь от камеры',
+    'action.turn-left': 'Поверните голову влево',
+    'action.turn-right': 'Поверните голову вправо',
+    'action.turn-straight': 'Смотрите прямо в камеру',
+    'action.smile': 'Улыбнитесь',
+    'action.blink': 'Моргните',
+    'action.tilt-up': 'Поднимите голову вверх',
+    'action.tilt-down': 'Опустите голову вниз',
+    'action.shake': 'Покачайте головой',
+    'action.tongue-out': 'Покажите язык',
+    'action.open-mouth': 'Откройте рот',
+    'action.unknown': 'Продолжайте смотреть в камеру',
+
+    'reason.timeout': 'Время на эту попытку истекло.',
+    'reason.no_face': 'Нам не удалось увидеть ваше лицо в кадре.',
+    'reason.closed_eyes': 'Ваши глаза были закрыты.',
+    'reason.face_multiplicity_frame': 'В кадре было больше одного лица.',
+    'reason.face_multiplicity_session': 'В кадре было больше одного лица.',
+    'reason.virtual_camera_risk': 'Используйте камеру самого устройства, а не виртуальную.',
+    'reason.desktop_session': 'Откройте эту ссылку на телефоне.',
+    'reason.motion_inconsistency': 'Движения не совпали с подсказками.',
+    'reason.high_velocity': 'Слишком много попыток за короткое время. Повторите позже.',
+
+    'err.camera_denied': 'Нет доступа к камере',
+    'err.camera_denied_text': 'Разрешите этой странице использовать камеру в настройках браузера (значок камеры в адресной строке), затем нажмите «Повторить».',
+    'err.no_camera': 'Камера не найдена',
+    'err.no_camera_text': 'Подключите камеру или откройте ссылку на телефоне с камерой.',
+    'err.camera_busy': 'Камера занята',
+    'err.camera_busy_text': 'Закройте другие приложения, которые используют камеру, и повторите попытку.',
+    'err.camera_unsupported': 'Этот браузер не может использовать камеру',
+    'err.camera_unsupported_text': 'Откройте ссылку в актуальной версии Chrome, Safari или Firefox.',
+    'err.network': 'Нет соединения',
+    'err.network_text': 'Проверьте подключение к интернету и повторите попытку.',
+    'err.upload_network_text': 'Запись не отправлена. Проверьте подключение к интернету и нажмите «Отправить снова».',
+    'err.attempts': 'Попытки закончились',
+    'err.attempts_text': 'Проверка лица не пройдена. Обратитесь в организацию, которая отправила вам эту ссылку.',
+    'err.link': 'Ссылка недействительна',
+    'err.link_text': 'Срок действия ссылки истёк, или она неверна. Запросите новую ссылку у организации, которая её отправила.',
+    'err.finished': 'Эта проверка уже завершена',
+    'err.finished_text': 'По этой ссылке больше ничего делать не нужно.',
+    'err.busy': 'Слишком много запросов',
+    'err.busy_text': 'Подождите несколько секунд и повторите попытку.',
+    'err.recording': 'Не удалось обработать запись',
+    'err.recording_text': 'Давайте запишем ещё раз.',
+    'err.generic': 'Что-то пошло не так',
+    'err.generic_text': 'Повторите попытку через несколько минут.',
+
+    'progress.heading': 'Идёт проверка',
+    'progress.text': 'Пожалуйста, подождите. Страница обновится сама.',
+
+    'status.pass': 'Проверка пройдена',
+    'status.pass_text': 'Спасибо! Вы успешно прошли проверку.',
+    'status.fail': 'Проверка не пройдена',
+    'status.fail_text': 'Обратитесь в организацию, которая отправила вам эту ссылку, чтобы узнать, что делать дальше.',
+    'status.timeout': 'Время истекло',
+    'status.timeout_text': 'Проверка не была завершена вовремя. Запросите новую ссылку.',
+    'status.disconnected': 'Сеанс прерван',
+    'status.disconnected_text': 'Слишком долго не было активности. Запросите новую ссылку.',
+    'status.failed': 'Проверка прервана',
+    'status.failed_text': 'Произошла техническая ошибка. Запросите новую ссылку.',
+    'status.redirect': 'Возвращаем вас через {n} с…',
+    'status.redirecting': 'Возвращаем вас…',
+    'status.close': 'Теперь эту страницу можно закрыть.',
+  },
+
+  kk: {
+    'app.title': 'Жеке басты растау',
+    'app.logo': 'Логотип',
+    'app.step_of': '{total} қадамның {n}-қадамы',
+    'app.loading': 'Жүктелуде…',
+    'common.continue': 'Жалғастыру',
+    'common.retry': 'Қайталау',
+    'common.send_again': 'Қайта жіберу',
+    'common.please_wait': 'Күте тұрыңыз…',
+
+    'start.heading': 'Жеке басыңызды растаңыз',
+    'start.text': 'Бұл шамамен бір минут алады. Сізге телефонның немесе компьютердің камерасы және жақсы жарық қажет.',
+    'start.steps': 'Не істеу керек',
+    'start.privacy': 'Фото мен бейнежазбаңыз тек жеке басыңызды растау үшін пайдаланылады.',
+    'start.button': 'Бастау',
+
+    'step.consent': 'Деректерді өңдеуге келісім',
+    'step.language-selector': 'Тілді таңдау',
+    'step.verilive': 'Бет-әлпетті тексеру',
+    'step.other': 'Деректерді тексеру',
+
+    'consent.heading': 'Дербес деректерді өңдеуге келісім',
+    'consent.text': 'Жеке басымды растау үшін менің фото және бейне кескіндерімді жинауға және өңдеуге келісім беремін. Деректер тек осы мақсатта пайдаланылады және осы сілтемені жіберген ұйымда сақталады.',
+    'consent.accept': 'Келісемін',
+    'consent.decline': 'Бас тарту',
+
+    'language.heading': 'Тілді таңдаңыз',
+    'language.text': 'Тексерудің қалған бөлігі таңдалған тілде өтеді.',
+
+    'live.heading': 'Бет-әлпетті тексеру',
+    'live.intro': 'Біз сізден бірнеше қарапайым қимыл жасауды сұраймыз. Бетіңізді сопақтың ішінде ұстаңыз.',
+    'live.tip_light': 'Бетіңіз жақсы жарықтандырылған болуы керек.',
+    'live.tip_glasses': 'Көзілдірікті, бас киімді немесе масканы шешіңіз.',
+    'live.tip_alone': 'Кадрда тек сіз болуыңыз керек.',
+    'live.begin': 'Камераны қосу',
+    'live.camera_starting': 'Камера қосылуда…',
+    'live.camera_preview': 'Камерадағы кескін',
+    'live.position': 'Бетіңізді сопақтың ішіне орналастырыңыз',
+    'live.action_of': '{total} қимылдың {n}-қимылы',
+    'live.uploading': 'Тексеріп жатырмыз… Бетті жаппаңыз.',
+    'live.passed': 'Бет-әлпетті тексеру сәтті өтті',
+    'live.passed_text': 'Рақмет. Әрі қарай өтеміз…',
+    'live.failed': 'Бет-әлпетті тексеруден өту мүмкін болмады',
+    'live.failed_text': 'Бетіңіз жақсы жарықтандырылғанына және толығымен сопақтың ішінде екеніне көз жеткізіп, нұсқауларды орындаңыз.',
+    'live.attempts_left': 'Қалған талпыныс саны: {n}',
+
+    'action.zoom-in': 'Камераға жақындаңыз',
+    'action.zoom-out': 'Камерадан алыстаңыз',
+    'action.turn-left': 'Басыңызды солға бұрыңыз',
+    'action.turn-right': 'Басыңызды оңға бұрыңыз',
+    'action.turn-straight': 'Камераға тура қараңыз',
+    'action.smile': 'Күлімсіреңіз',
+    'action.blink': 'Көзіңізді жыпылықтатыңыз',
+    'action.tilt-up': 'Басыңызды жоғары көтеріңіз',
+    'action.tilt-down': 'Басыңызды төмен түсіріңіз',
+    'action.shake': 'Басыңызды шайқаңыз',
+    'action.tongue-out': 'Тіліңізді шығарыңыз',
+    'action.open-mouth': 'Аузыңызды ашыңыз',
+    'action.unknown': 'Камераға қарауды жалғастырыңыз',
+
+    'reason.timeout': 'Бұл талпынысқа берілген уақыт аяқталды.',
+    'reason.no_face': 'Кадрда бетіңізді көре алмадық.',
+    'reason.closed_eyes': 'Көзіңіз жұмулы болды.',
+    'reason.face_multiplicity_frame': 'Кадрда бірнеше адамның беті болды.',
+    'reason.face_multiplicity_session': 'Кадрда бірнеше адамның беті болды.',
+    'reason.virtual_camera_risk': 'Виртуалды камераны емес, құрылғының өз камерасын пайдаланыңыз.',
+    'reason.desktop_session': 'Бұл сілтемені телефоныңызда ашыңыз.',
+    'reason.motion_inconsistency': 'Қимылдар нұсқауларға сәйкес келмеді.',
+    'reason.high_velocity': 'Қысқа уақытта тым көп талпыныс жасалды. Кейінірек қайталап көріңіз.',
+
+    'err.camera_denied': 'Камераға рұқсат жоқ',
+    'err.camera_denied_text': 'Браузер баптауларында осы бетке камераны пайдалануға рұқсат беріңіз (мекенжай жолындағы камера белгішесі), содан кейін «Қайталау» түймесін басыңыз.',
+    'err.no_camera': 'Камера табылмады',
+    'err.no_camera_text': 'Камераны қосыңыз немесе сілтемені камерасы бар телефонда ашыңыз.',
+    'err.camera_busy': 'Камера бос емес',
+    'err.camera_busy_text': 'Камераны пайдаланып тұрған басқа қолданбаларды жауып, қайталап көріңіз.',
+    'err.camera_unsupported': 'Бұл браузер камераны пайдалана алмайды',
+    'err.camera_unsupported_text': 'Сілтемені Chrome, Safari немесе Firefox браузерінің соңғы нұсқасында ашыңыз.',
+    'err.network': 'Байланыс жоқ',
+    'err.network_text': 'Интернет байланысын тексеріп, қайталап көріңіз.',
+    'err.upload_network_text': 'Жазба жіберілмеді. Интернет байланысын тексеріп, «Қайта жіберу» түймесін басыңыз.',
+    'err.attempts': 'Талпыныстар таусылды',
+    'err.attempts_text': 'Бет-әлпетті тексеру өтпеді. Сізге осы сілтемені жіберген ұйымға хабарласыңыз.',
+    'err.link': 'Сілтеме жарамсыз',
+    'err.link_text': 'Сілтеменің мерзімі өтіп кеткен немесе ол қате. Оны жіберген ұйымнан жаңа сілтеме сұраңыз.',
+    'err.finished': 'Бұл тексеру аяқталған',
+    'err.finished_text': 'Бұл сілтеме бойынша басқа ештеңе істеудің қажеті жоқ.',
+    'err.busy': 'Сұраулар тым көп',
+    'err.busy_text': 'Бірнеше секунд күтіп, қайталап көріңіз.',
+    'err.recording': 'Жазбаны өңдеу мүмкін болмады',
+    'err.recording_text': 'Қайтадан жазып көрейік.',
+    'err.generic': 'Бірдеңе дұрыс болмады',
+    'err.generic_text': 'Бірнеше минуттан кейін қайталап көріңіз.',
+
+    'progress.heading': 'Тексеру жүріп жатыр',
+    'progress.text': 'Күте тұрыңыз. Бет өздігінен жаңарады.',
+
+    'status.pass': 'Тексеру сәтті өтті',
+    'status.pass_text': 'Рақмет! Сіз тексеруден сәтті өттіңіз.',
+    'status.fail': 'Тексеруден өтпеді',
+    'status.fail_text': 'Әрі қарай не істеу керектігін білу үшін сізге осы сілтемені жіберген ұйымға хабарласыңыз.',
+    'status.timeout': 'Уақыт аяқталды',
+    'status.timeout_text': 'Тексеру уақытында аяқталмады. Жаңа сілтеме сұраңыз.',
+    'status.disconnected': 'Сеанс үзілді',
+    'status.disconnected_text': 'Ұзақ уақыт бойы ешқандай әрекет болмады. Жаңа сілтеме сұраңыз.',
+    'status.failed': 'Тексеру тоқтатылды',
+    'status.failed_text': 'Техникалық қате орын алды. Жаңа сілтеме сұраңыз.',
+    'status.redirect': '{n} секундтан кейін қайтарамыз…',
+    'status.redirecting': 'Қайтарып жатырмыз…',
+    'status.close': 'Енді бұл бетті жабуға болады.',
+  },
+};
+
+/** The locale to use for {@code wanted}: one of LOCALES, English when unknown. */
+export function pickLocale(wanted) {
+  const l = String(wanted || '').toLowerCase().slice(0, 2);
+  return LOCALES.includes(l) ? l : 'en';
+}
+
+/**
+ * A function key → text for {@code locale}: the template's override for that locale first, then our
+ * string in that locale. A key we lack in kk or ru falls back to English only as a last resort
+ * (a test checks that none does).
+ */
+export function translator(locale, overrides) {
+  const own = STRINGS[locale] || STRINGS.en;
+  const custom = (overrides && typeof overrides === 'object' && overrides[locale]
+    && typeof overrides[locale] === 'object') ? overrides[locale] : {};
+  return (key, params) => {
+    let text = typeof custom[key] === 'string' ? custom[key]
+      : (key in own ? own[key] : (STRINGS.en[key] ?? key));
+    if (params) {
+      for (const [name, value] of Object.entries(params)) {
+        text = text.split('{' + name + '}').join(String(value));
+      }
+    }
+    return text;
+  };
+}

@@ -1,0 +1,205 @@
+package dev.idflow.storage.jdbi;
+
+import dev.idflow.core.model.EndCause;
+import dev.idflow.core.model.ExecutionStatus;
+import dev.idflow.core.model.Flow;
+import dev.idflow.core.model.FlowInputData;
+import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.spi.FlowRepository;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlStatement;
+
+/** Flows in {@code idflow_flow}; every state change is a compare-and-set on {@code version}. */
+final class JdbiFlowRepository implements FlowRepository {
+    private static final String COLUMNS = "flow_id, consumer_id, vlink_id, api_version, locale, person_id, template, "
+            + "template_id, test_flow, callback_url, input_data, initial_device_type, ttl, created_at, updated_at, "
+            + "polled_at, started_at, current_step_id, current_step_started_at, last_activity_at, ended_at, "
+            + "flow_status, end_cause, edited, deadline_at, version";
+    private static final String PARAMETERS = ":flowId, :consumerId, :vlinkId, :apiVersion, :locale, :personId, "
+            + ":template, :templateId, :testFlow, :callbackUrl, :inputData, :initialDeviceType, :ttl, :createdAt, "
+            + ":updatedAt, :polledAt, :startedAt, :currentStepId, :currentStepStartedAt, :lastActivityAt, :endedAt, "
+            + ":flowStatus, :endCause, :edited, :deadlineAt, :version";
+
+    /**
+     * The compare-and-set. polled_at and last_activity_at are written without version checks
+     * ({@link #markPolled}, {@link #touchActivity}), so the copy being stored may carry older values
+     * than the row: those two keep whichever is later. The claim is released in the same statement.
+     */
+    private static final String UPDATE = "UPDATE idflow_flow SET "
+            + "consumer_id = :consumerId, api_version = :apiVersion, locale = :locale, person_id = :personId, "
+            + "template = :template, template_id = :templateId, test_flow = :testFlow, callback_url = :callbackUrl, "
+            + "input_data = :inputData, initial_device_type = :initialDeviceType, ttl = :ttl, created_at = :createdAt, "
+            + "updated_at = :updatedAt, "
+            + "polled_at = CASE WHEN polled_at IS NULL OR polled_at < :polledAt THEN :polledAt ELSE polled_at END, "
+            + "started_at = :startedAt, current_step_id = :currentStepId, "
+            + "current_step_started_at = :currentStepStartedAt, "
+            + "last_activity_at = CASE WHEN last_activity_at IS NULL OR last_activity_at < :lastActivityAt "
+            + "THEN :lastActivityAt ELSE last_activity_at END, "
+            + "ended_at = :endedAt, flow_status = :flowStatus, end_cause = :endCause, edited = :edited, "
+            + "deadline_at = :deadlineAt, claimed_until = NULL, version = version + 1 "
+            + "WHERE flow_id = :flowId AND version = :version AND vlink_id = :vlinkId";
+
+    private final Jdbi jdbi;
+    private final Claimer<Flow> claimer;
+
+    JdbiFlowRepository(Jdbi jdbi, Dialect dialect) {
+        this.jdbi = jdbi;
+        this.claimer = new Claimer<>(jdbi, dialect, "idflow_flow", "flow_id", COLUMNS,
+                "ended_at IS NULL AND deadline_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now)",
+                "deadline_at, flow_id", (rs, ctx) -> read(rs));
+    }
+
+    @Override
+    public void insert(Flow flow) {
+        Sql.uniquely("flow " + flow.flowId() + " or its vlink", () -> jdbi.inTransaction(h ->
+                bind(h.createUpdate("INSERT INTO idflow_flow (" + COLUMNS + ") VALUES (" + PARAMETERS + ")"), flow)
+                        .execute()));
+    }
+
+    @Override
+    public Optional<Flow> findById(String flowId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_flow WHERE flow_id = :id")
+                .bind("id", flowId)
+                .map((rs, ctx) -> read(rs))
+                .findOne());
+    }
+
+    @Override
+    public Optional<Flow> findByVlinkId(String vlinkId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_flow WHERE vlink_id = :id")
+                .bind("id", vlinkId)
+                .map((rs, ctx) -> read(rs))
+                .findOne());
+    }
+
+    @Override
+    public boolean update(Flow flow) {
+        return jdbi.inTransaction(h -> update(h, flow));
+    }
+
+    /**
+     * The compare-and-set, in the caller's transaction. One statement decides: the row changes only if
+     * its version is still the one the caller read. Two writers holding the same version (the person
+     * finishing a step while the sweeper times it out) both send it; the database applies them to the
+     * row one after the other, the first bumps the version, and the second, re-evaluated against the
+     * row the first committed, matches 0 rows and returns false. Nothing is lost: the loser reads again.
+     */
+    boolean update(Handle h, Flow flow) {
+        if (bind(h.createUpdate(UPDATE), flow).execute() == 1) {
+            return true;
+        }
+        // 0 rows: a lost race, or a caller changing the vlink, which is a bug (the in-memory store says
+        // so too). If the version has moved meanwhile, it is a lost race after all.
+        h.createQuery("SELECT vlink_id FROM idflow_flow WHERE flow_id = :id AND version = :version")
+                .bind("id", flow.flowId())
+                .bind("version", flow.version())
+                .mapTo(String.class)
+                .findOne()
+                .filter(stored -> !stored.equals(flow.vlinkId()))
+                .ifPresent(stored -> {
+                    throw new IllegalArgumentException("a flow's vlink never changes");
+                });
+        return false;
+    }
+
+    /**
+     * Not a state change: no version check and no bump, so a poll never makes the engine's update fail.
+     * Two polls finishing out of order keep the later time: the guard makes the older one a no-op.
+     */
+    @Override
+    public void markPolled(String flowId, Instant at) {
+        jdbi.useTransaction(h -> h.createUpdate("UPDATE idflow_flow SET polled_at = :at WHERE flow_id = :id "
+                        + "AND (polled_at IS NULL OR polled_at < :at)")
+                .bind("at", Sql.time(at))
+                .bind("id", flowId)
+                .execute());
+    }
+
+    /** As {@link #markPolled}, for the person's activity. */
+    @Override
+    public void touchActivity(String flowId, Instant at) {
+        jdbi.useTransaction(h -> h.createUpdate("UPDATE idflow_flow SET last_activity_at = :at WHERE flow_id = :id "
+                        + "AND (last_activity_at IS NULL OR last_activity_at < :at)")
+                .bind("at", Sql.time(at))
+                .bind("id", flowId)
+                .execute());
+    }
+
+    /** See {@link Claimer} for how two sweepers never get the same flow. */
+    @Override
+    public List<Flow> claimDue(Instant now, Duration lease, int limit) {
+        return claimer.claim(now, now.plus(lease), limit).stream()
+                .sorted(Comparator.comparing(Flow::deadlineAt).thenComparing(Flow::flowId))
+                .toList();
+    }
+
+    private static <S extends SqlStatement<S>> S bind(S statement, Flow f) {
+        return statement
+                .bind("flowId", f.flowId())
+                .bind("consumerId", f.consumerId())
+                .bind("vlinkId", f.vlinkId())
+                .bind("apiVersion", f.apiVersion())
+                .bind("locale", f.locale())
+                .bind("personId", f.personId())
+                .bind("template", Sql.json(f.template()))
+                .bind("templateId", f.templateId())
+                .bind("testFlow", f.testFlow())
+                .bind("callbackUrl", f.callbackUrl())
+                .bind("inputData", Sql.json(f.inputData()))
+                .bind("initialDeviceType", f.initialDeviceType())
+                .bind("ttl", f.ttl())
+                .bind("createdAt", Sql.time(f.createdAt()))
+                .bind("updatedAt", Sql.time(f.updatedAt()))
+                .bind("polledAt", Sql.time(f.polledAt()))
+                .bind("startedAt", Sql.time(f.startedAt()))
+                .bind("currentStepId", f.currentStepId())
+                .bind("currentStepStartedAt", Sql.time(f.currentStepStartedAt()))
+                .bind("lastActivityAt", Sql.time(f.lastActivityAt()))
+                .bind("endedAt", Sql.time(f.endedAt()))
+                .bind("flowStatus", f.flowStatus().wire())
+                .bind("endCause", f.endCause() == null ? null : f.endCause().wire())
+                .bind("edited", f.edited())
+                .bind("deadlineAt", Sql.time(f.deadlineAt()))
+                .bind("version", f.version());
+    }
+
+    private static Flow read(ResultSet rs) throws SQLException {
+        String endCause = rs.getString("end_cause");
+        return Flow.builder()
+                .flowId(rs.getString("flow_id"))
+                .consumerId(rs.getString("consumer_id"))
+                .vlinkId(rs.getString("vlink_id"))
+                .apiVersion(rs.getString("api_version"))
+                .locale(rs.getString("locale"))
+                .personId(rs.getString("person_id"))
+                .template(Sql.json(rs.getString("template"), FlowTemplate.class))
+                .templateId(rs.getString("template_id"))
+                .testFlow(rs.getBoolean("test_flow"))
+                .callbackUrl(rs.getString("callback_url"))
+                .inputData(Sql.json(rs.getString("input_data"), FlowInputData.class))
+                .initialDeviceType(rs.getString("initial_device_type"))
+                .ttl(rs.getInt("ttl"))
+                .createdAt(Sql.time(rs, "created_at"))
+                .updatedAt(Sql.time(rs, "updated_at"))
+                .polledAt(Sql.time(rs, "polled_at"))
+                .startedAt(Sql.time(rs, "started_at"))
+                .currentStepId(rs.getString("current_step_id"))
+                .currentStepStartedAt(Sql.time(rs, "current_step_started_at"))
+                .lastActivityAt(Sql.time(rs, "last_activity_at"))
+                .endedAt(Sql.time(rs, "ended_at"))
+                .flowStatus(ExecutionStatus.fromWire(rs.getString("flow_status")))
+                .endCause(endCause == null ? null : EndCause.fromWire(endCause))
+                .edited(rs.getBoolean("edited"))
+                .deadlineAt(Sql.time(rs, "deadline_at"))
+                .version(rs.getLong("version"))
+                .build();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.idflow.storage.jdbi;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.idflow.core.internal.Json;
+import dev.idflow.core.spi.DuplicateKeyException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.argument.Argument;
+
+/** Small conversions every repository of this package shares: times, JSON text and unique violations. */
+final class Sql {
+    /** SQL:2003's "unique violation"; PostgreSQL and H2 both report it for primary keys and unique indexes. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private Sql() {
+    }
+
+    /**
+     * Binds an instant as TIMESTAMP WITH TIME ZONE in UTC, cut to milliseconds. Cut here rather than by
+     * the column: PostgreSQL rounds to the column's precision (…123956 → …124) while H2 truncates, and
+     * both stores must hand back the same value.
+     */
+    static Argument time(Instant instant) {
+        return (position, statement, ctx) -> {
+            if (instant == null) {
+                statement.setNull(position, Types.TIMESTAMP_WITH_TIMEZONE);
+            } else {
+                statement.setObject(position, OffsetDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MILLIS), ZoneOffset.UTC));
+            }
+        };
+    }
+
+    static Instant time(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /** The number of a nullable integer column, or null (getInt would say 0). */
+    static Integer integer(ResultSet rs, String column) throws SQLException {
+        int value = rs.getInt(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    /**
+     * JSON as text, through idflow's one mapper: text rather than PostgreSQL's jsonb, because jsonb
+     * reorders keys and drops duplicates, and idflow hands pipeline options and input_data back exactly
+     * as the client sent them.
+     */
+    static String json(Object value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Json.mapper().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("could not write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    static <T> T json(String text, Class<T> type) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Json.mapper().readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON is not a valid " + type.getSimpleName(), e);
+        }
+    }
+
+    static <T> T json(String text, TypeReference<T> type) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Json.mapper().readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON is not a valid " + type.getType(), e);
+        }
+    }
+
+    /** True when {@code failure}, or anything that caused it, is the database refusing a duplicate key. */
+    static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                for (SQLException s = sql; s != null; s = s.getNextException()) {
+                    if (UNIQUE_VIOLATION.equals(s.getSQLState())) {
+                        return true;
+                    }
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs an insert (or an update that may move a unique value) and turns the database's unique
+     * violation into the SPI's {@link DuplicateKeyException}. The unique index, not a prior SELECT, is
+     * what decides: two nodes inserting the same id at once cannot both pass a check, but only one can
+     * pass the index.
+     */
+    static <T> T uniquely(String what, java.util.function.Supplier<T> write) {
+        try {
+            return write.get();
+        } catch (RuntimeException e) {
+            if (isUniqueViolation(e)) {
+                throw new DuplicateKeyException(what + " exists", e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Creates or replaces one row with SQL both databases share: update it, and insert it when there was
+     * nothing to update. Two nodes saving the same new row at once both update nothing and both insert;
+     * the primary key lets one through and fails the other, whose second attempt then finds the row and
+     * updates it.
+     */
+    static void upsert(Jdbi jdbi, ToIntFunction<Handle> update, Consumer<Handle> insert) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                jdbi.useTransaction(h -> {
+                    if (update.applyAsInt(h) == 0) {
+                        insert.accept(h);
+                    }
+                });
+                return;
+            } catch (RuntimeException e) {
+                if (attempt >= 2 || !isUniqueViolation(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.idflow.storage.memory;
+
+import dev.idflow.core.model.ApiKey;
+import dev.idflow.core.model.Consumer;
+import dev.idflow.core.spi.ApiKeyDirectory;
+import dev.idflow.core.spi.DuplicateKeyException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+final class InMemoryApiKeyDirectory implements ApiKeyDirectory {
+    private final Map<String, Consumer> consumers = new ConcurrentHashMap<>();
+    private final Map<String, ApiKey> keys = new ConcurrentHashMap<>();
+
+    @Override
+    public void saveConsumer(Consumer consumer) {
+        consumers.put(consumer.consumerId(), consumer);
+    }
+
+    @Override
+    public Optional<Consumer> findConsumer(String consumerId) {
+        return Optional.ofNullable(consumers.get(consumerId));
+    }
+
+    @Override
+    public void saveKey(ApiKey key) {
+        if (keys.putIfAbsent(key.keyHash(), key) != null) {
+            throw new DuplicateKeyException("an API key with this hash exists");
+        }
+    }
+
+    @Override
+    public Optional<ApiKey> findKeyByHash(String keyHash) {
+        return Optional.ofNullable(keys.get(keyHash));
+    }
+
+    @Override
+    public boolean deleteKey(String keyHash) {
+        return keys.remove(keyHash) != null;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.idflow.storage.memory;
+
+import dev.idflow.core.model.StoredFile;
+import dev.idflow.core.spi.DuplicateKeyException;
+import dev.idflow.core.spi.FileQuery;
+import dev.idflow.core.spi.FileStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Files in memory, as byte arrays: right for tests and the demo, not for tens of megabytes of video
+ * in production (use a JDBI or filesystem file store there).
+ */
+final class InMemoryFileStore implements FileStore {
+    private record Entry(StoredFile meta, byte[] content) {
+    }
+
+    private final Map<String, Entry> files = new ConcurrentHashMap<>();
+
+    @Override
+    public StoredFile save(StoredFile file, InputStream content) throws IOException {
+        byte[] bytes = content.readAllBytes();
+        StoredFile stored = file.withSize(bytes.length);
+        if (files.putIfAbsent(file.fileId(), new Entry(stored, bytes)) != null) {
+            throw new DuplicateKeyException("file " + file.fileId() + " exists");
+        }
+        return stored;
+    }
+
+    @Override
+    public Optional<StoredFile> findNewest(String consumerId, String label, FileQuery query) {
+        return files.values().stream()
+                .map(Entry::meta)
+                .filter(f -> f.consumerId().equals(consumerId) && f.label().equals(label) && matches(f, query))
+                .max(Comparator.comparing(StoredFile::createdAt).thenComparing(StoredFile::fileId));
+    }
+
+    private static boolean matches(StoredFile f, FileQuery query) {
+        return switch (query.kind()) {
+            case SESSION -> query.id().equals(f.sessionId());
+            case FLOW -> query.id().equals(f.flowId());
+            case PERSON -> query.id().equals(f.personId());
+        };
+    }
+
+    @Override
+    public Optional<InputStream> open(String fileId) {
+        Entry entry = files.get(fileId);
+        // a fresh stream over the stored array: the array itself never leaves the store
+        return entry == null ? Optional.empty() : Optional.of(new ByteArrayInputStream(entry.content()));
+    }
+}

@@ -1,0 +1,138 @@
+package dev.idflow.storage.memory;
+
+import dev.idflow.core.internal.Json;
+import dev.idflow.core.model.Flow;
+import dev.idflow.core.model.FlowInputData;
+import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.spi.DuplicateKeyException;
+import dev.idflow.core.spi.FlowRepository;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Flows in memory. One lock guards the maps: every operation is short, and a single lock makes each
+ * compare-and-set and each claim as atomic as the SQL stores' single statements.
+ *
+ * <p>A {@link Flow} is a record, but its template and input data hold Jackson trees that a caller can
+ * change in place. So a flow is copied on the way in and on the way out, through the same JSON mapping
+ * the SQL stores use for their JSON columns: what a caller does with a flow it holds never reaches the
+ * store, exactly as on PostgreSQL.
+ */
+final class InMemoryFlowRepository implements FlowRepository {
+    private final Map<String, Flow> byId = new HashMap<>();
+    private final Map<String, String> idByVlink = new HashMap<>();
+    private final Map<String, Instant> claimedUntil = new HashMap<>();
+
+    @Override
+    public synchronized void insert(Flow flow) {
+        if (byId.containsKey(flow.flowId())) {
+            throw new DuplicateKeyException("flow " + flow.flowId() + " exists");
+        }
+        if (idByVlink.containsKey(flow.vlinkId())) {
+            throw new DuplicateKeyException("vlink exists");
+        }
+        byId.put(flow.flowId(), copy(flow));
+        idByVlink.put(flow.vlinkId(), flow.flowId());
+    }
+
+    @Override
+    public synchronized Optional<Flow> findById(String flowId) {
+        return Optional.ofNullable(byId.get(flowId)).map(InMemoryFlowRepository::copy);
+    }
+
+    @Override
+    public synchronized Optional<Flow> findByVlinkId(String vlinkId) {
+        return Optional.ofNullable(idByVlink.get(vlinkId)).map(byId::get).map(InMemoryFlowRepository::copy);
+    }
+
+    @Override
+    public synchronized boolean update(Flow flow) {
+        Flow stored = byId.get(flow.flowId());
+        if (stored == null || stored.version() != flow.version()) {
+            return false;
+        }
+        if (!stored.vlinkId().equals(flow.vlinkId())) {
+            throw new IllegalArgumentException("a flow's vlink never changes");
+        }
+        // polled_at and last_activity_at are written without version checks; never move them backwards
+        byId.put(flow.flowId(), copy(flow).toBuilder()
+                .polledAt(latest(stored.polledAt(), flow.polledAt()))
+                .lastActivityAt(latest(stored.lastActivityAt(), flow.lastActivityAt()))
+                .version(flow.version() + 1).build());
+        claimedUntil.remove(flow.flowId());
+        return true;
+    }
+
+    /** Whether {@link #update} would succeed now; the caller holds the storage lock. */
+    synchronized boolean canUpdate(Flow flow) {
+        Flow stored = byId.get(flow.flowId());
+        return stored != null && stored.version() == flow.version();
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isAfter(b) ? a : b;
+    }
+
+    @Override
+    public synchronized void markPolled(String flowId, Instant at) {
+        Flow stored = byId.get(flowId);
+        if (stored != null) {
+            byId.put(flowId, stored.toBuilder().polledAt(latest(stored.polledAt(), at)).build());
+        }
+    }
+
+    @Override
+    public synchronized void touchActivity(String flowId, Instant at) {
+        Flow stored = byId.get(flowId);
+        if (stored != null) {
+            byId.put(flowId, stored.toBuilder().lastActivityAt(latest(stored.lastActivityAt(), at)).build());
+        }
+    }
+
+    @Override
+    public synchronized List<Flow> claimDue(Instant now, Duration lease, int limit) {
+        List<Flow> due = new ArrayList<>();
+        for (Flow flow : byId.values()) {
+            if (flow.endedAt() == null && flow.deadlineAt() != null && !flow.deadlineAt().isAfter(now)) {
+                Instant claim = claimedUntil.get(flow.flowId());
+                if (claim == null || !claim.isAfter(now)) {
+                    due.add(flow);
+                }
+            }
+        }
+        due.sort(Comparator.comparing(Flow::deadlineAt).thenComparing(Flow::flowId));
+        List<Flow> claimed = due.subList(0, Math.min(limit, due.size()));
+        Instant until = now.plus(lease);
+        claimed.forEach(f -> claimedUntil.put(f.flowId(), until));
+        return claimed.stream().map(InMemoryFlowRepository::copy).toList();
+    }
+
+    private static Flow copy(Flow flow) {
+        return flow.toBuilder()
+                .template(copy(flow.template(), FlowTemplate.class))
+                .inputData(copy(flow.inputData(), FlowInputData.class))
+                .build();
+    }
+
+    private static <T> T copy(T value, Class<T> type) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Json.mapper().readValue(Json.mapper().writeValueAsBytes(value), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + type.getSimpleName(), e);
+        }
+    }
+}

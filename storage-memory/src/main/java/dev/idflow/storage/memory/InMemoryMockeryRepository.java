@@ -1,0 +1,25 @@
+package dev.idflow.storage.memory;
+
+import dev.idflow.core.model.MockeryScript;
+import dev.idflow.core.spi.MockeryRepository;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+final class InMemoryMockeryRepository implements MockeryRepository {
+    private final Map<String, MockeryScript> scripts = new ConcurrentHashMap<>();
+
+    @Override
+    public void put(MockeryScript script) {
+        scripts.put(key(script.consumerId(), script.personId(), script.serviceName()), script);
+    }
+
+    @Override
+    public Optional<MockeryScript> find(String consumerId, String personId, String serviceName) {
+        return Optional.ofNullable(scripts.get(key(consumerId, personId, serviceName)));
+    }
+
+    private static String key(String consumerId, String personId, String serviceName) {
+        return consumerId + "\n" + personId + "\n" + serviceName;
+    }
+}
