@@ -271,8 +271,11 @@ public final class Idflow implements AutoCloseable {
             throw new IllegalArgumentException("a secret must be at least 8 characters");
         }
         byte[] encrypted = secret == null ? null : cipher.encrypt(secret.getBytes(StandardCharsets.UTF_8));
-        storage.apiKeys().saveKey(new ApiKey(Crypto.sha256Hex(apiKey), consumerId, mode, encrypted,
+        String hash = Crypto.sha256Hex(apiKey);
+        storage.apiKeys().saveKey(new ApiKey(hash, consumerId, mode, encrypted,
                 apiKey.substring(0, Math.min(6, apiKey.length())), engine.now()));
+        // a key tried before it existed is cached as unknown on this node; other nodes learn within keyCacheTtl
+        authenticator.evict(hash);
     }
 
     // ---- templates ----

@@ -30,9 +30,17 @@ public class IdflowServlet extends HttpServlet {
     private static final Logger LOG = LoggerFactory.getLogger(IdflowServlet.class);
 
     private final transient ApiDispatcher api;
+    private final transient HostedPage hostedPage;
 
+    /** The API and the hosted page; the page may not be framed by any site. */
     public IdflowServlet(Idflow idflow) {
+        this(idflow, HostedPageOptions.defaults());
+    }
+
+    /** The API and the hosted page, framed only by {@code hostedPage}'s frame ancestors (the bank's portals). */
+    public IdflowServlet(Idflow idflow, HostedPageOptions hostedPage) {
         this.api = Objects.requireNonNull(idflow, "idflow").api();
+        this.hostedPage = new HostedPage(idflow, Objects.requireNonNull(hostedPage, "hostedPage"));
     }
 
     /**
@@ -41,7 +49,17 @@ public class IdflowServlet extends HttpServlet {
      */
     public static ServletRegistration.Dynamic mount(ServletContext context, String name, String urlPattern,
                                                     Idflow idflow, long maxUploadBytes) {
-        ServletRegistration.Dynamic registration = context.addServlet(name, new IdflowServlet(idflow));
+        return mount(context, name, urlPattern, idflow, maxUploadBytes, HostedPageOptions.defaults());
+    }
+
+    /**
+     * As {@link #mount(ServletContext, String, String, Idflow, long)}, with the hosted page's options:
+     * e.g. {@code HostedPageOptions.frameAncestors("https://portal.bank.example")} to show the vlink in
+     * the bank's portal.
+     */
+    public static ServletRegistration.Dynamic mount(ServletContext context, String name, String urlPattern,
+                                                    Idflow idflow, long maxUploadBytes, HostedPageOptions hostedPage) {
+        ServletRegistration.Dynamic registration = context.addServlet(name, new IdflowServlet(idflow, hostedPage));
         registration.addMapping(urlPattern);
         registration.setMultipartConfig(multipartConfig(maxUploadBytes));
         registration.setAsyncSupported(false);
@@ -55,10 +73,20 @@ public class IdflowServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        ApiResponse answer = api.handle(new ServletApiRequest(request));
+        ServletApiRequest apiRequest = new ServletApiRequest(request);
+        // the hosted page's HTML, assets and custom css; its API (/hf/{vlink}/api/...) is idflow-core's
+        if (hostedPage.handle(request, response, apiRequest.rawPath())) {
+            return;
+        }
+        ApiResponse answer = api.handle(apiRequest);
         response.setStatus(answer.status());
         for (Map.Entry<String, String> header : answer.headers().entrySet()) {
             response.setHeader(header.getKey(), header.getValue());
+        }
+        if (apiRequest.unreadableBody()) {
+            // the container drops this connection once the answer is out; a client that pools
+            // connections must be told, or it sends its next request into a closed socket
+            response.setHeader("Connection", "close");
         }
         if (answer.contentType() != null) {
             response.setContentType(answer.contentType());

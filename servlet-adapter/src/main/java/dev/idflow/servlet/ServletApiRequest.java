@@ -15,6 +15,7 @@ import java.util.Locale;
 /** An {@link ApiRequest} over a servlet request; parts are parsed only when an operation asks for them. */
 final class ServletApiRequest implements ApiRequest {
     private final HttpServletRequest request;
+    private boolean unreadableBody;
 
     ServletApiRequest(HttpServletRequest request) {
         this.request = request;
@@ -71,9 +72,18 @@ final class ServletApiRequest implements ApiRequest {
         } catch (ServletException | IllegalStateException e) {
             // Jetty and Tomcat signal a part over the size limit, a malformed body, or a servlet
             // registered without multipart settings this way; none of it is the client's to see
+            unreadableBody = true;
             throw ApiException.invalid("body: must be valid multipart/form-data within the upload size limit");
         }
         return out;
+    }
+
+    /**
+     * True when the container gave up reading the body (a malformed or oversized multipart body): it
+     * then cannot find where the next request on this connection starts, and closes it after answering.
+     */
+    boolean unreadableBody() {
+        return unreadableBody;
     }
 
     @Override

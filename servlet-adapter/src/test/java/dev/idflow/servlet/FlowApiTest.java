@@ -400,6 +400,14 @@ class FlowApiTest {
     }
 
     @Test
+    void aBodyOverOneMebibyteIsRefused() throws Exception {
+        String padding = "x".repeat(1 << 20);
+        String body = "{\"person_id\":\"" + newPerson() + "\",\"input_data\":{\"note\":\"" + padding + "\"},"
+                + "\"template\":{\"pipeline\":[{\"service_name\":\"verilive\"}]}}";
+        assertError(post(body), 422, "INVALID_PAYLOAD", "body");
+    }
+
+    @Test
     void aRequestWithoutApiKeyIsUnauthorized() throws Exception {
         Reply reply = server.postJson("/flow", new Headers().add("X-Verigram-Api-Version", "2"), flowBody(newPerson(), "verilive"));
         assertError(reply, 401, "UNAUTHORIZED", "X-Verigram-Api-Key");

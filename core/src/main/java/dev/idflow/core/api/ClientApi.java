@@ -201,12 +201,13 @@ final class ClientApi {
         ServiceSession session = bearerSession(request);
         Flow flow = storage.flows().findById(session.flowId())
                 .orElseThrow(() -> ApiException.unauthorized("Authorization: unknown access token"));
-        if (flow.ended()) {
-            throw new ApiException(409, "FLOW_ENDED", "flow: has already ended");
-        }
+        // CLIENT-API.md: no attempts left → NO_ATTEMPTS_LEFT, also once the flow has ended since
         if (session.state() == SessionStateName.PROCESSED || session.state() == SessionStateName.REVIEWED
                 || session.liveness().attemptsLeft() <= 0) {
             throw new ApiException(409, "NO_ATTEMPTS_LEFT", "session: has no attempts left");
+        }
+        if (flow.ended()) {
+            throw new ApiException(409, "FLOW_ENDED", "flow: has already ended");
         }
         Instant now = engine.now();
         if (now.isAfter(session.liveness().expiresAt())) {

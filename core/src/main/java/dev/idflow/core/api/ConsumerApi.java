@@ -192,7 +192,7 @@ final class ConsumerApi {
 
     // ---- GET /resources/file ----
 
-    ApiResponse getFile(Caller caller, Map<String, List<String>> query) throws IOException {
+    ApiResponse getFile(Caller caller, Map<String, List<String>> query, String accept) throws IOException {
         String label = single(query, "label");
         if (label == null) {
             throw ApiException.invalid("label: is required");
@@ -232,7 +232,7 @@ final class ConsumerApi {
                         + fileQuery.kind().name().toLowerCase()));
         InputStream content = storage.files().open(file.fileId())
                 .orElseThrow(() -> ApiException.notFound("label: the " + label + " file is no longer stored"));
-        return ApiResponse.stream(file.contentType(), file.size(), out -> {
+        return ApiResponse.stream(negotiate(file.contentType(), accept), file.size(), out -> {
                     try (InputStream in = content) {
                         in.transferTo(out);
                     }
@@ -240,6 +240,25 @@ final class ConsumerApi {
                 .header("Content-Disposition", "attachment; filename=\"" + downloadName(file) + "\"")
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Cache-Control", "no-store");
+    }
+
+    /**
+     * The contract types every download as application/octet-stream, so that is the answer unless the
+     * client's Accept names the file's own type or its family (image/*): then it gets image/jpeg etc.
+     * A bare *&#47;* (or no Accept) keeps to the contract.
+     */
+    static String negotiate(String fileType, String accept) {
+        if (accept == null || fileType == null) {
+            return "application/octet-stream";
+        }
+        String family = fileType.contains("/") ? fileType.substring(0, fileType.indexOf('/')) + "/*" : fileType;
+        for (String range : accept.split(",")) {
+            String type = range.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+            if (type.equals(fileType) || type.equals(family)) {
+                return fileType;
+            }
+        }
+        return "application/octet-stream";
     }
 
     private static String downloadName(StoredFile file) {

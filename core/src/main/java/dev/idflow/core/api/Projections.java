@@ -73,7 +73,8 @@ final class Projections {
 
     /**
      * The spec's frontend_session_status: active while running; then approved (pass), denied (fail),
-     * expired (failed by timeout), or reviewing (no verdict: someone has to look).
+     * expired (failed by timeout), failure (the service itself broke), or reviewing (no verdict: someone
+     * has to look).
      */
     static String frontendStatus(ServiceSession s) {
         if (s.state() == SessionStateName.CREATED || s.state() == SessionStateName.PROCESSING) {
@@ -84,6 +85,9 @@ final class Projections {
         }
         if (s.status() == ExecutionStatus.FAIL) {
             ObjectNode result = s.result();
+            if (result != null && "error".equals(result.path("service_status").asText())) {
+                return "failure"; // the service broke (the flow ended "failed"), not the person
+            }
             JsonNode codes = result == null ? null : result.get("error_codes");
             if (codes != null && codes.isArray()) {
                 for (JsonNode code : codes) {

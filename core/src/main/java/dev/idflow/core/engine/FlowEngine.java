@@ -340,11 +340,11 @@ public final class FlowEngine {
         return inFlow(flowId, tx -> {
             ServiceSession s = tx.session(sessionId)
                     .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "session: no such session"));
-            if (tx.read.ended()) {
-                throw new Refusal(409, "FLOW_ENDED", "flow: has already ended");
-            }
             if (!isOpen(s) || s.liveness().attemptsLeft() <= 0) {
                 throw new Refusal(409, "NO_ATTEMPTS_LEFT", "session: has no attempts left");
+            }
+            if (tx.read.ended()) {
+                throw new Refusal(409, "FLOW_ENDED", "flow: has already ended");
             }
             String verdict = veriliveResult.path("service_status").asText("unknown");
             ExecutionStatus status = switch (verdict) {
@@ -641,10 +641,11 @@ public final class FlowEngine {
         result.put("service_name", s.serviceName());
         if (ServiceNames.VERILIVE.equals(s.serviceName())) {
             result.put("service_status", result.path("service_status").asText("unknown"));
-            if (reason.equals("timeout")) {
-                result.putArray("error_codes").add("timeout");
-            }
             result.put("end_time", tx.now.toString());
+        }
+        if (reason.equals("timeout")) {
+            // of any service: the person's time ran out, they were not denied (frontend status "expired")
+            result.putArray("error_codes").add("timeout");
         }
         ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
         next = next.transition(SessionStateName.PROCESSED, tx.now).withOutcome(ExecutionStatus.FAIL, result, tx.now);

@@ -59,7 +59,9 @@ public final class RulesLivenessAnalyzer implements LivenessAnalyzer {
         if (faceAnalysis == null) {
             return new Verdict("unknown", List.of(), List.of());
         }
-        return faceAnalysis.analyze(attempt);
+        Verdict verdict = faceAnalysis.analyze(attempt);
+        // an engine that answers nothing gave no verdict: unknown, not a failed request
+        return verdict == null ? Verdict.unknown() : verdict;
     }
 
     /**

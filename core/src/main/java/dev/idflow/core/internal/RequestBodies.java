@@ -29,6 +29,7 @@ public final class RequestBodies {
         JsonMapper mapper = ((JsonMapper) Json.mapper()).rebuild()
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
         for (LogicalType type : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
             mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
@@ -59,6 +60,10 @@ public final class RequestBodies {
         } catch (JsonMappingException e) {
             throw ApiException.invalid(path(e) + ": has an invalid value");
         } catch (JsonProcessingException e) {
+            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+                throw ApiException.invalid("body: a field appears twice (" + e.getOriginalMessage()
+                        .replaceAll("[^A-Za-z0-9_ '-]", "") + ")");
+            }
             throw ApiException.invalid("body: is not valid JSON (line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr() + ")");
         } catch (IOException e) {

@@ -15,7 +15,12 @@ final class Extras {
             return Map.of();
         }
         Map<String, JsonNode> copy = new LinkedHashMap<>();
-        source.forEach((k, v) -> copy.put(k, v == null ? null : v.deepCopy()));
+        // an explicit null is an absent value: answers omit absent values rather than write null
+        source.forEach((k, v) -> {
+            if (v != null && !v.isNull()) {
+                copy.put(k, v.deepCopy());
+            }
+        });
         return Collections.unmodifiableMap(copy);
     }
 }

@@ -7,22 +7,28 @@ import static dev.idflow.core.spi.StorageFixtures.copyOf;
 import static dev.idflow.core.spi.StorageFixtures.dueFlow;
 import static dev.idflow.core.spi.StorageFixtures.dueFlows;
 import static dev.idflow.core.spi.StorageFixtures.event;
+import static dev.idflow.core.spi.StorageFixtures.eventId;
 import static dev.idflow.core.spi.StorageFixtures.file;
 import static dev.idflow.core.spi.StorageFixtures.fileId;
+import static dev.idflow.core.spi.StorageFixtures.fileIdAfter;
 import static dev.idflow.core.spi.StorageFixtures.flowId;
 import static dev.idflow.core.spi.StorageFixtures.fullFlow;
 import static dev.idflow.core.spi.StorageFixtures.fullLivenessSession;
 import static dev.idflow.core.spi.StorageFixtures.liveKey;
 import static dev.idflow.core.spi.StorageFixtures.livenessSession;
 import static dev.idflow.core.spi.StorageFixtures.minimalFlow;
+import static dev.idflow.core.spi.StorageFixtures.object;
 import static dev.idflow.core.spi.StorageFixtures.personId;
 import static dev.idflow.core.spi.StorageFixtures.randomBytes;
 import static dev.idflow.core.spi.StorageFixtures.script;
 import static dev.idflow.core.spi.StorageFixtures.session;
 import static dev.idflow.core.spi.StorageFixtures.sessionId;
+import static dev.idflow.core.spi.StorageFixtures.sessionIdAfter;
 import static dev.idflow.core.spi.StorageFixtures.sha256;
 import static dev.idflow.core.spi.StorageFixtures.testKey;
 import static dev.idflow.core.spi.StorageFixtures.tree;
+import static dev.idflow.core.spi.StorageFixtures.unorderedFileId;
+import static dev.idflow.core.spi.StorageFixtures.unorderedSessionId;
 import static dev.idflow.core.spi.StorageFixtures.vlinkId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,6 +44,7 @@ import dev.idflow.core.model.Flow;
 import dev.idflow.core.model.FlowEvent;
 import dev.idflow.core.model.FlowInputData;
 import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.model.LivenessDetails;
 import dev.idflow.core.model.MockeryScript;
 import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.model.SessionStateName;
@@ -623,8 +630,8 @@ public abstract class StorageContractTest {
         ServiceSession base = livenessSession(consumerId(), personId(), flowId(), sha256(), T0);
         ServiceSession session = new ServiceSession(base.sessionId(), base.consumerId(), base.personId(),
                 base.flowId(), base.stepId(), base.serviceName(), base.apiVersion(), base.testSession(),
-                base.state(), List.of(), base.status(), StorageFixtures.object("{}"),
-                new dev.idflow.core.model.LivenessDetails(base.liveness().accessToken(),
+                base.state(), List.of(), base.status(), object("{}"),
+                new LivenessDetails(base.liveness().accessToken(),
                         base.liveness().accessTokenHash(), List.of(), null, 0, base.liveness().expiresAt(), false),
                 null, base.createdAt(), null, 0);
         sessions().insert(session);
@@ -697,25 +704,33 @@ public abstract class StorageContractTest {
         String consumer = consumerId();
         String person = personId();
         String flow = flowId();
-        // ids are minted in order, so a later id sorts after an earlier one
-        String a = sessionId();
-        String b = sessionId();
-        String c = sessionId();
-        String d = sessionId();
-        ServiceSession first = copyOf(session(consumer, person, flow, "consent", T0), d, T0);
-        ServiceSession tieLow = copyOf(session(consumer, person, flow, "verilive", T0.plusMillis(1)), b,
-                T0.plusMillis(1));
-        ServiceSession tieHigh = copyOf(session(consumer, person, flow, "verilive", T0.plusMillis(1)), c,
-                T0.plusMillis(1));
-        ServiceSession last = copyOf(session(consumer, person, flow, "esign", T0.plusSeconds(9)), a,
-                T0.plusSeconds(9));
-        ServiceSession otherFlow = session(consumer, person, flowId(), "consent", T0);
-        ServiceSession noFlow = session(consumer, person, null, "file-storage", T0);
-        List.of(last, tieHigh, otherFlow, first, noFlow, tieLow).forEach(sessions()::insert);
+        List<String> tiedIds = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            tiedIds.add(unorderedSessionId());
+        }
+        // larger than every tied id, but created first: time decides before id
+        String firstId = sessionIdAfter(Collections.max(tiedIds));
+        ServiceSession first = copyOf(session(consumer, person, flow, "consent", T0), firstId, T0);
+        List<ServiceSession> tied = new ArrayList<>();
+        for (String id : tiedIds) {
+            tied.add(copyOf(session(consumer, person, flow, "verilive", T0.plusMillis(1)), id, T0.plusMillis(1)));
+        }
+        ServiceSession last = session(consumer, person, flow, "esign", T0.plusSeconds(9));
+        List<ServiceSession> all = new ArrayList<>(tied);
+        all.add(first);
+        all.add(last);
+        all.add(session(consumer, person, flowId(), "consent", T0));       // another flow
+        all.add(session(consumer, person, null, "file-storage", T0));      // no flow
+        Collections.shuffle(all);
+        all.forEach(sessions()::insert);
 
         List<ServiceSession> found = sessions().findByFlowId(flow);
 
-        assertThat(found).extracting(ServiceSession::sessionId).containsExactly(d, b, c, a);
+        List<String> expected = new ArrayList<>();
+        expected.add(firstId);
+        expected.addAll(tiedIds.stream().sorted().toList());
+        expected.add(last.sessionId());
+        assertThat(found).extracting(ServiceSession::sessionId).containsExactlyElementsOf(expected);
         assertSameSession(found.get(0), first);
     }
 
@@ -728,7 +743,7 @@ public abstract class StorageContractTest {
         ServiceSession changed = session
                 .transition(SessionStateName.PROCESSING, T0.plusMillis(100))
                 .transition(SessionStateName.PROCESSED, T0.plusMillis(200))
-                .withOutcome(ExecutionStatus.PASS, StorageFixtures.object("{\"service_status\":\"real\",\"s\":0.50}"),
+                .withOutcome(ExecutionStatus.PASS, object("{\"service_status\":\"real\",\"s\":0.50}"),
                         T0.plusMillis(200))
                 .withLiveness(session.liveness().withAttemptsLeft(0), T0.plusMillis(200))
                 .withReviewReason("looked fine");
@@ -1065,8 +1080,8 @@ public abstract class StorageContractTest {
         Flow flow = minimalFlow(consumer).build();
         flows().insert(flow);
         // two events at one instant: the event id decides
-        String low = StorageFixtures.eventId();
-        String high = StorageFixtures.eventId();
+        String low = eventId();
+        String high = eventId();
         FlowEvent first = event(consumer, flow.flowId(), null, T0);
         FlowEvent tieLow = withId(event(consumer, flow.flowId(), sessionId(), T0.plusMillis(1)), low);
         FlowEvent tieHigh = withId(event(consumer, flow.flowId(), null, T0.plusMillis(1)), high);
@@ -1115,7 +1130,7 @@ public abstract class StorageContractTest {
     void markingAnUnknownEventDeliveredChangesNothing() {
         FlowEvent pending = commitOneEvent();
 
-        events().markDelivered(StorageFixtures.eventId(), T0);
+        events().markDelivered(eventId(), T0);
 
         assertThat(events().claimUndelivered(T0.plusSeconds(1), LEASE, 10)).extracting(FlowEvent::eventId)
                 .containsExactly(pending.eventId());
@@ -1238,20 +1253,28 @@ public abstract class StorageContractTest {
         String person = personId();
         String flow = flowId();
         String session = sessionId();
-        StoredFile template = file(consumer, person, flow, session, "bestframe", T0);
-        String low = fileId();
-        String high = fileId();
-        StoredFile oldest = copyOf(template, fileId(), T0);
-        StoredFile tieLow = copyOf(template, low, T0.plusMillis(5));
-        StoredFile tieHigh = copyOf(template, high, T0.plusMillis(5));
-        // minted last, so the largest id, but created earlier: time decides before id
-        StoredFile olderWithLargestId = copyOf(template, fileId(), T0.plusMillis(4));
-        for (StoredFile f : List.of(tieHigh, oldest, olderWithLargestId, tieLow)) {
-            files().save(f, new ByteArrayInputStream(randomBytes(8)));
-        }
+        for (String label : List.of("bestframe", "liveness_video", "signed_doc")) {
+            StoredFile template = file(consumer, person, flow, session, label, T0);
+            List<StoredFile> all = new ArrayList<>();
+            all.add(copyOf(template, fileId(), T0));
+            List<String> tiedIds = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String id = unorderedFileId();
+                tiedIds.add(id);
+                all.add(copyOf(template, id, T0.plusMillis(5)));
+            }
+            // the largest id, but created earlier: time decides before id
+            all.add(copyOf(template, fileIdAfter(Collections.max(tiedIds)), T0.plusMillis(4)));
+            Collections.shuffle(all);
+            for (StoredFile f : all) {
+                files().save(f, new ByteArrayInputStream(randomBytes(8)));
+            }
+            String newest = Collections.max(tiedIds);
 
-        for (FileQuery query : List.of(FileQuery.session(session), FileQuery.flow(flow), FileQuery.person(person))) {
-            assertThat(files().findNewest(consumer, "bestframe", query)).map(StoredFile::fileId).contains(high);
+            for (FileQuery query : List.of(FileQuery.session(session), FileQuery.flow(flow),
+                    FileQuery.person(person))) {
+                assertThat(files().findNewest(consumer, label, query)).map(StoredFile::fileId).contains(newest);
+            }
         }
     }
 
@@ -1317,10 +1340,12 @@ public abstract class StorageContractTest {
         apiKeys().saveConsumer(consumer);
         assertThat(apiKeys().findConsumer(consumer.consumerId())).contains(consumer);
 
-        Consumer renamed = new Consumer(consumer.consumerId(), "Renamed bank", consumer.createdAt());
+        Consumer renamed = new Consumer(consumer.consumerId(), "Renamed bank", consumer.createdAt().plusSeconds(60));
         apiKeys().saveConsumer(renamed);
 
-        assertThat(apiKeys().findConsumer(consumer.consumerId())).map(Consumer::name).contains("Renamed bank");
+        // only the name is replaced: the consumer was still created when it was first saved
+        assertThat(apiKeys().findConsumer(consumer.consumerId()))
+                .contains(new Consumer(consumer.consumerId(), "Renamed bank", consumer.createdAt()));
         assertThat(apiKeys().findConsumer(consumerId())).isEmpty();
     }
 
@@ -1430,7 +1455,7 @@ public abstract class StorageContractTest {
     @Test
     void aMockeryScriptWithoutFilesRoundTrips() {
         MockeryScript script = new MockeryScript(consumerId(), personId(), "veriface",
-                StorageFixtures.object("{\"service_status\":\"fail\"}"), null, T0);
+                object("{\"service_status\":\"fail\"}"), null, T0);
         mockery().put(script);
 
         MockeryScript read = mockery().find(script.consumerId(), script.personId(), "veriface").orElseThrow();
@@ -1449,7 +1474,7 @@ public abstract class StorageContractTest {
         MockeryScript sameForOtherConsumer = script(consumerId(), person, "kisc", "success", T0);
         List.of(old, sameForOtherService, sameForOtherPerson, sameForOtherConsumer).forEach(mockery()::put);
         MockeryScript replacement = new MockeryScript(consumer, person, "kisc",
-                StorageFixtures.object("{\"service_status\":\"fail\"}"), Map.of("signed_doc", randomBytes(5)),
+                object("{\"service_status\":\"fail\"}"), Map.of("signed_doc", randomBytes(5)),
                 T0.plusSeconds(30));
 
         mockery().put(replacement);

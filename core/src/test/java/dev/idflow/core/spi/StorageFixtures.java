@@ -3,6 +3,7 @@ package dev.idflow.core.spi;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.f4b6a3.ulid.UlidFactory;
 import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.internal.Ids;
 import dev.idflow.core.internal.Json;
@@ -63,6 +64,7 @@ public final class StorageFixtures {
             """;
 
     private static final Ids IDS = new Ids(new SecureRandom(), Clock.systemUTC());
+    private static final UlidFactory UNORDERED = UlidFactory.newInstance(new SecureRandom());
 
     private StorageFixtures() {
     }
@@ -79,6 +81,38 @@ public final class StorageFixtures {
 
     public static String fileId() {
         return IDS.fileId();
+    }
+
+    /**
+     * A session id whose random part is fresh, not the previous id plus one: ids minted together sort in
+     * no particular order, so a store cannot pass an order-by-id test by the accident of insertion or
+     * hash order.
+     */
+    public static String unorderedSessionId() {
+        return UNORDERED.create() + "-S";
+    }
+
+    /** A fresh session id that sorts after {@code other}. */
+    public static String sessionIdAfter(String other) {
+        String id = sessionId();
+        while (id.compareTo(other) <= 0) {
+            id = sessionId();
+        }
+        return id;
+    }
+
+    /** A fresh file id that sorts after {@code other}. */
+    public static String fileIdAfter(String other) {
+        String id = fileId();
+        while (id.compareTo(other) <= 0) {
+            id = fileId();
+        }
+        return id;
+    }
+
+    /** A file id as {@link #unorderedSessionId()}. */
+    public static String unorderedFileId() {
+        return UNORDERED.create().toString();
     }
 
     public static String vlinkId() {

@@ -71,7 +71,7 @@ async function call(method, url, { json, form, token } = {}) {
 
 const getState = () => call('GET', API + '/state');
 
-// ---------------------------------------------------------------- DOM helpers (no innerHTML, no inline handlers)
+// ---------------------------------------------------------------- DOM helpers: text nodes only, listeners only (no markup strings)
 
 function h(tag, props, ...children) {
   const el = document.createElement(tag);
@@ -123,7 +123,9 @@ function button(label, onclick, kind = 'primary', extra = {}) {
 
 /** A whole screen: icon, heading, paragraphs, extra content, actions. */
 function screen({ icon: iconName, tone, heading, texts = [], content = [], actions = [], id, cls }) {
-  return h('section', { class: 'screen' + (cls ? ' ' + cls : ''), id, 'data-screen': id },
+  // outcomes and errors stand in the middle of the card; forms start at its top
+  const classes = ['screen', cls, tone ? 'screen-center' : null].filter(Boolean).join(' ');
+  return h('section', { class: classes, 'data-screen': id },
     iconName ? icon(iconName, tone) : null,
     h('h1', { tabindex: '-1' }, heading),
     texts.filter(Boolean).map((x) => h('p', { class: 'text' }, x)),
@@ -467,6 +469,10 @@ function failure(e, retry) {
 // ---------------------------------------------------------------- liveness
 
 function renderLivenessIntro(step) {
+  if (!step.access_token) {
+    renderInProgress(); // the session is still being opened: wait for it
+    return;
+  }
   let begin;
   begin = button(t('live.begin'), () => runLiveness(step), 'primary', { id: 'live-begin' });
   show(screen({
@@ -586,7 +592,7 @@ async function runLiveness(step) {
   const bar = h('progress', { max: '1000', value: '0', id: 'live-progress', 'aria-label': t('live.heading') });
   const counter = h('p', { class: 'counter', id: 'counter' });
   const stage = h('div', { class: 'stage' }, video, h('div', { class: 'oval', 'aria-hidden': 'true' }), glyph);
-  const section = h('section', { class: 'screen screen-capture', 'data-screen': 'live-capture', id: 'live-capture' },
+  const section = h('section', { class: 'screen screen-capture', 'data-screen': 'live-capture' },
     h('h1', { tabindex: '-1', class: 'visually-hidden' }, t('live.heading')), stage, prompt, bar, counter);
   show(section);
 

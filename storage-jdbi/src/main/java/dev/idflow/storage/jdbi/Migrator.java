@@ -275,15 +275,15 @@ final class Migrator {
      * Runs each statement of a script as plain JDBC, so that nothing in it (a colon, an angle bracket)
      * is taken for a JDBI parameter or template.
      */
-    private static void execute(Handle handle, Script script) throws SQLException {
+    private static void execute(Handle handle, Script script) {
         Connection connection = handle.getConnection();
         List<String> statements = statements(script.sql());
         for (int i = 0; i < statements.size(); i++) {
             try (Statement statement = connection.createStatement()) {
                 statement.execute(statements.get(i));
             } catch (SQLException e) {
-                throw new SQLException("statement " + (i + 1) + " of " + script.fileName() + ": " + e.getMessage(),
-                        e.getSQLState(), e.getErrorCode(), e);
+                throw new IllegalStateException("statement " + (i + 1) + " of " + script.fileName() + ": "
+                        + e.getMessage().lines().findFirst().orElse(""), e);
             }
         }
     }
@@ -291,10 +291,14 @@ final class Migrator {
     private boolean historyTableExists() {
         return jdbi.withHandle(h -> {
             Connection connection = h.getConnection();
-            DatabaseMetaData meta = connection.getMetaData();
-            String name = meta.storesUpperCaseIdentifiers() ? HISTORY_TABLE.toUpperCase(java.util.Locale.ROOT) : HISTORY_TABLE;
-            try (ResultSet tables = meta.getTables(connection.getCatalog(), connection.getSchema(), name, null)) {
-                return tables.next();
+            try {
+                DatabaseMetaData meta = connection.getMetaData();
+                String name = meta.storesUpperCaseIdentifiers() ? HISTORY_TABLE.toUpperCase(java.util.Locale.ROOT) : HISTORY_TABLE;
+                try (ResultSet tables = meta.getTables(connection.getCatalog(), connection.getSchema(), name, null)) {
+                    return tables.next();
+                }
+            } catch (SQLException e) {
+                throw new SchemaMigrationException("could not look for " + HISTORY_TABLE + ": " + e.getMessage(), e);
             }
         });
     }
@@ -313,7 +317,8 @@ final class Migrator {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return String.valueOf(t.getMessage()).lines().findFirst().orElse("");
+        // H2 appends "; SQL statement:" and the statement on the next lines: the first line says it all
+        return String.valueOf(t.getMessage()).lines().findFirst().orElse("").replaceFirst("; SQL statement:$", "");
     }
 
     private static String describe(List<Script> list) {

@@ -112,15 +112,21 @@ final class Sql {
      * what decides: two nodes inserting the same id at once cannot both pass a check, but only one can
      * pass the index.
      */
-    static <T> T uniquely(String what, java.util.function.Supplier<T> write) {
+    static <T, X extends Exception> T uniquely(String what, Write<T, X> write) throws X {
         try {
-            return write.get();
+            return write.run();
         } catch (RuntimeException e) {
             if (isUniqueViolation(e)) {
                 throw new DuplicateKeyException(what + " exists", e);
             }
             throw e;
         }
+    }
+
+    /** A write that may throw the checked exception of its own work (reading an upload, say). */
+    @FunctionalInterface
+    interface Write<T, X extends Exception> {
+        T run() throws X;
     }
 
     /**

@@ -14,7 +14,9 @@ final class InMemoryApiKeyDirectory implements ApiKeyDirectory {
 
     @Override
     public void saveConsumer(Consumer consumer) {
-        consumers.put(consumer.consumerId(), consumer);
+        // "creates the consumer or replaces its name": a consumer saved again keeps its creation time
+        consumers.merge(consumer.consumerId(), consumer,
+                (stored, given) -> new Consumer(stored.consumerId(), given.name(), stored.createdAt()));
     }
 
     @Override

@@ -1,0 +1,170 @@
+package dev.idflow.storage.jdbi;
+
+import dev.idflow.core.model.StoredFile;
+import dev.idflow.core.spi.FileQuery;
+import dev.idflow.core.spi.FileStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * File content in a directory, metadata in {@code idflow_file}: for hosts that keep media on a volume
+ * (local, or shared by every node) rather than in the database. The database row is the source of
+ * truth: a file exists when its row does.
+ *
+ * <p>Layout: {@code <directory>/<2 hex>/<SHA-256 of the file id, hex>}, so no id, however it is
+ * spelled, can name a path outside the directory, and no folder grows past a few thousand entries.
+ * Uploads in progress sit in {@code <directory>/.partial/}, on the same file system, so the final move
+ * is a rename.
+ */
+final class FilesystemFileStore implements FileStore {
+    private static final Logger log = LoggerFactory.getLogger(FilesystemFileStore.class);
+    /** An upload takes minutes at most; a partial file this old is a crashed node's leftover. */
+    private static final Duration ABANDONED = Duration.ofDays(1);
+
+    private final Jdbi jdbi;
+    private final FileMetadata metadata;
+    private final Path directory;
+    private final Path partial;
+
+    FilesystemFileStore(Jdbi jdbi, Path directory) {
+        this.jdbi = jdbi;
+        this.metadata = new FileMetadata(jdbi);
+        this.directory = directory.toAbsolutePath().normalize();
+        this.partial = this.directory.resolve(".partial");
+        try {
+            Files.createDirectories(partial);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the file store directory " + partial, e);
+        }
+        removeAbandonedUploads();
+    }
+
+    /**
+     * Writes the content to a partial file and forces it to disk; then, in one transaction, inserts the
+     * row and renames the partial file to its final name; then commits.
+     *
+     * <p>What can interleave, and why it is safe:
+     * <ul>
+     *   <li>Two saves of one file id: the second blocks on the row's primary key until the first
+     *       commits, then fails with a duplicate key and deletes only its own partial file. The first
+     *       save's content is never replaced.</li>
+     *   <li>A crash after the rename but before the commit leaves a file no row points at: invisible,
+     *       and replaced if that id is ever saved again (hence REPLACE_EXISTING, which can only ever
+     *       replace such a leftover, since the row insert that precedes it proves no committed file
+     *       holds the id).</li>
+     *   <li>Renaming before committing, rather than after, means a committed row always has its file:
+     *       a reader who finds the row finds the whole content, never a half-written one.</li>
+     * </ul>
+     */
+    @Override
+    public StoredFile save(StoredFile file, InputStream content) throws IOException {
+        Path upload = Files.createTempFile(partial, "upload-", ".part");
+        try {
+            long size;
+            try (OutputStream out = Files.newOutputStream(upload)) {
+                size = content.transferTo(out);
+            }
+            force(upload);
+            StoredFile stored = file.withSize(size);
+            Path target = pathOf(file.fileId());
+            Files.createDirectories(target.getParent());
+            Sql.uniquely("file " + file.fileId(), () -> jdbi.inTransaction(h -> {
+                FileMetadata.insert(h, stored);
+                Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                forceDirectory(target.getParent());
+                return stored;
+            }));
+            return stored;
+        } finally {
+            Files.deleteIfExists(upload);
+        }
+    }
+
+    @Override
+    public Optional<StoredFile> findNewest(String consumerId, String label, FileQuery query) {
+        return metadata.findNewest(consumerId, label, query);
+    }
+
+    @Override
+    public Optional<InputStream> open(String fileId) throws IOException {
+        if (metadata.size(fileId).isEmpty()) {
+            return Optional.empty();
+        }
+        Path path = pathOf(fileId);
+        try {
+            return Optional.of(Files.newInputStream(path));
+        } catch (NoSuchFileException e) {
+            throw new IOException("file " + fileId + " is recorded in idflow_file but its content " + path
+                    + " is missing: was the directory moved or cleaned?", e);
+        }
+    }
+
+    Path pathOf(String fileId) {
+        String hash = sha256(fileId);
+        return directory.resolve(hash.substring(0, 2)).resolve(hash);
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private static void force(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Makes the rename itself durable, so a committed row does not outlive its file after a power
+     * failure. Not every platform can open a directory for this; there the rename's durability is the
+     * file system's.
+     */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            log.debug("cannot force directory {} to disk on this platform", dir, e);
+        }
+    }
+
+    /**
+     * Other nodes may share this directory and be uploading right now, so only partial files older
+     * than any upload could be are removed.
+     */
+    private void removeAbandonedUploads() {
+        Instant cutoff = Instant.now().minus(ABANDONED);
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(partial, "upload-*.part")) {
+            for (Path part : parts) {
+                if (Files.getLastModifiedTime(part).toInstant().isBefore(cutoff)) {
+                    Files.deleteIfExists(part);
+                    log.info("removed an abandoned upload {}", part);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("could not clean abandoned uploads in {}", partial, e);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.idflow.storage.jdbi;
+
+import dev.idflow.core.model.ServiceSession;
+import dev.idflow.core.spi.ApiKeyDirectory;
+import dev.idflow.core.spi.DuplicateKeyException;
+import dev.idflow.core.spi.EventOutbox;
+import dev.idflow.core.spi.FileStore;
+import dev.idflow.core.spi.FlowChange;
+import dev.idflow.core.spi.FlowRepository;
+import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.MockeryRepository;
+import dev.idflow.core.spi.SessionRepository;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.TemplateEngine;
+
+/**
+ * The whole storage SPI on a relational database through JDBI 3: PostgreSQL (for production, one
+ * database shared by every node) or H2 (embedded, for the demo and single-node installs). The kind of
+ * database is read from the connection; the host supplies the {@link DataSource} (a pool) and the
+ * JDBC driver.
+ *
+ * <pre>{@code
+ * IdflowStorage storage = JdbiStorage.builder(dataSource)
+ *         .migrations(MigrationMode.APPLY)          // the default
+ *         .filesInDirectory(Path.of("/var/idflow")) // or filesInDatabase(), the default
+ *         .build();
+ * }</pre>
+ *
+ * {@link Builder#build()} migrates (or validates) the schema before returning, so a store that was
+ * built is ready. Nothing here assumes one JVM: compare-and-set and claims are decided by the database.
+ */
+public final class JdbiStorage implements IdflowStorage {
+    private final Jdbi jdbi;
+    private final Dialect dialect;
+    private final JdbiFlowRepository flows;
+    private final JdbiSessionRepository sessions;
+    private final FileStore files;
+    private final JdbiApiKeyDirectory apiKeys;
+    private final JdbiMockeryRepository mockery;
+    private final JdbiEventOutbox events;
+
+    private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
+        this.jdbi = jdbi;
+        this.dialect = dialect;
+        this.flows = new JdbiFlowRepository(jdbi, dialect);
+        this.sessions = new JdbiSessionRepository(jdbi);
+        this.files = files;
+        this.apiKeys = new JdbiApiKeyDirectory(jdbi);
+        this.mockery = new JdbiMockeryRepository(jdbi);
+        this.events = new JdbiEventOutbox(jdbi, dialect);
+    }
+
+    /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    @Override
+    public FlowRepository flows() {
+        return flows;
+    }
+
+    @Override
+    public SessionRepository sessions() {
+        return sessions;
+    }
+
+    @Override
+    public FileStore files() {
+        return files;
+    }
+
+    @Override
+    public ApiKeyDirectory apiKeys() {
+        return apiKeys;
+    }
+
+    @Override
+    public MockeryRepository mockery() {
+        return mockery;
+    }
+
+    @Override
+    public EventOutbox events() {
+        return events;
+    }
+
+    /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */
+    public String databaseKind() {
+        return dialect == Dialect.POSTGRESQL ? "PostgreSQL" : "H2";
+    }
+
+    /**
+     * One transaction: the flow's compare-and-set first, then each changed session's (in session-id
+     * order), then the inserts. A failed compare-and-set rolls everything back and returns false; a
+     * duplicate key rolls everything back and throws.
+     *
+     * <p>What can interleave: two commits of the same flow (the person's step and the sweeper's timeout)
+     * both start with the UPDATE of the flow's row. The database queues the second behind the first's
+     * row lock; once the first commits, the second's WHERE version = ? no longer matches and it rolls
+     * back having written nothing, so exactly one lands, whole. Every commit locks its flow first and
+     * its sessions in one global order, so two commits cannot deadlock on sessions either.
+     */
+    @Override
+    public boolean commit(FlowChange change) {
+        List<ServiceSession> changed = change.changedSessions().stream()
+                .sorted(Comparator.comparing(ServiceSession::sessionId))
+                .toList();
+        return Sql.uniquely("a new session, its access token, or an event", () -> jdbi.inTransaction(h -> {
+            if (!flows.update(h, change.flow())) {
+                h.rollback();
+                return false;
+            }
+            for (ServiceSession session : changed) {
+                if (!JdbiSessionRepository.update(h, session)) {
+                    h.rollback();
+                    return false;
+                }
+            }
+            for (ServiceSession session : change.newSessions()) {
+                JdbiSessionRepository.insert(h, session);
+            }
+            JdbiEventOutbox.insert(h, change.events());
+            return true;
+        }));
+    }
+
+    /** How to build a {@link JdbiStorage}. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private MigrationMode migrations = MigrationMode.APPLY;
+        private Path fileDirectory;
+        private FileStore fileStore;
+        private Duration migrationLockWait = Duration.ofMinutes(10);
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /** What to do with the schema at start; {@link MigrationMode#APPLY} unless told otherwise. */
+        public Builder migrations(MigrationMode mode) {
+            this.migrations = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * How long a starting node waits for another node's migration before giving up (default 10
+         * minutes). Only a stuck migration ever makes this matter.
+         */
+        public Builder migrationLockWait(Duration wait) {
+            this.migrationLockWait = Objects.requireNonNull(wait, "wait");
+            return this;
+        }
+
+        /** File content in the database, in {@code idflow_file_chunk} (the default). */
+        public Builder filesInDatabase() {
+            this.fileDirectory = null;
+            this.fileStore = null;
+            return this;
+        }
+
+        /**
+         * File content in {@code directory} (created if absent), metadata in the database. Every node
+         * must see the same directory (a shared volume) when several nodes serve one database.
+         */
+        public Builder filesInDirectory(Path directory) {
+            this.fileDirectory = Objects.requireNonNull(directory, "directory");
+            this.fileStore = null;
+            return this;
+        }
+
+        /** A file store of the host's own (object storage, say); idflow's file tables stay empty. */
+        public Builder fileStore(FileStore store) {
+            this.fileStore = Objects.requireNonNull(store, "store");
+            this.fileDirectory = null;
+            return this;
+        }
+
+        /**
+         * Detects the database, applies or validates the schema as {@link #migrations} says, and returns
+         * the store.
+         *
+         * @throws SchemaMigrationException when the schema cannot be brought to, or is not at, this
+         *                                  version of idflow
+         * @throws IllegalArgumentException when the database is neither PostgreSQL nor H2
+         */
+        public JdbiStorage build() {
+            Dialect dialect = Dialect.detect(dataSource);
+            Jdbi jdbi = Jdbi.create(dataSource);
+            // SQL here is plain text: no <attribute> templating to be surprised by
+            jdbi.setTemplateEngine(TemplateEngine.NOP);
+            new Migrator(jdbi, dialect, migrationLockWait).run(migrations);
+            FileStore files = fileStore != null ? fileStore
+                    : fileDirectory != null ? new FilesystemFileStore(jdbi, fileDirectory)
+                    : new JdbiFileStore(jdbi);
+            return new JdbiStorage(jdbi, dialect, files);
+        }
+    }
+}
