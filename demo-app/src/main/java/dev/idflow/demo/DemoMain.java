@@ -2,6 +2,7 @@ package dev.idflow.demo;
 
 import dev.idflow.core.Idflow;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.servlet.HostedPageOptions;
 import dev.idflow.servlet.IdflowServlet;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -57,6 +58,12 @@ public final class DemoMain {
         }
 
         static Demo start(DemoOptions options, PrintStream out) throws Exception {
+            HostedPageOptions hostedPage;
+            try {
+                hostedPage = HostedPageOptions.frameAncestors(options.frameAncestors().toArray(String[]::new));
+            } catch (IllegalArgumentException e) {
+                throw new DemoOptions.UsageException("--frame-ancestors: " + e.getMessage());
+            }
             DemoStorage.Opened opened = DemoStorage.open(options);
             IdflowStorage storage = opened.storage();
             Idflow idflow = Idflow.builder()
@@ -82,7 +89,7 @@ public final class DemoMain {
             context.addEventListener(new ServletContextListener() {
                 @Override
                 public void contextInitialized(ServletContextEvent event) {
-                    IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES);
+                    IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES, hostedPage);
                 }
             });
             server.setHandler(context);

@@ -17,7 +17,8 @@ record DemoOptions(
         String baseUrl,
         List<ConsumerKey> consumers,
         Duration inactivityTimeout,
-        Duration sweepInterval) {
+        Duration sweepInterval,
+        List<String> frameAncestors) {
 
     static final String USAGE = """
             usage: java -jar idflow-demo.jar [options]
@@ -33,6 +34,8 @@ record DemoOptions(
                                           "demo" with a generated test key is created and printed.
               --inactivity-timeout DUR    quiet time before a started flow ends 'disconnected' (default 300s)
               --sweep-interval DUR        how often timeouts are looked for (default 5s)
+              --frame-ancestors ORIGIN    a portal origin allowed to show the hosted page in an iframe
+                                          (repeatable; default: no framing)
               --help                      this text
             """;
 
@@ -55,6 +58,7 @@ record DemoOptions(
         List<ConsumerKey> consumers = new ArrayList<>();
         Duration inactivity = Duration.ofSeconds(300);
         Duration sweepInterval = Duration.ofSeconds(5);
+        List<String> frameAncestors = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -88,6 +92,7 @@ record DemoOptions(
                 case "--consumer" -> consumers.add(parseConsumer(value));
                 case "--inactivity-timeout" -> inactivity = parseDuration(arg, value);
                 case "--sweep-interval" -> sweepInterval = parseDuration(arg, value);
+                case "--frame-ancestors" -> frameAncestors.add(value);
                 default -> throw new UsageException(arg + ": unknown option");
             }
         }
@@ -98,7 +103,7 @@ record DemoOptions(
             baseUrl = "http://localhost:" + port;
         }
         return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
-                List.copyOf(consumers), inactivity, sweepInterval);
+                List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors));
     }
 
     private static int parsePort(String value) {

@@ -142,7 +142,8 @@ final class HostedPage {
             info = idflow.hostedPage(vlink);
         } catch (RuntimeException e) {
             // a store hiccup: the page still loads and its script shows the words for what api/state says
-            LOG.warn("hosted page: could not read the flow behind a vlink: {}", e.toString());
+            // only the exception's class: a store's message may quote the token it looked up
+            LOG.warn("hosted page: could not read the flow behind a vlink ({})", e.getClass().getName());
             info = Optional.empty();
         }
         String locale = info.map(HostedPageInfo::locale).filter(LOCALES::contains)
@@ -282,7 +283,7 @@ final class HostedPage {
         try {
             css = idflow.hostedPage(vlink).map(HostedPageInfo::ui).map(FlowUi::css).orElse("");
         } catch (RuntimeException e) {
-            LOG.warn("hosted page: could not read the flow behind a vlink: {}", e.toString());
+            LOG.warn("hosted page: could not read the flow behind a vlink ({})", e.getClass().getName());
         }
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType("text/css; charset=utf-8");

@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@link ApiResponse} → HTTP response; every decision is idflow-core's. Holds no static state, so
  * several instances (several consumers' setups, several mount paths) live in one JVM.
  *
+ * <p>It also serves the hosted verification page ({@code GET /hf/{vlink_id}}, its assets and the
+ * template's css; see {@link HostedPage}); give {@link HostedPageOptions} to let the bank's portals frame it.
+ *
  * <p>Mount it under any path, {@code /*} or {@code /kyc/*}; {@link #mount} does it with the multipart
  * settings uploads need. When registering it yourself, give the registration
  * {@link #multipartConfig(long)}, or uploads are refused.

@@ -167,6 +167,47 @@ class EventsTest {
     }
 
     @Test
+    void theSamePersonsRequestsAtOnceStartTheFlowOnceAndPassTheStepOnce() throws Exception {
+        Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"consent\"},{\"service_name\":\"consent\"}]");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            // the page opened in several tabs at once
+            List<java.util.concurrent.Future<TestServer.Reply>> starts = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                starts.add(pool.submit(() -> device.startReply(flow.vlinkId())));
+            }
+            java.util.Set<String> sessions = new java.util.HashSet<>();
+            for (var f : starts) {
+                sessions.add(PersonDevice.clientOk(f.get()).at("/current_step/step_id").asText());
+            }
+            assertThat(sessions).containsExactly("step-1");
+            // a double-tapped consent
+            List<java.util.concurrent.Future<TestServer.Reply>> submits = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                submits.add(pool.submit(() -> device.submitReply(flow.vlinkId(), "step-1", "{\"accepted\":true}")));
+            }
+            int passed = 0;
+            for (var f : submits) {
+                TestServer.Reply reply = f.get();
+                if (reply.status() == 200) {
+                    passed++;
+                } else {
+                    PersonDevice.clientError(reply, 409, "STEP_NOT_CURRENT");
+                }
+            }
+            assertThat(passed).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        server.idflow.deliverEventsOnce();
+        assertThat(of(flow.flowId())).extracting(FlowEvent::type)
+                .containsExactly(FlowEvent.Type.FLOW_STARTED, FlowEvent.Type.SESSION_ENDED);
+        JsonNode result = device.result(flow.flowId());
+        assertThat(result.get("sessions_count").asInt()).isEqualTo(2);
+        assertThat(device.state(flow.vlinkId()).at("/current_step/step_id").asText()).isEqualTo("step-2");
+    }
+
+    @Test
     void aReviewIsNotAFlowEndingAgain() throws Exception {
         Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"consent\"}]");
         device.start(flow.vlinkId());

@@ -259,6 +259,46 @@ class FlowEndCausesTest {
     }
 
     @Test
+    void aRepeatedStartAndARefusedSubmitAreCallsThroughTheVlinkToo() throws Exception {
+        Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"consent\",\"timeout\":3600},"
+                + "{\"service_name\":\"consent\"}]");
+        device.start(flow.vlinkId());
+
+        server.clock.advance(Duration.ofSeconds(200));
+        device.start(flow.vlinkId()); // the page reloaded: start again, idempotent, but the person is there
+        server.clock.advance(Duration.ofSeconds(200)); // 400 s after start, 200 s after the reload
+        server.idflow.sweepOnce();
+        assertThat(device.flow(flow.flowId()).has("end_cause")).as("the repeated start counted").isFalse();
+
+        clientError(device.submitReply(flow.vlinkId(), "step-2", "{\"accepted\":true}"), 409, "STEP_NOT_CURRENT");
+        server.clock.advance(Duration.ofSeconds(200)); // 400 s after the reload, 200 s after the refused submit
+        server.idflow.sweepOnce();
+        assertThat(device.flow(flow.flowId()).has("end_cause")).as("the refused submit counted").isFalse();
+
+        server.clock.advance(Duration.ofSeconds(101));
+        server.idflow.sweepOnce();
+        assertThat(device.flow(flow.flowId()).get("end_cause").asText()).isEqualTo("disconnected");
+    }
+
+    @Test
+    void aStartedFlowOutlivingItsTtlEndsByTimeout() throws Exception {
+        Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"consent\",\"timeout\":3600}]",
+                "\"ttl\":120");
+        server.clock.advance(Duration.ofSeconds(60));
+        device.start(flow.vlinkId());
+        server.clock.advance(Duration.ofSeconds(59));
+        device.state(flow.vlinkId());
+        server.idflow.sweepOnce();
+        assertThat(device.flow(flow.flowId()).has("end_cause")).isFalse();
+
+        server.clock.advance(Duration.ofSeconds(2)); // 121 s after creation, 2 s after the person's last call
+        server.idflow.sweepOnce();
+        JsonNode read = device.flow(flow.flowId());
+        assertThat(read.get("end_cause").asText()).isEqualTo("timeout");
+        assertThat(read.get("flow_status").asText()).isEqualTo("fail");
+    }
+
+    @Test
     void theCameraFrontEndsCallsAreActivityToo() throws Exception {
         Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"verilive\",\"timeout\":3600}]");
         String token = device.start(flow.vlinkId()).at("/current_step/access_token").asText();
@@ -352,7 +392,7 @@ class FlowEndCausesTest {
         assertThat(result.get("person_name").asText()).isEqualTo("ALIYEV ARMAN");
         assertThat(result.get("iin").asText()).isEqualTo("900101300123");
         assertThat(result.get("country_code").asText()).isEqualTo("KAZ");
-        Reply pii = live.file("label=kisc_pii&flow_id=" + flow.flowId());
+        Reply pii = live.file("label=kisc_pii&flow_id=" + flow.flowId(), "application/json");
         assertThat(pii.status()).isEqualTo(200);
         assertThat(pii.body()).isEqualTo("{\"iin\":\"900101300123\"}");
     }

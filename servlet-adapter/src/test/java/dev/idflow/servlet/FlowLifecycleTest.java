@@ -166,7 +166,7 @@ class FlowLifecycleTest {
         Created flow = device.createFlow(person, "[{\"service_name\":\"verilive\"}]");
         JsonNode step = device.start(flow.vlinkId()).get("current_step");
         byte[] first = frame();
-        byte[] second = PersonDevice.png(200, 200, Color.ORANGE);
+        byte[] second = PersonDevice.jpeg(200, 200, Color.ORANGE, true);
         var meta = metadata(step.get("pipeline"), server.clock.instant().minusSeconds(8), null).put("bestframe_index", 1);
 
         assertThat(device.attempt(step.get("access_token").asText(), attempt(meta, first, second))
@@ -175,7 +175,31 @@ class FlowLifecycleTest {
         Reply file = device.file("label=bestframe&session_id=" + step.get("session_id").asText());
         assertThat(file.status()).isEqualTo(200);
         assertThat(file.bytes()).isEqualTo(second);
-        assertThat(file.header("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("image/png"));
+    }
+
+    @Test
+    void aBestframeSentAsPngIsKeptAsAJpeg() throws Exception {
+        String person = newPerson();
+        device.script(person, "verilive", "real");
+        Created flow = device.createFlow(person, "[{\"service_name\":\"verilive\"}]");
+        JsonNode step = device.start(flow.vlinkId()).get("current_step");
+        byte[] png = PersonDevice.png(200, 150, Color.ORANGE);
+        var meta = metadata(step.get("pipeline"), server.clock.instant().minusSeconds(8), null);
+
+        assertThat(device.attempt(step.get("access_token").asText(),
+                new TestServer.Multipart().field("metadata", meta.toString()).file("frame", "frame.png", "image/png", png))
+                .get("success").asBoolean()).isTrue();
+
+        // PRODUCT.md: liveness produces a bestframe (JPEG)
+        Reply file = device.file("label=bestframe&session_id=" + step.get("session_id").asText());
+        assertThat(file.status()).isEqualTo(200);
+        assertThat(file.header("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("image/jpeg"));
+        assertThat(file.header("Content-Disposition")).hasValueSatisfying(cd -> assertThat(cd).contains(".jpg"));
+        java.awt.image.BufferedImage picture = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(file.bytes()));
+        assertThat(picture).isNotNull();
+        assertThat(picture.getWidth()).isEqualTo(200);
+        assertThat(picture.getHeight()).isEqualTo(150);
+        assertThat(new Color(picture.getRGB(100, 75)).getRed()).isGreaterThan(200); // still orange, roughly
     }
 
     // ---------------------------------------------------------------- fail after retries
@@ -301,6 +325,52 @@ class FlowLifecycleTest {
         assertThat(ended.get("flow_status").asText()).isEqualTo("fail");
         assertThat(ended.get("end_cause").asText()).isEqualTo("completed");
         assertThat(device.result(flow.flowId()).get("sessions_count").asInt()).isEqualTo(4);
+    }
+
+    // ---------------------------------------------------------------- any service in the sandbox
+
+    @Test
+    void aTestFlowRunsAnyServiceThroughTheMockeryWithItsFiles() throws Exception {
+        String person = newPerson();
+        byte[] pdf = "%PDF-1.4 a scripted document".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Reply scripted = server.postJson("/mockery/result", TestServer.Headers.test(TestServer.TEST_KEY), """
+                {"person_id":"%s","result":{"service_name":"egov-doc","service_status":"success",
+                 "person_name":"ALIYEVA ZHANAR","iin":"950505400123"},"files":{"egov_doc_pdf":"%s"}}
+                """.formatted(person, java.util.Base64.getEncoder().encodeToString(pdf)));
+        assertThat(scripted.status()).as(scripted.body()).isEqualTo(200);
+        Created flow = device.createFlow(person, "[{\"service_name\":\"consent\"},{\"service_name\":\"egov-doc\"},"
+                + "{\"service_name\":\"aml-cft\"}]");
+        device.start(flow.vlinkId());
+
+        // the server-side services run as soon as their step comes: scripted, and unscripted (a plain success)
+        JsonNode ended = device.consent(flow.vlinkId());
+        assertThat(ended.get("end_cause").asText()).isEqualTo("completed");
+        assertThat(ended.get("flow_status").asText()).isEqualTo("pass");
+        JsonNode result = device.result(flow.flowId());
+        assertThat(result.get("sessions_count").asInt()).isEqualTo(3);
+        assertThat(result.get("services_count").asInt()).isEqualTo(3);
+        assertThat(result.get("person_name").asText()).isEqualTo("ALIYEVA ZHANAR");
+        assertThat(result.get("iin").asText()).isEqualTo("950505400123");
+        Reply file = device.file("label=egov_doc_pdf&flow_id=" + flow.flowId(), "application/pdf");
+        assertThat(file.status()).isEqualTo(200);
+        assertThat(file.bytes()).isEqualTo(pdf);
+        assertThat(file.header("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("application/pdf"));
+    }
+
+    @Test
+    void aScriptedServiceFailureIsRetriedAsNewSessionsThenFailsTheFlow() throws Exception {
+        String person = newPerson();
+        device.script(person, "kisc", "not_found");
+        Created flow = device.createFlow(person, "[{\"service_name\":\"kisc\",\"max_retries\":2}]");
+        JsonNode state = device.start(flow.vlinkId());
+        assertThat(state.get("end_cause").asText()).isEqualTo("completed");
+        assertThat(state.get("flow_status").asText()).isEqualTo("fail");
+        JsonNode result = device.result(flow.flowId());
+        assertThat(result.get("sessions_count").asInt()).isEqualTo(3);
+        assertThat(statuses(result)).allSatisfy(s -> {
+            assertThat(s.get("session_status").asText()).isEqualTo("fail");
+            assertThat(s.get("frontend_session_status").asText()).isEqualTo("denied");
+        });
     }
 
     // ---------------------------------------------------------------- the state, step by step

@@ -133,6 +133,30 @@ class LivenessAttemptsTest {
                 server.clock.instant(), null), frame())), 409, "NO_ATTEMPTS_LEFT");
     }
 
+    @Test
+    void aConsumerSessionsTokenIsGoodForItsWholeDuration() throws Exception {
+        String person = newPerson();
+        device.script(person, "verilive", "real");
+        JsonNode session = device.livenessSession("{\"person_id\":\"" + person + "\",\"duration\":600}");
+        String token = session.get("access_token").asText();
+        JsonNode pipeline = clientOk(device.clientSession(token)).get("pipeline");
+
+        // the consumer's front end keeps polling its session; the flow made for the session waits with it
+        for (int i = 0; i < 4; i++) {
+            server.clock.advance(Duration.ofSeconds(140));
+            assertThat(clientOk(device.clientSession(token)).get("attempts_left").asInt()).isEqualTo(4);
+            server.idflow.sweepOnce();
+        }
+        server.clock.advance(Duration.ofSeconds(30)); // 590 s: within the 600 s the token was given
+        server.idflow.sweepOnce();
+        assertThat(device.flow(session.get("flow_id").asText()).has("end_cause")).isFalse();
+
+        JsonNode answer = device.attempt(token, attempt(metadata(pipeline, server.clock.instant().minusSeconds(8), null),
+                frame()));
+        assertThat(answer.get("success").asBoolean()).isTrue();
+        assertThat(device.flow(session.get("flow_id").asText()).get("flow_status").asText()).isEqualTo("pass");
+    }
+
     // ---------------------------------------------------------------- the consumer's own sessions: several attempts
 
     @Test

@@ -106,8 +106,16 @@ final class PersonDevice {
 
     /** A download that asks for the files' own types (without Accept, the contract's octet-stream). */
     Reply file(String query) throws Exception {
+        return file(query, "image/*, video/*");
+    }
+
+    /**
+     * GET /resources/file with {@code accept}: a file is served with its own Content-Type when the
+     * client's Accept names it or its family, else as the contract's application/octet-stream.
+     */
+    Reply file(String query, String accept) throws Exception {
         String path = "/resources/file?" + query;
-        return server.get(path, consumer.apply(path).add("Accept", "image/*, video/*"));
+        return server.get(path, consumer.apply(path).add("Accept", accept));
     }
 
     /** POST /liveness2/session: a session for the consumer's own front end. */

@@ -66,15 +66,21 @@ final class ClientApi {
 
     ApiResponse state(String vlinkId) {
         Flow flow = flowOfVlink(vlinkId);
+        activity(flow);
+        return ApiResponse.json(200, stateView(flow));
+    }
+
+    /** Every call through the vlink counts as the person's activity, whatever it is answered. */
+    private void activity(Flow flow) {
         if (flow.started() && !flow.ended()) {
             // activity without a state change: no version bump, so it never races the person's own steps
             storage.flows().touchActivity(flow.flowId(), engine.now());
         }
-        return ApiResponse.json(200, stateView(flow));
     }
 
     ApiResponse start(String vlinkId, ApiRequest request) throws IOException {
         Flow flow = flowOfVlink(vlinkId);
+        activity(flow); // a repeated start (a reloaded page) is the person too
         JsonNode body = optionalJson(request);
         String device = body.path("device_type").asText(null);
         if (device != null && !device.equals("mobile") && !device.equals("desktop")) {
@@ -85,6 +91,7 @@ final class ClientApi {
 
     ApiResponse submit(String vlinkId, String stepId, ApiRequest request) throws IOException {
         Flow flow = flowOfVlink(vlinkId);
+        activity(flow);
         return ApiResponse.json(200, stateView(engine.submit(flow.flowId(), stepId, optionalJson(request))));
     }
 
@@ -201,6 +208,7 @@ final class ClientApi {
         ServiceSession session = bearerSession(request);
         Flow flow = storage.flows().findById(session.flowId())
                 .orElseThrow(() -> ApiException.unauthorized("Authorization: unknown access token"));
+        activity(flow); // the person's camera is at work, even if this attempt is refused
         // CLIENT-API.md: no attempts left → NO_ATTEMPTS_LEFT, also once the flow has ended since
         if (session.state() == SessionStateName.PROCESSED || session.state() == SessionStateName.REVIEWED
                 || session.liveness().attemptsLeft() <= 0) {
@@ -219,7 +227,7 @@ final class ClientApi {
         Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
         byte[] best = upload.frames.get(Math.min(Math.max(0, upload.metadata.path("bestframe_index").asInt(0)),
                 upload.frames.size() - 1));
-        files.put(FileLabels.BESTFRAME, new ServiceHandler.File(FlowEngine.sniff(best), best));
+        files.put(FileLabels.BESTFRAME, new ServiceHandler.File("image/jpeg", asJpeg(best)));
         if (upload.video != null) {
             try (InputStream in = upload.video.open()) {
                 engine.storeFile(flow, session.sessionId(), FileLabels.LIVENESS_VIDEO, upload.videoType, in);
@@ -341,6 +349,27 @@ final class ClientApi {
             throw ApiException.invalid("frame: at least one JPEG frame is required");
         }
         return new Upload(metadata, frames, video, videoType);
+    }
+
+    /** The bestframe is a JPEG (PRODUCT.md): a JPEG frame is kept as sent, a PNG one is re-encoded. */
+    private static byte[] asJpeg(byte[] frame) throws IOException {
+        if (FlowEngine.sniff(frame).equals("image/jpeg")) {
+            return frame;
+        }
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(frame));
+        // JPEG has no alpha: draw onto an opaque RGB canvas first
+        BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = rgb.createGraphics();
+        try {
+            g.drawImage(image, 0, 0, java.awt.Color.WHITE, null);
+        } finally {
+            g.dispose();
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        if (!ImageIO.write(rgb, "jpg", out)) {
+            throw new IOException("no JPEG writer available");
+        }
+        return out.toByteArray();
     }
 
     /** A frame counts only if it is a JPEG or PNG that really decodes to a picture. */

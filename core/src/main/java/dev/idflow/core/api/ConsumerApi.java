@@ -159,8 +159,12 @@ final class ConsumerApi {
             }
             stepId = livenessStep(flow);
         } else {
+            // the flow made for the session gives its step as long as the token lives: the step's
+            // timeout must not end the flow while the access token is still valid
+            int duration = body.duration() == null ? 300 : body.duration();
             flow = engine.createFlow(new FlowEngine.NewFlow(caller.consumerId(), body.personId(),
-                    FlowTemplate.of(PipelineStep.of(ServiceNames.VERILIVE)), null, caller.test(), null, null, null, null));
+                    FlowTemplate.of(new PipelineStep(ServiceNames.VERILIVE, null, duration, null, null)), null,
+                    caller.test(), null, null, null, null));
             stepId = FlowTemplate.stepId(0);
         }
         int attempts = (body.maxRetries() == null ? 3 : body.maxRetries()) + 1;

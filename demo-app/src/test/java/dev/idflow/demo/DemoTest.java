@@ -1,0 +1,126 @@
+package dev.idflow.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo as people start it: from its command line, on each storage. */
+class DemoTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void withoutConsumersItPrintsAWorkingTestKeyAndACurlLine() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DemoMain.Demo demo = DemoMain.Demo.start(DemoOptions.parse(new String[] {
+                "--port", "0", "--storage", "memory"}), new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            String printed = out.toString(StandardCharsets.UTF_8);
+            String key = printed.replaceAll("(?s).*test API key: (\\S+).*", "$1");
+            assertThat(printed).contains("curl -s -X POST").contains(key);
+            HttpResponse<String> created = createFlow(demo.port(), key);
+            assertThat(created.statusCode()).isEqualTo(201);
+        } finally {
+            demo.stop();
+        }
+    }
+
+    @Test
+    void aFlowCreatedBeforeARestartIsServedAfterItOnTheSameDataDir() throws Exception {
+        String[] args = {"--port", "0", "--data-dir", dataDir.toString(), "--consumer", "bank:demo-test-key-1"};
+        DemoMain.Demo first = DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
+        String flowId;
+        try {
+            HttpResponse<String> created = createFlow(first.port(), "demo-test-key-1");
+            assertThat(created.statusCode()).isEqualTo(201);
+            flowId = JSON.readTree(created.body()).get("flow_id").asText();
+        } finally {
+            first.stop();
+        }
+        DemoMain.Demo second = DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
+        try {
+            HttpResponse<String> read = get(second.port(), "/flow/" + flowId, "demo-test-key-1");
+            assertThat(read.statusCode()).isEqualTo(200);
+            JsonNode flow = JSON.readTree(read.body());
+            assertThat(flow.get("flow_id").asText()).isEqualTo(flowId);
+            assertThat(flow.at("/template/pipeline/0/action").asText()).isEqualTo("sign");
+        } finally {
+            second.stop();
+        }
+    }
+
+    @Test
+    void itRunsOnARealPostgresql() throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+            String url = pg.getJdbcUrl("postgres", "postgres");
+            DemoMain.Demo demo = DemoMain.Demo.start(DemoOptions.parse(new String[] {"--port", "0", "--storage", "postgres",
+                    "--jdbc-url", url, "--jdbc-user", "postgres", "--jdbc-password", "postgres",
+                    "--data-dir", dataDir.toString(), "--consumer", "bank:pg-test-key-1"}),
+                    new PrintStream(new ByteArrayOutputStream()));
+            try {
+                HttpResponse<String> created = createFlow(demo.port(), "pg-test-key-1");
+                assertThat(created.statusCode()).isEqualTo(201);
+                String flowId = JSON.readTree(created.body()).get("flow_id").asText();
+                assertThat(get(demo.port(), "/flow/" + flowId, "pg-test-key-1").statusCode()).isEqualTo(200);
+            } finally {
+                demo.stop();
+            }
+        }
+    }
+
+    @Test
+    void theCommandLineNamesWhatIsWrong() {
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--storage", "oracle"}))
+                .hasMessageContaining("--storage");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--storage", "postgres"}))
+                .hasMessageContaining("--jdbc-url");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--consumer", "onlyid"}))
+                .hasMessageContaining("ID:KEY");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--sweep-interval", "soon"}))
+                .hasMessageContaining("--sweep-interval");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--port"})).hasMessageContaining("needs a value");
+        DemoOptions options = DemoOptions.parse(new String[] {"--port", "9090", "--consumer", "a:k1234567:s1234567",
+                "--consumer", "b:k7654321", "--inactivity-timeout", "20s", "--sweep-interval=1s"});
+        assertThat(options.baseUrl()).isEqualTo("http://localhost:9090");
+        assertThat(options.storage()).isEqualTo("h2");
+        assertThat(options.inactivityTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(options.sweepInterval()).isEqualTo(Duration.ofSeconds(1));
+        List<String> secrets = new ArrayList<>();
+        options.consumers().forEach(c -> secrets.add(String.valueOf(c.secret())));
+        assertThat(secrets).containsExactly("s1234567", "null");
+    }
+
+    private HttpResponse<String> createFlow(int port, String key) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/flow"))
+                .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"person_id\":\"demo-person-1\",\"template\":{\"pipeline\":"
+                        + "[{\"service_name\":\"esign\",\"action\":\"sign\"}]}}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(int port, String path, String key) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
