@@ -83,10 +83,11 @@ final class Claimer<T> {
      *   <li>Lock up to {@code limit} free rows, skipping rows others hold locked. H2 applies LIMIT before
      *       it skips, so while another claimer holds the first rows this one may get fewer than it
      *       could: no harm, its next call takes the rest.</li>
-     *   <li>Claim each locked row with an UPDATE that repeats the free test. Needed because H2 locks
-     *       the rows its statement's snapshot showed: a claim another node committed between that
-     *       snapshot and our lock is visible only to a new statement. A row failing the test (0 rows
-     *       changed) is someone else's and is dropped.</li>
+     *   <li>Claim each locked row with an UPDATE that repeats the free test. What can interleave:
+     *       another claimer commits its claim on a row after our SELECT chose the row but before we
+     *       locked it; our SELECT judged the row by what it saw when it chose, and only a new statement
+     *       is sure to see that claim. A row failing the repeated test (0 rows changed) is someone
+     *       else's and is dropped.</li>
      *   <li>Read back the rows claimed; our locks keep them unchanged until we commit.</li>
      * </ol>
      */

@@ -2,7 +2,6 @@ package dev.idflow.storage.jdbi;
 
 import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.spi.ApiKeyDirectory;
-import dev.idflow.core.spi.DuplicateKeyException;
 import dev.idflow.core.spi.EventOutbox;
 import dev.idflow.core.spi.FileStore;
 import dev.idflow.core.spi.FlowChange;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -80,10 +81,6 @@ final class Migrator {
         return this;
     }
 
-    List<Script> scripts() {
-        return scripts;
-    }
-
     void run(MigrationMode mode) {
         switch (mode) {
             case APPLY -> apply();
@@ -112,6 +109,10 @@ final class Migrator {
                 }
                 lock.commit();
                 return pending.size();
+            } catch (ConnectionException e) {
+                throw new SchemaMigrationException("idflow's migration holds one connection for its lock and needs a "
+                        + "second one for the scripts, which the DataSource did not give: let the pool open at least "
+                        + "two connections. " + rootMessage(e), e);
             } finally {
                 if (lock.isInTransaction()) {
                     lock.rollback();

@@ -198,6 +198,20 @@ class MigrationTest {
     }
 
     @Test
+    void aPoolTooSmallForTheMigrationIsToldSo() {
+        com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+        config.setJdbcUrl("jdbc:h2:mem:idflow-" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        config.setUsername("sa");
+        config.setMaximumPoolSize(1);
+        config.setConnectionTimeout(500);
+        try (HikariDataSource poolOfOne = new HikariDataSource(config)) {
+            assertThatThrownBy(() -> JdbiStorage.builder(poolOfOne).build())
+                    .isInstanceOf(SchemaMigrationException.class)
+                    .hasMessageContaining("at least two connections");
+        }
+    }
+
+    @Test
     void everyDatabaseShipsTheSameNumberedScripts() throws IOException, URISyntaxException {
         for (Dialect dialect : Dialect.values()) {
             Path folder = Path.of(getClass().getClassLoader().getResource(dialect.migrationsPath()).toURI());

