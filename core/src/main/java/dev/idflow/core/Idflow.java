@@ -93,7 +93,7 @@ public final class Idflow implements AutoCloseable {
         this.ownTemplates = b.templates == null ? new InMemoryTemplates() : null;
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, clock, b.keyCacheTtl);
-        this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, b.services);
+        this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, b.services, cipher);
         Set<String> available = new java.util.TreeSet<>(BUILT_IN_SERVICES);
         available.addAll(b.services.keySet());
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);

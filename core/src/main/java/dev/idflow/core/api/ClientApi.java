@@ -164,7 +164,7 @@ final class ClientApi {
             }
             if (open != null && open.liveness() != null) {
                 currentStep = new CurrentStep(flow.currentStepId(), step.serviceName(), step.options(), open.sessionId(),
-                        open.liveness().accessToken(), open.liveness().pipeline(), open.liveness().attemptsLeft(),
+                        engine.accessToken(open), open.liveness().pipeline(), open.liveness().attemptsLeft(),
                         open.liveness().expiresAt());
             } else {
                 currentStep = new CurrentStep(flow.currentStepId(), step.serviceName(), step.options(), null, null,

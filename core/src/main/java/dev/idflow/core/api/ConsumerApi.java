@@ -171,7 +171,7 @@ final class ConsumerApi {
         ServiceSession session = engine.openConsumerLivenessSession(new FlowEngine.NewLivenessSession(flow.flowId(),
                         stepId, body.duration() == null ? 300 : body.duration(), body.pipeline(), body.platform(), attempts))
                 .orElseThrow(() -> ApiException.invalid("flow_id: the flow has already ended"));
-        return ApiResponse.json(201, new Views.LivenessSessionCreated(session.liveness().accessToken(),
+        return ApiResponse.json(201, new Views.LivenessSessionCreated(engine.accessToken(session),
                 session.sessionId(), session.personId(), session.flowId(), session.createdAt(),
                 session.liveness().attemptsLeft()));
     }

@@ -22,6 +22,7 @@ import dev.idflow.core.model.StoredFile;
 import dev.idflow.core.spi.DuplicateKeyException;
 import dev.idflow.core.spi.FlowChange;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.SecretCipher;
 import dev.idflow.core.spi.ServiceHandler;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -66,14 +67,27 @@ public final class FlowEngine {
     private final Ids ids;
     private final Duration inactivityTimeout;
     private final Map<String, ServiceHandler> services;
+    private final SecretCipher cipher;
 
     public FlowEngine(IdflowStorage storage, Clock clock, Ids ids, Duration inactivityTimeout,
-                      Map<String, ServiceHandler> services) {
+                      Map<String, ServiceHandler> services, SecretCipher cipher) {
         this.storage = storage;
         this.clock = clock;
         this.ids = ids;
         this.inactivityTimeout = inactivityTimeout;
         this.services = Map.copyOf(services);
+        this.cipher = cipher;
+    }
+
+    /** The liveness session's bearer token, unsealed: for the one who opened it and the hosted page. */
+    public String accessToken(ServiceSession session) {
+        byte[] sealed = java.util.Base64.getDecoder().decode(session.liveness().sealedAccessToken());
+        return new String(cipher.decrypt(sealed), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private String seal(String token) {
+        return java.util.Base64.getEncoder().encodeToString(
+                cipher.encrypt(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** Millisecond precision: what every store keeps, so a flow reads back exactly as written. */
@@ -682,7 +696,7 @@ public final class FlowEngine {
     private ServiceSession livenessSession(Tx tx, String stepId, List<List<String>> pipeline, String platform,
                                            int attempts, int durationSeconds, boolean consumerDriven) {
         String token = ids.accessToken();
-        LivenessDetails liveness = new LivenessDetails(token, Crypto.sha256Hex(token), pipeline, platform, attempts,
+        LivenessDetails liveness = new LivenessDetails(seal(token), Crypto.sha256Hex(token), pipeline, platform, attempts,
                 tx.now.plusSeconds(durationSeconds), consumerDriven);
         return plainSession(tx, stepId, ServiceNames.VERILIVE).withLiveness(liveness, tx.now);
     }

@@ -631,7 +631,7 @@ public abstract class StorageContractTest {
         ServiceSession session = new ServiceSession(base.sessionId(), base.consumerId(), base.personId(),
                 base.flowId(), base.stepId(), base.serviceName(), base.apiVersion(), base.testSession(),
                 base.state(), List.of(), base.status(), object("{}"),
-                new LivenessDetails(base.liveness().accessToken(),
+                new LivenessDetails(base.liveness().sealedAccessToken(),
                         base.liveness().accessTokenHash(), List.of(), null, 0, base.liveness().expiresAt(), false),
                 null, base.createdAt(), null, 0);
         sessions().insert(session);

@@ -20,7 +20,7 @@ import org.jdbi.v3.core.statement.SqlStatement;
 /** Service sessions in {@code idflow_session}; every change is a compare-and-set on {@code version}. */
 final class JdbiSessionRepository implements SessionRepository {
     private static final String COLUMNS = "session_id, consumer_id, person_id, flow_id, step_id, service_name, "
-            + "api_version, test_session, state, states, status, result, access_token, access_token_hash, "
+            + "api_version, test_session, state, states, status, result, sealed_access_token, access_token_hash, "
             + "liveness_pipeline, liveness_platform, liveness_consumer_driven, attempts_left, expires_at, review_reason, "
             + "created_at, updated_at, version";
     private static final String PARAMETERS = ":sessionId, :consumerId, :personId, :flowId, :stepId, :serviceName, "
@@ -90,7 +90,7 @@ final class JdbiSessionRepository implements SessionRepository {
                         + "consumer_id = :consumerId, person_id = :personId, flow_id = :flowId, step_id = :stepId, "
                         + "service_name = :serviceName, api_version = :apiVersion, test_session = :testSession, "
                         + "state = :state, states = :states, status = :status, result = :result, "
-                        + "access_token = :accessToken, access_token_hash = :accessTokenHash, "
+                        + "sealed_access_token = :accessToken, access_token_hash = :accessTokenHash, "
                         + "liveness_pipeline = :livenessPipeline, liveness_platform = :livenessPlatform, "
                         + "liveness_consumer_driven = :consumerDriven, attempts_left = :attemptsLeft, "
                         + "expires_at = :expiresAt, review_reason = :reviewReason, created_at = :createdAt, "
@@ -126,7 +126,7 @@ final class JdbiSessionRepository implements SessionRepository {
                 .bind("states", Sql.json(s.states()))
                 .bind("status", s.status().wire())
                 .bind("result", Sql.json(s.result()))
-                .bind("accessToken", l == null ? null : l.accessToken())
+                .bind("accessToken", l == null ? null : l.sealedAccessToken())
                 .bind("accessTokenHash", l == null ? null : l.accessTokenHash())
                 .bind("livenessPipeline", l == null ? null : Sql.json(l.pipeline()))
                 .bind("livenessPlatform", l == null ? null : l.platform())
@@ -142,7 +142,7 @@ final class JdbiSessionRepository implements SessionRepository {
     private static ServiceSession read(ResultSet rs) throws SQLException {
         String tokenHash = rs.getString("access_token_hash");
         LivenessDetails liveness = tokenHash == null ? null : new LivenessDetails(
-                rs.getString("access_token"),
+                rs.getString("sealed_access_token"),
                 tokenHash,
                 Sql.json(rs.getString("liveness_pipeline"), PIPELINE),
                 rs.getString("liveness_platform"),

@@ -78,7 +78,7 @@ CREATE TABLE idflow_session (
     status             VARCHAR(16)                 NOT NULL,
     result             VARCHAR,
     -- liveness sessions only (all null otherwise); the device's bearer token is found by its hash
-    access_token       VARCHAR(255),
+    sealed_access_token VARCHAR(255),
     access_token_hash  VARCHAR(128),
     liveness_pipeline  VARCHAR,
     liveness_platform  VARCHAR,

@@ -79,7 +79,7 @@ CREATE TABLE idflow_session (
     status             varchar(16)    NOT NULL,
     result             text,
     -- liveness sessions only (all null otherwise); the device's bearer token is found by its hash
-    access_token       varchar(255),
+    sealed_access_token varchar(255),
     access_token_hash  varchar(128),
     liveness_pipeline  text,
     liveness_platform  text,
