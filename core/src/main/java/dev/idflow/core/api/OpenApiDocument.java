@@ -31,6 +31,8 @@ public final class OpenApiDocument {
         extensions.get("paths").fields().forEachRemaining(e -> paths.set(e.getKey(), e.getValue()));
         ObjectNode schemas = (ObjectNode) doc.get("components").get("schemas");
         extensions.get("components").get("schemas").fields().forEachRemaining(e -> schemas.set(e.getKey(), e.getValue()));
+        ObjectNode schemes = (ObjectNode) doc.get("components").get("securitySchemes");
+        extensions.get("components").get("securitySchemes").fields().forEachRemaining(e -> schemes.set(e.getKey(), e.getValue()));
         ArrayNode tags = (ArrayNode) doc.withArray("tags");
         extensions.get("tags").forEach(tags::add);
         ArrayNode servers = doc.putArray("servers");
@@ -38,7 +40,9 @@ public final class OpenApiDocument {
         ObjectNode info = (ObjectNode) doc.get("info");
         info.put("description", info.path("description").asText()
                 + "\n\nServed by idflow: the contract with its path parameters declared, the file filter's "
-                + "exactly-one-id rule stated, and the operations idflow adds (file storage, sandbox mockery).");
+                + "exactly-one-id rule stated, and the operations idflow adds (file storage, sandbox mockery, "
+                + "and the client API the person's device uses: the hosted page's /hf/{vlink_id}/api/… and "
+                + "/liveness2/client/…).");
         this.document = doc;
         try {
             this.json = Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
