@@ -205,9 +205,13 @@ final class ClientApi {
     }
 
     ApiResponse attempt(ApiRequest request) throws IOException {
-        ServiceSession session = bearerSession(request);
-        Flow flow = storage.flows().findById(session.flowId())
+        ServiceSession byToken = bearerSession(request);
+        Flow flow = storage.flows().findById(byToken.flowId())
                 .orElseThrow(() -> ApiException.unauthorized("Authorization: unknown access token"));
+        // read the session again, after the flow: a flow that ended closed its sessions in the same
+        // commit, so this read sees them closed and the answer is NO_ATTEMPTS_LEFT whichever read
+        // the sweeper's ending fell between
+        ServiceSession session = storage.sessions().findById(byToken.sessionId()).orElse(byToken);
         activity(flow); // the person's camera is at work, even if this attempt is refused
         // CLIENT-API.md: no attempts left → NO_ATTEMPTS_LEFT, also once the flow has ended since
         if (session.state() == SessionStateName.PROCESSED || session.state() == SessionStateName.REVIEWED
