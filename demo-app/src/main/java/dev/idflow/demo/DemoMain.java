@@ -72,6 +72,8 @@ public final class DemoMain {
                     .secretKey(opened.secretKey())
                     .inactivityTimeout(options.inactivityTimeout())
                     .maxUploadBytes(MAX_UPLOAD_BYTES)
+                    .rateLimits(options.testRps(), (int) Math.max(1, options.testRps() * 5),
+                            options.liveRps(), (int) Math.max(1, options.liveRps() * 2))
                     // the host's side of events: here, a log line each (ids and statuses, never tokens)
                     .listener(event -> LOG.info("event {} flow {}{} {}", event.type(), event.flowId(),
                             event.sessionId() == null ? "" : " session " + event.sessionId(), event.payload()))

@@ -18,7 +18,9 @@ record DemoOptions(
         List<ConsumerKey> consumers,
         Duration inactivityTimeout,
         Duration sweepInterval,
-        List<String> frameAncestors) {
+        List<String> frameAncestors,
+        double testRps,
+        double liveRps) {
 
     static final String USAGE = """
             usage: java -jar idflow-demo.jar [options]
@@ -34,6 +36,8 @@ record DemoOptions(
                                           "demo" with a generated test key is created and printed.
               --inactivity-timeout DUR    quiet time before a started flow ends 'disconnected' (default 300s)
               --sweep-interval DUR        how often timeouts are looked for (default 5s)
+              --rate-limit TEST:LIVE      requests per second per key, test and live keys (default 20:200;
+                                          bursts are 5x test, 2x live)
               --frame-ancestors ORIGIN    a portal origin allowed to show the hosted page in an iframe
                                           (repeatable; default: no framing)
               --help                      this text
@@ -59,6 +63,8 @@ record DemoOptions(
         Duration inactivity = Duration.ofSeconds(300);
         Duration sweepInterval = Duration.ofSeconds(5);
         List<String> frameAncestors = new ArrayList<>();
+        double testRps = 20;
+        double liveRps = 200;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -93,6 +99,18 @@ record DemoOptions(
                 case "--inactivity-timeout" -> inactivity = parseDuration(arg, value);
                 case "--sweep-interval" -> sweepInterval = parseDuration(arg, value);
                 case "--frame-ancestors" -> frameAncestors.add(value);
+                case "--rate-limit" -> {
+                    String[] parts = value.split(":");
+                    try {
+                        testRps = Double.parseDouble(parts[0]);
+                        liveRps = Double.parseDouble(parts.length > 1 ? parts[1] : parts[0]);
+                    } catch (NumberFormatException e) {
+                        testRps = -1;
+                    }
+                    if (testRps <= 0 || liveRps <= 0) {
+                        throw new UsageException("--rate-limit: must be TEST:LIVE requests per second, e.g. 20:200");
+                    }
+                }
                 default -> throw new UsageException(arg + ": unknown option");
             }
         }
@@ -103,7 +121,7 @@ record DemoOptions(
             baseUrl = "http://localhost:" + port;
         }
         return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
-                List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors));
+                List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors), testRps, liveRps);
     }
 
     private static int parsePort(String value) {

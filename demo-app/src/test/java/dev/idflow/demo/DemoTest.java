@@ -98,6 +98,8 @@ class DemoTest {
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--sweep-interval", "soon"}))
                 .hasMessageContaining("--sweep-interval");
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--port"})).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--rate-limit", "fast"})).hasMessageContaining("--rate-limit");
+        assertThat(DemoOptions.parse(new String[] {"--rate-limit", "50:500"}).liveRps()).isEqualTo(500);
         DemoOptions options = DemoOptions.parse(new String[] {"--port", "9090", "--consumer", "a:k1234567:s1234567",
                 "--consumer", "b:k7654321", "--inactivity-timeout", "20s", "--sweep-interval=1s"});
         assertThat(options.baseUrl()).isEqualTo("http://localhost:9090");
