@@ -74,7 +74,8 @@ public final class ApiDispatcher {
 
     private ApiResponse route(ApiRequest request) {
         String path = request.rawPath() == null || request.rawPath().isEmpty() ? "/" : request.rawPath();
-        String method = request.method();
+        // HEAD is GET without a body (the servlet writes none): same operation, same answer
+        String method = "HEAD".equals(request.method()) ? "GET" : request.method();
         String[] seg = path.length() > 1 && path.endsWith("/")
                 ? path.substring(1, path.length() - 1).split("/", -1) : path.substring(1).split("/", -1);
         // What the signature covers: the path relative to the mount point, with the query as sent.

@@ -450,7 +450,7 @@ public final class FlowEngine {
             }
             Optional<EndCause> cause = dueEnd(f, tx.now);
             if (cause.isPresent()) {
-                finish(tx, cause.get(), ExecutionStatus.FAIL);
+                finish(tx, cause.get(), null);
             } else if (!deadline(f).equals(f.deadlineAt())) {
                 tx.touch(); // the deadline moved (the person was active): store the new one, release the claim
             }
@@ -638,6 +638,10 @@ public final class FlowEngine {
         return ExecutionStatus.PASS;
     }
 
+    /**
+     * Ends the flow. {@code status} null: decided from the sessions once the open ones are closed as
+     * failed (a timeout at the last, allow_failure step still passes a flow whose required steps passed).
+     */
     private void finish(Tx tx, EndCause cause, ExecutionStatus status) {
         String reason = cause == EndCause.TIMEOUT ? "timeout" : cause == EndCause.DISCONNECTED ? "disconnected" : "ended";
         for (ServiceSession s : tx.sessions()) {
@@ -646,7 +650,7 @@ public final class FlowEngine {
                 tx.emit(FlowEvent.Type.SESSION_ENDED, closed.sessionId(), sessionPayload(closed));
             }
         }
-        tx.flow.endedAt(tx.now).endCause(cause).flowStatus(status).deadlineAt(null);
+        tx.flow.endedAt(tx.now).endCause(cause).flowStatus(status != null ? status : flowStatus(tx)).deadlineAt(null);
         tx.emit(FlowEvent.Type.FLOW_ENDED, null, payload(tx));
     }
 
