@@ -226,10 +226,7 @@ final class ConsumerApi {
             ownedFlow(caller, flowId);
             fileQuery = FileQuery.flow(flowId);
         } else {
-            if (personId.length() < 6 || personId.length() > 48 || !personId.matches(Requests.PERSON_ID_PATTERN)) {
-                throw ApiException.invalid("person_id: " + Requests.PERSON_ID_RULE);
-            }
-            fileQuery = FileQuery.person(personId);
+            fileQuery = FileQuery.person(checkPersonId(personId));
         }
         StoredFile file = storage.files().findNewest(caller.consumerId(), label, fileQuery)
                 .orElseThrow(() -> ApiException.notFound("label: no " + label + " file for that "
@@ -325,9 +322,7 @@ final class ConsumerApi {
         if (personId == null) {
             throw ApiException.invalid("person_id: is required");
         }
-        if (personId.length() < 6 || personId.length() > 48 || !personId.matches(Requests.PERSON_ID_PATTERN)) {
-            throw ApiException.invalid("person_id: " + Requests.PERSON_ID_RULE);
-        }
+        checkPersonId(personId);
         Instant now = engine.now();
         String sessionId = ids.sessionId();
         String contentType = file.contentType() == null || file.contentType().isBlank()
@@ -343,6 +338,14 @@ final class ConsumerApi {
                 ServiceNames.FILE_STORAGE, FlowEngine.API_VERSION, caller.test(), SessionStateName.PROCESSED, states,
                 ExecutionStatus.PASS, null, null, null, now, now, 0));
         return ApiResponse.json(201, new Views.StoredUpload(sessionId));
+    }
+
+    /** The spec's PersonId rule, for values that arrive outside a JSON body (query, form field). */
+    private static String checkPersonId(String personId) {
+        if (personId.length() < 6 || personId.length() > 48 || !personId.matches(Requests.PERSON_ID_PATTERN)) {
+            throw ApiException.invalid("person_id: " + Requests.PERSON_ID_RULE);
+        }
+        return personId;
     }
 
     private static String text(UploadPart part) throws IOException {

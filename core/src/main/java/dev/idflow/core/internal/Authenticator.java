@@ -9,7 +9,6 @@ import dev.idflow.core.model.ApiKey;
 import dev.idflow.core.model.KeyMode;
 import dev.idflow.core.spi.ApiKeyDirectory;
 import dev.idflow.core.spi.SecretCipher;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -106,9 +105,5 @@ public final class Authenticator {
         if (!Crypto.constantTimeEquals(expected, signature.trim().toLowerCase(Locale.ROOT))) {
             throw ApiException.unauthorized(SIGNATURE + ": signature does not match HMAC-SHA256(secret, ts + path with query)");
         }
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
