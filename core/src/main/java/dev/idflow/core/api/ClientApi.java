@@ -227,7 +227,10 @@ final class ClientApi {
             return ApiResponse.json(200, new AttemptAnswer(false, "timeout", expired.attemptsLeft()));
         }
         Upload upload = readUpload(request);
-        ObjectNode result = verdict(session, flow, upload, now);
+        // the sandbox script, read once: it stands in for the analyzer and may bring files of its own
+        Optional<MockeryScript> script = flow.testFlow()
+                ? storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE) : Optional.empty();
+        ObjectNode result = verdict(session, flow, upload, now, script);
         Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
         byte[] best = upload.frames.get(Math.min(Math.max(0, upload.metadata.path("bestframe_index").asInt(0)),
                 upload.frames.size() - 1));
@@ -237,22 +240,17 @@ final class ClientApi {
                 engine.storeFile(flow, session.sessionId(), FileLabels.LIVENESS_VIDEO, upload.videoType, in);
             }
         }
-        if (flow.testFlow()) {
-            storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE)
-                    .map(MockeryScript::files)
-                    .ifPresent(scripted -> scripted.forEach((label, bytes) ->
-                            files.put(label, new ServiceHandler.File(FlowEngine.sniff(bytes), bytes))));
-        }
+        script.map(MockeryScript::files).ifPresent(scripted -> scripted.forEach((label, bytes) ->
+                files.put(label, new ServiceHandler.File(FlowEngine.sniff(bytes), bytes))));
         engine.storeFiles(flow, session.sessionId(), files);
         FlowEngine.AttemptOutcome outcome = engine.recordAttempt(session.sessionId(), flow.flowId(), result);
         return ApiResponse.json(200, new AttemptAnswer(outcome.success(), outcome.errorCode(), outcome.attemptsLeft()));
     }
 
     /** The verdict: the sandbox script in test flows, else the analyzer (rules, then the bank's engine). */
-    private ObjectNode verdict(ServiceSession session, Flow flow, Upload upload, Instant now) {
+    private ObjectNode verdict(ServiceSession session, Flow flow, Upload upload, Instant now,
+                               Optional<MockeryScript> script) {
         ObjectNode result = Json.mapper().createObjectNode().put("service_name", ServiceNames.VERILIVE);
-        Optional<MockeryScript> script = flow.testFlow()
-                ? storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE) : Optional.empty();
         if (script.isPresent()) {
             ObjectNode scripted = script.get().result();
             result.put("service_status", scripted.path("service_status").asText("unknown"));
