@@ -183,8 +183,12 @@ public final class Idflow implements AutoCloseable {
             try {
                 sweeper.sweepOnce();
                 events.deliverOnce();
-            } catch (RuntimeException e) {
-                LOG.error("background work failed; trying again in {}", interval, e);
+            } catch (Throwable e) {
+                // a scheduled task that throws is never run again, silently: nothing may leave this
+                // loop, an Error (a StackOverflowError in a store, an AssertionError) included; the
+                // next run starts from the database again, so a failed one leaves nothing half-done
+                LOG.error("background work failed{}; trying again in {}",
+                        e instanceof VirtualMachineError ? " with a virtual machine error" : "", interval, e);
             }
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }

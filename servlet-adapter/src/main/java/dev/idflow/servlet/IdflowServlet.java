@@ -74,14 +74,43 @@ public class IdflowServlet extends HttpServlet {
         return new MultipartConfigElement(null, maxUploadBytes, maxUploadBytes + (1 << 20), 1 << 20);
     }
 
+    /**
+     * Nothing escapes: whatever is thrown (an Error too, and while a streamed body is written) is
+     * answered as the JSON 500 with a reference when the response is not yet committed, and only
+     * logged, with the path's vlink masked, when it is. An exception leaving a servlet would reach
+     * the container, which logs the whole request URI (a vlink is a bearer token) and answers its own
+     * HTML page naming the exception's class.
+     */
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         ServletApiRequest apiRequest = new ServletApiRequest(request);
+        try {
+            serve(request, response, apiRequest);
+        } catch (Throwable e) {
+            if (response.isCommitted()) {
+                // the status and part of the body are out: the client sees a cut-off answer
+                LOG.warn("response to {} {} failed after it was committed: {}", request.getMethod(),
+                        ApiDispatcher.redact(apiRequest.rawPath()), e.toString());
+                return;
+            }
+            response.reset();
+            ApiResponse failure = ApiDispatcher.internalError(apiRequest, e);
+            failure.header("Cache-Control", "no-store").header("X-Content-Type-Options", "nosniff");
+            write(request, response, apiRequest, failure);
+        }
+    }
+
+    private void serve(HttpServletRequest request, HttpServletResponse response, ServletApiRequest apiRequest)
+            throws IOException {
         // the hosted page's HTML, assets and custom css; its API (/hf/{vlink}/api/...) is idflow-core's
         if (hostedPage.handle(request, response, apiRequest.rawPath())) {
             return;
         }
-        ApiResponse answer = api.handle(apiRequest);
+        write(request, response, apiRequest, api.handle(apiRequest));
+    }
+
+    private static void write(HttpServletRequest request, HttpServletResponse response, ServletApiRequest apiRequest,
+                              ApiResponse answer) throws IOException {
         response.setStatus(answer.status());
         for (Map.Entry<String, String> header : answer.headers().entrySet()) {
             response.setHeader(header.getKey(), header.getValue());
@@ -100,11 +129,18 @@ public class IdflowServlet extends HttpServlet {
         if ("HEAD".equals(request.getMethod())) {
             return;
         }
-        try (OutputStream out = response.getOutputStream()) {
+        // closed only after a complete body: closing after a failure would send the part written so far as the answer
+        OutputStream out = response.getOutputStream();
+        try {
             answer.writeBody(out);
         } catch (IOException e) {
+            if (!response.isCommitted()) {
+                throw e; // nothing sent yet: a store that failed to read, answered as the JSON 500
+            }
             // the client went away mid-download; nothing to answer to
             LOG.debug("response not completed: {}", e.toString());
+            return;
         }
+        out.close();
     }
 }

@@ -65,7 +65,13 @@ public final class ApiDispatcher {
     }
 
     public ApiResponse handle(ApiRequest request) {
-        ApiResponse response = route(request);
+        ApiResponse response;
+        try {
+            response = route(request);
+        } catch (Throwable e) {
+            // nothing may escape as the container's own page (HTML, a class name, the whole URI in its log)
+            response = internalError(request, e);
+        }
         // answers carry ids, tokens and personal data: no cache may keep them, no browser may sniff them
         response.headers().putIfAbsent("Cache-Control", "no-store");
         response.headers().putIfAbsent("X-Content-Type-Options", "nosniff");
@@ -149,15 +155,30 @@ public final class ApiDispatcher {
             return ApiResponse.error(e);
         } catch (FlowEngine.Refusal e) {
             return ApiResponse.error(new ApiException(e.status(), e.code(), e.getMessage()));
-        } catch (RuntimeException | IOException e) {
+        } catch (Throwable e) {
             return internalError(request, e);
         }
     }
 
-    private static ApiResponse internalError(ApiRequest request, Exception e) {
-        // the client learns a reference, never the exception: its message may hold SQL or internals
+    /**
+     * The JSON 500 for anything that went wrong inside: the client learns a reference, never the
+     * exception (its message may hold SQL or internals); the log gets the reference, the method, the
+     * path with vlink tokens masked, and the stack trace. Errors are answered the same way and logged
+     * as such: a StackOverflowError or an AssertionError of one request leaves the node able to serve
+     * the next. An OutOfMemoryError is answered and logged, not rethrown: the request's objects are
+     * unreachable once its stack unwinds, and rethrowing would only reach the container, which logs
+     * the whole URI and answers its own page; a host that prefers to restart on one sets
+     * {@code -XX:+ExitOnOutOfMemoryError}. Public for the servlet adapter, which answers the same way
+     * for what fails outside the dispatcher.
+     */
+    public static ApiResponse internalError(ApiRequest request, Throwable e) {
         String reference = Long.toHexString(System.nanoTime());
-        LOG.error("request failed, reference {}: {} {}", reference, request.method(), redact(request.rawPath()), e);
+        String path = redact(request.rawPath());
+        if (e instanceof VirtualMachineError) {
+            LOG.error("request failed with a virtual machine error, reference {}: {} {}", reference, request.method(), path, e);
+        } else {
+            LOG.error("request failed, reference {}: {} {}", reference, request.method(), path, e);
+        }
         return ApiResponse.error(new ApiException(500, "INTERNAL_ERROR",
                 "the server could not complete the request; reference " + reference));
     }
@@ -173,7 +194,7 @@ public final class ApiDispatcher {
             return ApiResponse.error(within(allowed, e));
         } catch (FlowEngine.Refusal e) {
             return ApiResponse.error(within(allowed, new ApiException(e.status(), e.code(), e.getMessage())));
-        } catch (RuntimeException | IOException e) {
+        } catch (Throwable e) {
             return internalError(request, e);
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.engine.FlowEngine;
 import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.internal.Json;
+import dev.idflow.core.internal.RequestBodies;
 import dev.idflow.core.model.EndCause;
 import dev.idflow.core.model.ExecutionStatus;
 import dev.idflow.core.model.FileLabels;
@@ -106,15 +107,7 @@ final class ClientApi {
         if (bytes.length == 0) {
             return Json.mapper().createObjectNode();
         }
-        try {
-            JsonNode node = Json.mapper().readTree(bytes);
-            if (node == null || !node.isObject()) {
-                throw ApiException.invalid("body: must be a JSON object");
-            }
-            return node;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiException.invalid("body: is not valid JSON");
-        }
+        return RequestBodies.object(bytes, "body");
     }
 
     /** What the hosted page needs to render the flow where it stands. */
@@ -310,12 +303,7 @@ final class ClientApi {
                         if (bytes.length > MAX_METADATA_BYTES) {
                             throw ApiException.invalid("metadata: must be at most " + MAX_METADATA_BYTES + " bytes");
                         }
-                        metadata = Json.mapper().readTree(bytes);
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                        throw ApiException.invalid("metadata: is not valid JSON");
-                    }
-                    if (metadata == null || !metadata.isObject()) {
-                        throw ApiException.invalid("metadata: must be a JSON object");
+                        metadata = RequestBodies.object(bytes, "metadata");
                     }
                 }
                 case "frame" -> {

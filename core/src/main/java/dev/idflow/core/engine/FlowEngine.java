@@ -504,17 +504,35 @@ public final class FlowEngine {
 
     // ---------------------------------------------------------------- steps
 
+    /**
+     * Makes step {@code index} current (or ends the flow past the last step) and walks on through the
+     * steps that finish at once. A loop, not a recursion: a pipeline of instant server-side services
+     * (or sandbox successes) walks every step within this one frame, whatever its length.
+     */
     private void goToStep(Tx tx, int index) {
+        ServiceSession ended = enterStep(tx, index);
+        if (ended != null) {
+            afterSessionEnd(tx, ended);
+        }
+    }
+
+    /** Step {@code index} becomes current; returns its session if that ended at once, else null. */
+    private ServiceSession enterStep(Tx tx, int index) {
         List<PipelineStep> pipeline = tx.read.template().pipeline();
         if (index >= pipeline.size()) {
             finish(tx, EndCause.COMPLETED, flowStatus(tx));
-            return;
+            return null;
         }
         tx.flow.currentStepId(FlowTemplate.stepId(index)).currentStepStartedAt(tx.now);
-        openSession(tx, index);
+        return openSession(tx, index);
     }
 
-    private void openSession(Tx tx, int index) {
+    /**
+     * Opens a session for step {@code index}. Returns it when it ended at once (a server-side
+     * service ran), for the caller to walk on from; null when it waits for the person (or the
+     * service failed and the flow ended).
+     */
+    private ServiceSession openSession(Tx tx, int index) {
         Flow f = tx.current();
         PipelineStep step = f.template().pipeline().get(index);
         String stepId = FlowTemplate.stepId(index);
@@ -522,12 +540,12 @@ public final class FlowEngine {
         if (ServiceNames.VERILIVE.equals(service)) {
             int duration = (int) Math.min(600, step.timeout());
             tx.create(livenessSession(tx, stepId, pipelineOption(step), null, 1, duration, false));
-            return;
+            return null;
         }
         ServiceSession session = plainSession(tx, stepId, service);
         if (ServiceNames.CONSENT.equals(service) || ServiceNames.LANGUAGE_SELECTOR.equals(service)) {
             tx.create(session);
-            return;
+            return null;
         }
         // a server-side service: it runs now and its outcome ends the session at once
         ServiceHandler.Outcome outcome;
@@ -542,14 +560,14 @@ public final class FlowEngine {
             tx.create(failed);
             tx.emit(FlowEvent.Type.SESSION_ENDED, failed.sessionId(), sessionPayload(failed));
             finish(tx, EndCause.FAILED, ExecutionStatus.FAIL);
-            return;
+            return null;
         }
         storeFiles(f, session.sessionId(), outcome.files());
         ServiceSession done = session.transition(SessionStateName.PROCESSING, tx.now)
                 .transition(SessionStateName.PROCESSED, tx.now)
                 .withOutcome(outcome.status(), outcome.result(), tx.now);
         tx.create(done);
-        afterSessionEnd(tx, done);
+        return done;
     }
 
     /** The host's handler, or in a test flow the sandbox script (or a plain success). */
@@ -594,28 +612,34 @@ public final class FlowEngine {
      * otherwise the next step if the step may fail, else the flow ends here, failed.
      */
     private void afterSessionEnd(Tx tx, ServiceSession ended) {
+        // each turn handles one ended session; a session that the next move ended at once is the next turn's
+        for (ServiceSession next = ended; next != null; ) {
+            next = moveOn(tx, next);
+        }
+    }
+
+    /** One move after {@code ended}; returns the session that move ended at once, or null. */
+    private ServiceSession moveOn(Tx tx, ServiceSession ended) {
         tx.emit(FlowEvent.Type.SESSION_ENDED, ended.sessionId(), sessionPayload(ended));
         Flow f = tx.current();
         int index = f.template().indexOf(ended.stepId());
         if (index < 0 || f.ended()) {
-            return;
+            return null;
         }
         PipelineStep step = f.template().pipeline().get(index);
         if (ended.status() == ExecutionStatus.PASS) {
-            goToStep(tx, index + 1);
-            return;
+            return enterStep(tx, index + 1);
         }
         boolean consumerDriven = ended.liveness() != null && ended.liveness().consumerDriven();
         long tries = tx.sessions().stream().filter(s -> ended.stepId().equals(s.stepId())).count();
         if (ended.status() == ExecutionStatus.FAIL && !consumerDriven && tries < 1L + step.maxRetries()) {
-            openSession(tx, index);
-            return;
+            return openSession(tx, index);
         }
         if (step.allowFailure()) {
-            goToStep(tx, index + 1);
-            return;
+            return enterStep(tx, index + 1);
         }
         finish(tx, EndCause.COMPLETED, ExecutionStatus.FAIL);
+        return null;
     }
 
     /** Pass when every step that may not fail passed (its last session), else fail. */

@@ -1,6 +1,9 @@
 package dev.idflow.core.internal;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +12,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.idflow.core.api.ApiException;
 import java.io.IOException;
@@ -21,16 +25,32 @@ import java.util.Map;
  * a string) and turns every mapping problem into a 422 naming the field and the expected type.
  */
 public final class RequestBodies {
-    private final JsonMapper strict;
+    /** Deeper JSON than this is refused: no request of the API needs more than a few levels. */
+    public static final int MAX_NESTING_DEPTH = 64;
+    /** Longer numbers than this are refused: a 1200-digit number only costs time to parse and convert. */
+    public static final int MAX_NUMBER_DIGITS = 100;
+
+    /** The one strict reader of every JSON request body, the consumer API's and the client API's. */
+    private static final JsonMapper STRICT = strictMapper();
+
     private final int maxBytes;
 
     public RequestBodies(int maxBytes) {
         this.maxBytes = maxBytes;
+    }
+
+    private static JsonMapper strictMapper() {
         JsonMapper mapper = ((JsonMapper) Json.mapper()).rebuild()
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
+        // the rebuilt mapper has its own copy of the factory: this leaves the shared one alone
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_NESTING_DEPTH)
+                .maxNumberLength(MAX_NUMBER_DIGITS)
+                .maxStringLength(20_000_000)
+                .build());
         for (LogicalType type : new LogicalType[] {LogicalType.Integer, LogicalType.Float, LogicalType.Boolean}) {
             mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
             mapper.coercionConfigFor(type).setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
@@ -40,7 +60,7 @@ public final class RequestBodies {
                 CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean}) {
             mapper.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
         }
-        this.strict = mapper;
+        return mapper;
     }
 
     public <T> T read(InputStream body, Class<T> type) {
@@ -48,27 +68,61 @@ public final class RequestBodies {
         if (bytes.length == 0) {
             throw ApiException.invalid("body: a JSON object is required");
         }
+        ObjectNode tree = object(bytes, "body");
         try {
-            JsonNode tree = strict.readTree(bytes);
-            if (tree == null || !tree.isObject()) {
-                throw ApiException.invalid("body: must be a JSON object");
-            }
-            ObjectReader reader = strict.readerFor(type);
+            ObjectReader reader = STRICT.readerFor(type);
             return reader.readValue(tree);
         } catch (MismatchedInputException e) {
             throw ApiException.invalid(path(e) + ": " + expected(e.getTargetType()));
         } catch (JsonMappingException e) {
             throw ApiException.invalid(path(e) + ": has an invalid value");
-        } catch (JsonProcessingException e) {
-            if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
-                throw ApiException.invalid("body: a field appears twice (" + e.getOriginalMessage()
-                        .replaceAll("[^A-Za-z0-9_ '-]", "") + ")");
-            }
-            throw ApiException.invalid("body: is not valid JSON (line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ")");
         } catch (IOException e) {
             throw ApiException.invalid("body: could not be read");
         }
+    }
+
+    /**
+     * {@code bytes} as a JSON object, read strictly (no duplicate fields, no nesting deeper than
+     * {@value #MAX_NESTING_DEPTH}, no number longer than {@value #MAX_NUMBER_DIGITS} digits); anything
+     * else is a 422 naming {@code field} and the rule broken.
+     */
+    public static ObjectNode object(byte[] bytes, String field) {
+        JsonNode tree;
+        try {
+            tree = STRICT.readTree(bytes);
+        } catch (StreamConstraintsException e) {
+            throw ApiException.invalid(field + ": " + brokenLimit(e));
+        } catch (JsonProcessingException e) {
+            String message = e.getOriginalMessage();
+            if (message != null && message.startsWith("Duplicate field")) {
+                throw ApiException.invalid(field + ": a field appears twice (" + message
+                        .replaceAll("[^A-Za-z0-9_ '-]", "") + ")");
+            }
+            // a parser's error may come without a location: say where only when it is known
+            JsonLocation at = e.getLocation();
+            throw ApiException.invalid(field + ": is not valid JSON" + (at == null || at.getLineNr() < 0 ? ""
+                    : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+        } catch (IOException e) {
+            throw ApiException.invalid(field + ": could not be read");
+        }
+        if (tree == null || !tree.isObject()) {
+            throw ApiException.invalid(field + ": must be a JSON object");
+        }
+        return (ObjectNode) tree;
+    }
+
+    private static String brokenLimit(StreamConstraintsException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (message.contains("nesting depth")) {
+            return "must not be nested deeper than " + MAX_NESTING_DEPTH + " levels";
+        }
+        if (message.startsWith("Number")) {
+            return "a number must have at most " + MAX_NUMBER_DIGITS + " digits";
+        }
+        if (message.startsWith("String")) {
+            return "a string is too long";
+        }
+        return "exceeds a limit of this server (nesting depth, number or string length)";
     }
 
     private byte[] readLimited(InputStream body) {

@@ -8,16 +8,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 import java.util.List;
 import java.util.Map;
 
-/** The spec's FlowTemplate: the pipeline of steps, the page's look, and whether a status page ends it. */
+/**
+ * The spec's FlowTemplate: the pipeline of steps, the page's look, and whether a status page ends it.
+ * A pipeline has at most {@value #MAX_STEPS} steps: every step is a session and an entry of every
+ * state and result answer, and a bank's flow has a handful.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FlowTemplate(
-        @JsonProperty("pipeline") @NotEmpty List<@NotNull @Valid PipelineStep> pipeline,
+        @JsonProperty("pipeline") @NotEmpty @Size(max = FlowTemplate.MAX_STEPS, message = "at most {max} steps")
+        List<@NotNull @Valid PipelineStep> pipeline,
         @JsonProperty("ui") @Valid FlowUi ui,
         @JsonProperty("status_page") Boolean statusPage,
         @JsonAnySetter Map<String, JsonNode> extras) {
+
+    public static final int MAX_STEPS = 50;
 
     public FlowTemplate {
         pipeline = pipeline == null ? null : List.copyOf(pipeline);
