@@ -98,7 +98,8 @@ public final class Idflow implements AutoCloseable {
         available.addAll(b.services.keySet());
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
         this.api = ApiDispatcher.wire(storage, engine, templates, available, authenticator,
-                new RateLimiter(clock), b.testLimit, b.liveLimit, ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes,
+                new RateLimiter(clock), new ApiDispatcher.Throttles(b.testLimit, b.liveLimit, b.clientTokenLimit,
+                        b.clientAddressLimit, b.authFailureLimit), ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes,
                 analyzer);
         this.sweeper = new Sweeper(storage, engine, 100);
         this.events = new EventDelivery(storage, clock);
@@ -331,6 +332,14 @@ public final class Idflow implements AutoCloseable {
         private Duration keyCacheTtl = Duration.ofSeconds(30);
         private RateLimiter.Limit testLimit = new RateLimiter.Limit(20, 100);
         private RateLimiter.Limit liveLimit = new RateLimiter.Limit(200, 400);
+        // a person's page polls its state every 1–2 s and the camera sends a few attempts: 2/s with a
+        // burst of 20 is twice that pace, while a script hammering one link gets 2 requests a second
+        private RateLimiter.Limit clientTokenLimit = new RateLimiter.Limit(2, 20);
+        // several people behind one NAT (an office, a mobile carrier) share an address
+        private RateLimiter.Limit clientAddressLimit = new RateLimiter.Limit(30, 120);
+        // no person or bank back end fails 20 times a minute; a guesser then waits 5 minutes per 20 tries
+        private RateLimiter.FailureLimit authFailureLimit =
+                new RateLimiter.FailureLimit(20, Duration.ofMinutes(1), Duration.ofMinutes(5));
         private int maxJsonBytes = 1 << 20;
         private long maxUploadBytes = 50L << 20;
         private final Map<String, ServiceHandler> services = new java.util.LinkedHashMap<>();
@@ -428,6 +437,36 @@ public final class Idflow implements AutoCloseable {
         public Builder rateLimits(double testPerSecond, int testBurst, double livePerSecond, int liveBurst) {
             this.testLimit = new RateLimiter.Limit(testPerSecond, testBurst);
             this.liveLimit = new RateLimiter.Limit(livePerSecond, liveBurst);
+            return this;
+        }
+
+        /**
+         * Requests per second and burst of the client API per vlink token and per liveness access
+         * token (default 2/s, burst 20: a person's page polls every 1–2 s).
+         */
+        public Builder clientRateLimit(double perSecond, int burst) {
+            this.clientTokenLimit = new RateLimiter.Limit(perSecond, burst);
+            return this;
+        }
+
+        /**
+         * Requests per second and burst of the client API per client address (default 30/s, burst 120:
+         * people behind one NAT share an address). See {@link dev.idflow.core.api.ApiRequest#clientAddress()}
+         * for proxies.
+         */
+        public Builder clientAddressRateLimit(double perSecond, int burst) {
+            this.clientAddressLimit = new RateLimiter.Limit(perSecond, burst);
+            return this;
+        }
+
+        /**
+         * After {@code failures} failed authentications from one client address within {@code window}
+         * (an unknown or wrongly signed API key, an unknown vlink or access token), every request from
+         * that address is answered 429 for {@code lockout}, a valid key's too (default 20 within 1
+         * minute, then 5 minutes; lockout at most 1 hour).
+         */
+        public Builder authFailureLimit(int failures, Duration window, Duration lockout) {
+            this.authFailureLimit = new RateLimiter.FailureLimit(failures, window, lockout);
             return this;
         }
 

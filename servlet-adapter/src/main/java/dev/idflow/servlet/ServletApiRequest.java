@@ -86,8 +86,9 @@ final class ServletApiRequest implements ApiRequest {
         return unreadableBody;
     }
 
+    /** The container's view of the client: behind a proxy, configure the container to take it from X-Forwarded-For. */
     @Override
-    public String remoteAddress() {
+    public String clientAddress() {
         return request.getRemoteAddr();
     }
 

@@ -71,8 +71,24 @@ final class TestServer implements AutoCloseable {
         this(mountPath, storage -> storage, 1000, 1000, customize);
     }
 
+    /**
+     * As {@link #TestServer(String, java.util.function.Consumer)}, with idflow's own default limits of
+     * the client API and of failed authentications (the other constructors lift them, so that a test's
+     * many calls on the unmoving clock never meet them).
+     */
+    static TestServer withDefaultThrottles(String mountPath, java.util.function.Consumer<Idflow.Builder> customize)
+            throws Exception {
+        return new TestServer(mountPath, storage -> storage, 1000, 1000, false, customize);
+    }
+
     private TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
                        double perSecond, int burst, java.util.function.Consumer<Idflow.Builder> customize) throws Exception {
+        this(mountPath, storageView, perSecond, burst, true, customize);
+    }
+
+    private TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
+                       double perSecond, int burst, boolean liftClientThrottles,
+                       java.util.function.Consumer<Idflow.Builder> customize) throws Exception {
         this.mountPath = mountPath;
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
@@ -91,6 +107,10 @@ final class TestServer implements AutoCloseable {
                 .secretKey(new byte[32])
                 .maxUploadBytes(MAX_UPLOAD)
                 .rateLimits(perSecond, burst, perSecond, burst);
+        if (liftClientThrottles) {
+            builder.clientRateLimit(1_000_000, 1_000_000).clientAddressRateLimit(1_000_000, 1_000_000)
+                    .authFailureLimit(1_000_000, java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1));
+        }
         customize.accept(builder);
         idflow = builder.build();
         idflow.registerConsumer("acme", "Acme Bank");

@@ -2,6 +2,7 @@ package dev.idflow.core.api;
 
 import dev.idflow.core.engine.FlowEngine;
 import dev.idflow.core.internal.Authenticator;
+import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.internal.QueryString;
 import dev.idflow.core.internal.RateLimiter;
 import java.io.IOException;
@@ -28,20 +29,27 @@ public final class ApiDispatcher {
         ApiResponse run(Caller caller) throws IOException;
     }
 
+    /**
+     * The limits the dispatcher applies: per API key (test and live), per vlink token and per access
+     * token of the client API ({@code clientToken}), per client address on the client API, and the
+     * failed authentications an address may make before it is refused for a while.
+     */
+    public record Throttles(RateLimiter.Limit testKey, RateLimiter.Limit liveKey, RateLimiter.Limit clientToken,
+                            RateLimiter.Limit clientAddress, RateLimiter.FailureLimit authFailures) {
+    }
+
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
-    private final RateLimiter.Limit testLimit;
-    private final RateLimiter.Limit liveLimit;
+    private final Throttles throttles;
     private final ConsumerApi api;
     private final ClientApi client;
     private final OpenApiDocument openApi;
 
-    ApiDispatcher(Authenticator authenticator, RateLimiter rateLimiter, RateLimiter.Limit testLimit,
-                  RateLimiter.Limit liveLimit, ConsumerApi api, ClientApi client, OpenApiDocument openApi) {
+    ApiDispatcher(Authenticator authenticator, RateLimiter rateLimiter, Throttles throttles,
+                  ConsumerApi api, ClientApi client, OpenApiDocument openApi) {
         this.authenticator = authenticator;
         this.rateLimiter = rateLimiter;
-        this.testLimit = testLimit;
-        this.liveLimit = liveLimit;
+        this.throttles = throttles;
         this.api = api;
         this.client = client;
         this.openApi = openApi;
@@ -53,14 +61,14 @@ public final class ApiDispatcher {
      */
     public static ApiDispatcher wire(dev.idflow.core.spi.IdflowStorage storage, dev.idflow.core.engine.FlowEngine engine,
                                      dev.idflow.core.spi.TemplateRegistry templates, Set<String> availableServices,
-                                     Authenticator authenticator, RateLimiter rateLimiter, RateLimiter.Limit testLimit,
-                                     RateLimiter.Limit liveLimit, dev.idflow.core.internal.Ids ids, String publicBaseUrl,
+                                     Authenticator authenticator, RateLimiter rateLimiter, Throttles throttles,
+                                     dev.idflow.core.internal.Ids ids, String publicBaseUrl,
                                      int maxJsonBytes, long maxUploadBytes,
                                      dev.idflow.core.spi.LivenessAnalyzer analyzer) {
         ConsumerApi api = new ConsumerApi(storage, engine, templates, Set.copyOf(availableServices),
                 new dev.idflow.core.internal.validation.InputValidator(),
                 new dev.idflow.core.internal.RequestBodies(maxJsonBytes), ids, publicBaseUrl, maxUploadBytes);
-        return new ApiDispatcher(authenticator, rateLimiter, testLimit, liveLimit, api,
+        return new ApiDispatcher(authenticator, rateLimiter, throttles, api,
                 new ClientApi(storage, engine, analyzer), new OpenApiDocument(publicBaseUrl));
     }
 
@@ -124,20 +132,20 @@ public final class ApiDispatcher {
         }
         // ---- the client API: the person's device, with a vlink token or a liveness access token ----
         if (seg.length == 4 && seg[0].equals("hf") && seg[2].equals("api") && seg[3].equals("state")) {
-            return "GET".equals(method) ? runClient(request, () -> client.state(seg[1])) : methodNotAllowed("GET");
+            return "GET".equals(method) ? runClient(request, vlink(seg[1]), () -> client.state(seg[1])) : methodNotAllowed("GET");
         }
         if (seg.length == 4 && seg[0].equals("hf") && seg[2].equals("api") && seg[3].equals("start")) {
-            return "POST".equals(method) ? runClient(request, () -> client.start(seg[1], request)) : methodNotAllowed("POST");
+            return "POST".equals(method) ? runClient(request, vlink(seg[1]), () -> client.start(seg[1], request)) : methodNotAllowed("POST");
         }
         if (seg.length == 6 && seg[0].equals("hf") && seg[2].equals("api") && seg[3].equals("steps") && seg[5].equals("submit")) {
-            return "POST".equals(method) ? runClient(request, () -> client.submit(seg[1], seg[4], request))
+            return "POST".equals(method) ? runClient(request, vlink(seg[1]), () -> client.submit(seg[1], seg[4], request))
                     : methodNotAllowed("POST");
         }
         if (seg.length == 3 && seg[0].equals("liveness2") && seg[1].equals("client") && seg[2].equals("session")) {
-            return "GET".equals(method) ? runClient(request, () -> client.livenessSession(request)) : methodNotAllowed("GET");
+            return "GET".equals(method) ? runClient(request, bearer(request), () -> client.livenessSession(request)) : methodNotAllowed("GET");
         }
         if (seg.length == 3 && seg[0].equals("liveness2") && seg[1].equals("client") && seg[2].equals("attempts")) {
-            return "POST".equals(method) ? runClient(request, () -> client.attempt(request)) : methodNotAllowed("POST");
+            return "POST".equals(method) ? runClient(request, bearer(request), () -> client.attempt(request)) : methodNotAllowed("POST");
         }
         return ApiResponse.error(ApiException.notFound("path: no operation here; see /openapi.json"));
     }
@@ -147,12 +155,45 @@ public final class ApiDispatcher {
         ApiResponse run() throws IOException;
     }
 
-    /** The client API is ours to define: any status fits, but never internals. */
-    private ApiResponse runClient(ApiRequest request, ClientOperation operation) {
+    /** The bucket of a vlink token: by its hash, so that no map of this node holds a bearer token. */
+    private static String vlink(String vlinkId) {
+        return "vlink:" + Crypto.sha256Hex(vlinkId);
+    }
+
+    /** The bucket of a liveness access token (by its hash), or null when the request carries none. */
+    private static String bearer(ApiRequest request) {
+        String auth = request.header("Authorization");
+        if (auth == null || auth.length() < 8 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return "token:" + Crypto.sha256Hex(auth.substring(7).trim());
+    }
+
+    /**
+     * The client API is ours to define: any status fits, but never internals. Throttled in this
+     * order: an address locked out after failed authentications, the address's own bucket, then the
+     * credential's (vlink or access token) bucket; an unknown vlink or access token counts as a failed
+     * authentication of the address.
+     */
+    private ApiResponse runClient(ApiRequest request, String credentialBucket, ClientOperation operation) {
+        String address = request.clientAddress();
         try {
+            refuseLockedOut(address, "client");
+            if (address != null) {
+                throttle(rateLimiter.acquire("address:" + address, throttles.clientAddress()),
+                        "client: too many requests from this address; slow down");
+            }
+            if (credentialBucket != null) {
+                throttle(rateLimiter.acquire(credentialBucket, throttles.clientToken()),
+                        credentialBucket.startsWith("vlink:") ? "vlink: too many requests for this link; slow down"
+                                : "Authorization: too many requests for this access token; slow down");
+            }
             return operation.run();
         } catch (ApiException e) {
-            return ApiResponse.error(e);
+            if (e.status() == 401 || "LINK_NOT_FOUND".equals(e.errorCode())) {
+                recordFailure(address);
+            }
+            return answer(e);
         } catch (FlowEngine.Refusal e) {
             return ApiResponse.error(new ApiException(e.status(), e.code(), e.getMessage()));
         } catch (Throwable e) {
@@ -183,20 +224,71 @@ public final class ApiDispatcher {
                 "the server could not complete the request; reference " + reference));
     }
 
+    /**
+     * A consumer operation: an address locked out after failed authentications is refused first (429,
+     * listed for every operation, even with a valid key: the lockout is what slows a key guesser);
+     * then the key is authenticated (a 401 counts against the address) and its bucket applied.
+     */
     private ApiResponse run(ApiRequest request, String signedPath, Set<Integer> allowed, Operation operation) {
+        String address = request.clientAddress();
         try {
-            Caller caller = authenticator.authenticate(request, signedPath);
-            if (!rateLimiter.tryAcquire(caller.keyHash(), caller.test() ? testLimit : liveLimit)) {
-                throw new ApiException(429, "TOO_MANY_REQUESTS", "X-Verigram-Api-Key: too many requests for this key; slow down");
+            refuseLockedOut(address, "X-Verigram-Api-Key");
+            Caller caller;
+            try {
+                caller = authenticator.authenticate(request, signedPath);
+            } catch (ApiException e) {
+                if (e.status() == 401) {
+                    recordFailure(address);
+                }
+                throw e;
             }
+            throttle(rateLimiter.acquire("key:" + caller.keyHash(), caller.test() ? throttles.testKey() : throttles.liveKey()),
+                    "X-Verigram-Api-Key: too many requests for this key; slow down");
             return operation.run(caller);
         } catch (ApiException e) {
-            return ApiResponse.error(within(allowed, e));
+            return answer(within(allowed, e));
         } catch (FlowEngine.Refusal e) {
             return ApiResponse.error(within(allowed, new ApiException(e.status(), e.code(), e.getMessage())));
         } catch (Throwable e) {
             return internalError(request, e);
         }
+    }
+
+    /** A 429 that says when to come back: {@code Retry-After} in seconds. */
+    static final class TooManyRequests extends ApiException {
+        private final long retryAfterSeconds;
+
+        TooManyRequests(long retryAfterSeconds, String message) {
+            super(429, "TOO_MANY_REQUESTS", message);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+    }
+
+    private static void throttle(RateLimiter.Decision decision, String message) {
+        if (!decision.allowed()) {
+            throw new TooManyRequests(decision.retryAfterSeconds(), message);
+        }
+    }
+
+    private void refuseLockedOut(String address, String field) {
+        if (address != null) {
+            throttle(rateLimiter.checkFailures("failures:" + address), field
+                    + ": too many failed authentications from this address; try again later");
+        }
+    }
+
+    private void recordFailure(String address) {
+        if (address != null) {
+            rateLimiter.recordFailure("failures:" + address, throttles.authFailures());
+        }
+    }
+
+    private static ApiResponse answer(ApiException e) {
+        ApiResponse response = ApiResponse.error(e);
+        if (e instanceof TooManyRequests tooMany) {
+            response.header("Retry-After", Long.toString(tooMany.retryAfterSeconds));
+        }
+        return response;
     }
 
     /** Keeps to the operation's listed statuses: a 403 where none is listed becomes 404, anything else unlisted 500. */

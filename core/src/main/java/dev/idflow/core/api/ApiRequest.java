@@ -28,8 +28,13 @@ public interface ApiRequest {
     /** The parts of a multipart/form-data body; empty for any other body. */
     List<UploadPart> parts() throws IOException;
 
-    /** The client's address, for logs and rate limits. */
-    default String remoteAddress() {
+    /**
+     * The client's address (an IP address), for rate limits and the lockout after failed
+     * authentications; null when unknown (no limit per address then). Behind a reverse proxy it must
+     * be the client's, not the proxy's: the host configures that in its container (Jetty's
+     * {@code ForwardedRequestCustomizer}, Tomcat's {@code RemoteIpValve}), trusting only its own proxies.
+     */
+    default String clientAddress() {
         return null;
     }
 }
