@@ -12,6 +12,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,15 @@ public final class DemoMain {
         demo.server.join();
     }
 
+    /**
+     * Jetty's defences against slow clients: the idle timeout of a connection and the minimum average
+     * rate of a request body. Defaults: 15 s, and 4 KiB/s (32 kbit/s: a liveness upload of a few MB
+     * over a poor mobile link still passes; one byte every few seconds does not). Tests use small values.
+     */
+    record ConnectionLimits(java.time.Duration idleTimeout, long minRequestBytesPerSecond) {
+        static final ConnectionLimits DEFAULTS = new ConnectionLimits(java.time.Duration.ofSeconds(15), 4096);
+    }
+
     /** A running demo: the server and what it runs on. Tests start and stop it in-process. */
     static final class Demo {
         final Server server;
@@ -58,6 +68,10 @@ public final class DemoMain {
         }
 
         static Demo start(DemoOptions options, PrintStream out) throws Exception {
+            return start(options, out, ConnectionLimits.DEFAULTS);
+        }
+
+        static Demo start(DemoOptions options, PrintStream out, ConnectionLimits limits) throws Exception {
             HostedPageOptions hostedPage;
             try {
                 hostedPage = HostedPageOptions.frameAncestors(options.frameAncestors().toArray(String[]::new));
@@ -83,18 +97,27 @@ public final class DemoMain {
             Server server = new Server();
             HttpConfiguration http = new HttpConfiguration();
             http.setSendServerVersion(false);
+            // a connection silent for the idle timeout is closed (a trickle slower than that included)
+            http.setIdleTimeout(limits.idleTimeout().toMillis());
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+            connector.setIdleTimeout(limits.idleTimeout().toMillis());
             connector.setPort(options.port());
             server.addConnector(connector);
+            // what Jetty refuses before idflow sees it (bad %-encoding, headers too large) answers JSON too
+            server.setErrorHandler(JsonErrorHandler.server());
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
+            context.setErrorHandler(JsonErrorHandler.context());
             context.addEventListener(new ServletContextListener() {
                 @Override
                 public void contextInitialized(ServletContextEvent event) {
                     IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES, hostedPage);
                 }
             });
-            server.setHandler(context);
+            // a client that trickles its body holds a thread while the servlet reads: below this
+            // average rate the read fails, the request is refused and its connection closed
+            // (Jetty 12.1's replacement of HttpConfiguration.setMinRequestDataRate)
+            server.setHandler(new MinimumDataRateHandler(context, limits.minRequestBytesPerSecond(), 0));
             server.setRequestLog(new RedactingRequestLog());
             server.setStopAtShutdown(false);
             server.start();

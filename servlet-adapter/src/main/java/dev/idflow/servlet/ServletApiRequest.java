@@ -53,9 +53,38 @@ final class ServletApiRequest implements ApiRequest {
         return request.getHeader(name);
     }
 
+    /**
+     * The body as the container reads it. A container signals some read failures unchecked (Jetty's
+     * BadMessageException when a client sends below the minimum data rate): they become the
+     * IOException of a body that could not be read, answered 422 like any unreadable body, not a 500.
+     */
     @Override
     public InputStream body() throws IOException {
-        return request.getInputStream();
+        InputStream in = request.getInputStream();
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (RuntimeException e) {
+                    throw unreadable(e);
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (RuntimeException e) {
+                    throw unreadable(e);
+                }
+            }
+        };
+    }
+
+    private IOException unreadable(RuntimeException e) {
+        unreadableBody = true;
+        return new IOException("the container could not read the body: " + e.getMessage(), e);
     }
 
     @Override
@@ -69,9 +98,11 @@ final class ServletApiRequest implements ApiRequest {
             for (Part part : request.getParts()) {
                 out.add(new ServletUploadPart(part));
             }
-        } catch (ServletException | IllegalStateException e) {
+        } catch (ServletException | RuntimeException e) {
             // Jetty and Tomcat signal a part over the size limit, a malformed body, or a servlet
-            // registered without multipart settings this way; none of it is the client's to see
+            // registered without multipart settings this way (IllegalStateException), and a body sent
+            // below the minimum data rate unchecked too (Jetty's BadMessageException); none of it is
+            // the client's to see
             unreadableBody = true;
             throw ApiException.invalid("body: must be valid multipart/form-data within the upload size limit");
         }
