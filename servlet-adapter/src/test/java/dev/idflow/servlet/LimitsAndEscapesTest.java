@@ -221,6 +221,37 @@ class LimitsAndEscapesTest {
     }
 
     @Test
+    void theLogOfAnErrorOnAVlinkNamesTheReferenceButNeverTheVlink() throws Exception {
+        ServiceHandler broken = new ServiceHandler() {
+            @Override
+            public String serviceName() {
+                return "kisc";
+            }
+
+            @Override
+            public Outcome execute(Call call) {
+                throw new AssertionError("broken integration");
+            }
+        };
+        try (TestServer server = new TestServer("/kyc", b -> b.service(broken))) {
+            PersonDevice device = PersonDevice.testKey(server);
+            PersonDevice.Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"kisc\"}]");
+            java.io.PrintStream stderr = System.err;
+            java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+            Reply start;
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                start = device.startReply(flow.vlinkId());
+            } finally {
+                System.setErr(stderr);
+            }
+            String reference = clientError(start, 500, "INTERNAL_ERROR").get("error_msg").asText().replaceAll(".*reference ", "");
+            String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(log).contains(reference).contains("/hf/***/api/start").doesNotContain(flow.vlinkId());
+        }
+    }
+
+    @Test
     void anAnalyzerThrowingAnAssertionErrorAnswersTheJson500() throws Exception {
         try (TestServer server = new TestServer("/kyc", b -> b.faceAnalysis(attempt -> {
             throw new AssertionError("engine broke");
