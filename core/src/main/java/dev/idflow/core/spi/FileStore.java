@@ -43,4 +43,12 @@ public interface FileStore {
      * attempt that was refused or lost its race: they were never bound, and never will be.
      */
     boolean delete(String fileId) throws IOException;
+
+    /**
+     * Deletes up to {@code limit} unbound files created before {@code createdBefore}, oldest first;
+     * returns how many. Such files belong to attempts whose node died between saving them and the
+     * verdict's commit: no download ever found them. Each one is deleted only if it is still unbound at
+     * that moment, so two nodes purging at once, or a late commit binding one, lose nothing bound.
+     */
+    int purgeUnbound(java.time.Instant createdBefore, int limit) throws IOException;
 }

@@ -1403,6 +1403,28 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void purgeDeletesOnlyUnboundFilesOlderThanTheCutoffOldestFirst() throws IOException {
+        String consumer = consumerId();
+        StoredFile oldest = unbound(file(consumer, personId(), flowId(), sessionId(), "bestframe", T0));
+        StoredFile old = unbound(file(consumer, personId(), flowId(), sessionId(), "liveness_video", T0.plusSeconds(1)));
+        StoredFile recent = unbound(file(consumer, personId(), flowId(), sessionId(), "bestframe", T0.plusSeconds(100)));
+        StoredFile boundOld = file(consumer, personId(), flowId(), sessionId(), "bestframe", T0);
+        for (StoredFile f : List.of(oldest, old, recent, boundOld)) {
+            files().save(f, new ByteArrayInputStream(randomBytes(300_000)));
+        }
+
+        assertThat(files().purgeUnbound(T0.plusSeconds(50), 1)).isEqualTo(1);
+        assertThat(files().open(oldest.fileId())).isEmpty();
+        assertThat(files().open(old.fileId())).isPresent();
+
+        assertThat(files().purgeUnbound(T0.plusSeconds(50), 10)).isEqualTo(1);
+        assertThat(files().open(old.fileId())).isEmpty();
+        assertThat(readAll(recent.fileId())).hasSize(300_000);
+        assertThat(readAll(boundOld.fileId())).hasSize(300_000);
+        assertThat(files().purgeUnbound(T0.plusSeconds(50), 10)).isZero();
+    }
+
+    @Test
     void bindingAnUnknownFileOrTwiceChangesNothingElse() throws IOException {
         StoredFile frame = unbound(file(consumerId(), personId(), flowId(), sessionId(), "bestframe", T0));
         files().save(frame, new ByteArrayInputStream(randomBytes(4)));

@@ -86,6 +86,22 @@ final class FileMetadata {
         return h.createUpdate("DELETE FROM idflow_file WHERE file_id = :id").bind("id", fileId).execute() == 1;
     }
 
+    /** Deletes the row only while it is unbound, inside the caller's transaction; false otherwise. */
+    static boolean deleteUnbound(Handle h, String fileId) {
+        return h.createUpdate("DELETE FROM idflow_file WHERE file_id = :id AND bound = FALSE")
+                .bind("id", fileId).execute() == 1;
+    }
+
+    /** Ids of up to {@code limit} unbound files created before {@code before}, oldest first. */
+    java.util.List<String> unboundBefore(java.time.Instant before, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT file_id FROM idflow_file WHERE bound = FALSE "
+                        + "AND created_at < :before ORDER BY created_at, file_id LIMIT :limit")
+                .bind("before", Sql.time(before))
+                .bind("limit", limit)
+                .mapTo(String.class)
+                .list());
+    }
+
     /** The stored size of a file, or empty when there is no such file. */
     OptionalLong size(String fileId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT size_bytes FROM idflow_file WHERE file_id = :id")

@@ -129,6 +129,19 @@ final class FilesystemFileStore implements FileStore {
         return existed;
     }
 
+    /** As {@link #delete}, row first, and only a row still unbound; its content only once the row is gone. */
+    @Override
+    public int purgeUnbound(Instant createdBefore, int limit) throws IOException {
+        int purged = 0;
+        for (String fileId : metadata.unboundBefore(createdBefore, limit)) {
+            if (jdbi.inTransaction(h -> FileMetadata.deleteUnbound(h, fileId))) {
+                Files.deleteIfExists(pathOf(fileId));
+                purged++;
+            }
+        }
+        return purged;
+    }
+
     @Override
     public Optional<InputStream> open(String fileId) throws IOException {
         if (metadata.size(fileId).isEmpty()) {

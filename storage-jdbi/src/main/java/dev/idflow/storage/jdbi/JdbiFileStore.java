@@ -91,6 +91,17 @@ final class JdbiFileStore implements FileStore {
     }
 
     @Override
+    public int purgeUnbound(java.time.Instant createdBefore, int limit) {
+        int purged = 0;
+        for (String fileId : metadata.unboundBefore(createdBefore, limit)) {
+            if (jdbi.inTransaction(h -> FileMetadata.deleteUnbound(h, fileId))) {
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    @Override
     public Optional<InputStream> open(String fileId) {
         OptionalLong size = metadata.size(fileId);
         return size.isPresent() ? Optional.of(new ChunkStream(fileId, size.getAsLong())) : Optional.empty();

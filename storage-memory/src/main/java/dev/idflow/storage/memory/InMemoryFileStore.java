@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,6 +62,23 @@ final class InMemoryFileStore implements FileStore {
     @Override
     public boolean delete(String fileId) {
         return files.remove(fileId) != null;
+    }
+
+    @Override
+    public int purgeUnbound(java.time.Instant createdBefore, int limit) {
+        List<Entry> old = files.values().stream()
+                .filter(e -> !e.meta().bound() && e.meta().createdAt().isBefore(createdBefore))
+                .sorted(Comparator.comparing((Entry e) -> e.meta().createdAt()))
+                .limit(limit)
+                .toList();
+        int purged = 0;
+        for (Entry e : old) {
+            // removed only if still this very entry: a file bound meanwhile is a new entry and stays
+            if (files.remove(e.meta().fileId(), e)) {
+                purged++;
+            }
+        }
+        return purged;
     }
 
     @Override

@@ -20,3 +20,6 @@ UPDATE idflow_file SET test_file = COALESCE(
     FALSE);
 
 ALTER TABLE idflow_session ADD COLUMN liveness_reserved_attempts TEXT;
+
+-- the purge of unbound files left by crashed nodes reads only those, oldest first
+CREATE INDEX idflow_file_unbound_ix ON idflow_file (bound, created_at, file_id);
