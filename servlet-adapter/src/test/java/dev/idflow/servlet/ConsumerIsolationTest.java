@@ -38,7 +38,7 @@ class ConsumerIsolationTest {
         livenessSessionId = createLivenessSession(server, TestServer.TEST_KEY, person, flowId).get("session_id").asText();
         uploadSessionId = upload(server, TestServer.TEST_KEY, person, "doc_original_front_img", "image/png", "front.png", SECRET_DOC);
         server.storage.files().save(new StoredFile(com.github.f4b6a3.ulid.UlidCreator.getUlid().toString(), "acme", person,
-                flowId, livenessSessionId, "bestframe", "image/jpeg", null, -1, server.clock.instant()),
+                flowId, livenessSessionId, "bestframe", "image/jpeg", null, -1, server.clock.instant(), true, null, true),
                 new ByteArrayInputStream(SECRET_DOC));
     }
 

@@ -166,7 +166,7 @@ class FileApiTest {
         String flowId = createFlow(server, TestServer.TEST_KEY, person);
         byte[] jpeg = randomBytes(4096, 7);
         server.storage.files().save(new StoredFile(UlidCreator.getUlid().toString(), "acme", person, flowId, null,
-                "bestframe", "image/jpeg", null, -1, server.clock.instant()), new ByteArrayInputStream(jpeg));
+                "bestframe", "image/jpeg", null, -1, server.clock.instant(), true, null, true), new ByteArrayInputStream(jpeg));
 
         Reply reply = server.get("/resources/file?label=bestframe&flow_id=" + flowId, acmeAccepting("image/jpeg"));
 
@@ -191,7 +191,7 @@ class FileApiTest {
 
     private static void save(String person, String flowId, String label, String content) throws Exception {
         server.storage.files().save(new StoredFile(UlidCreator.getUlid().toString(), "acme", person, flowId, null,
-                label, "video/webm", null, -1, server.clock.instant()),
+                label, "video/webm", null, -1, server.clock.instant(), true, null, true),
                 new ByteArrayInputStream(content.getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -290,7 +290,7 @@ class FileApiTest {
                 .file("upload_file", "big.webm", "video/webm", tooBig));
 
         assertErrorShape(reply, 422, "INVALID_PAYLOAD");
-        assertThat(server.storage.files().findNewest("acme", "liveness_video", FileQuery.person(person))).isEmpty();
+        assertThat(server.storage.files().findNewest("acme", "liveness_video", FileQuery.person(person, true))).isEmpty();
         assertError(server.get("/resources/file?label=liveness_video&person_id=" + person, acme()), 404, "NOT_FOUND", "label");
     }
 

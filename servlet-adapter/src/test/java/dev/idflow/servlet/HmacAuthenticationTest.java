@@ -5,7 +5,6 @@ import static dev.idflow.servlet.ApiAssertions.assertSuccess;
 import static dev.idflow.servlet.ApiAssertions.createFlow;
 import static dev.idflow.servlet.ApiAssertions.flowBody;
 import static dev.idflow.servlet.ApiAssertions.newPerson;
-import static dev.idflow.servlet.ApiAssertions.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.idflow.core.internal.Crypto;
@@ -124,7 +123,8 @@ class HmacAuthenticationTest {
     @Test
     void theSignatureCoversTheQueryStringAsSent() throws Exception {
         String person = newPerson();
-        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "doc.pdf", new byte[] {1, 2, 3});
+        // stored with the live key: a live key downloads live files only
+        uploadLive(person, new byte[] {1, 2, 3});
         String query = "/resources/file?label=signed_doc&person_id=" + person;
 
         Reply good = server.get(query, server.live(query));
@@ -139,10 +139,17 @@ class HmacAuthenticationTest {
                 401, "UNAUTHORIZED", "X-Verigram-Hmac-SHA256");
     }
 
+    private static void uploadLive(String person, byte[] content) throws Exception {
+        Reply stored = server.postMultipart("/resources/storage", server.live("/resources/storage"),
+                new TestServer.Multipart().field("label", "signed_doc").field("person_id", person)
+                        .file("upload_file", "doc.pdf", "application/pdf", content));
+        assertThat(stored.status()).as("upload answered %s", stored.body()).isEqualTo(201);
+    }
+
     @Test
     void aPercentEncodedQueryIsSignedAsSentNotDecoded() throws Exception {
         String person = "a+b@bank.example";
-        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "doc.pdf", new byte[] {9});
+        uploadLive(person, new byte[] {9});
         String query = "/resources/file?label=signed_doc&person_id=a%2Bb%40bank.example";
 
         assertThat(server.get(query, server.live(query)).status()).isEqualTo(200);

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The person's liveness attempts through {@code /liveness2/client/*}: token expiry, attempts running
- * out, what is refused without using an attempt (frames that are not images, no frames, no metadata),
+ * out, refused uploads using their attempt (frames that are not images, no frames, no metadata),
  * a bearer that is not a token, the consumer's own liveness sessions with several attempts, and the
  * files an attempt leaves behind.
  */
@@ -216,17 +216,24 @@ class LivenessAttemptsTest {
                 409, "NO_ATTEMPTS_LEFT");
     }
 
-    // ---------------------------------------------------------------- refused without using an attempt
+    // ---------------------------------------------------------------- refused uploads use their attempt
 
+    /**
+     * The attempt is taken before the upload is read, so a refused upload has used it: a batch with one
+     * bad frame cannot be sent again and again for free.
+     */
     @Test
-    void framesThatAreNotImagesAreRefusedAndUseNoAttempt() throws Exception {
-        Created flow = startedLivenessFlow(newPerson(), "real", "");
-        JsonNode step = currentStep(flow);
-        String token = step.get("access_token").asText();
-        var meta = metadata(step.get("pipeline"), server.clock.instant().minusSeconds(8), null);
+    void framesThatAreNotImagesAreRefusedAndEachUsesAnAttempt() throws Exception {
+        String person = newPerson();
+        device.script(person, "verilive", "real");
+        JsonNode session = device.livenessSession("{\"person_id\":\"" + person + "\",\"max_retries\":3}");
+        String token = session.get("access_token").asText();
+        JsonNode pipeline = clientOk(device.clientSession(token)).get("pipeline");
+        var meta = metadata(pipeline, server.clock.instant().minusSeconds(8), null);
 
         byte[] text = "this is not a picture, just text pretending to be one".getBytes(StandardCharsets.UTF_8);
         byte[] truncated = Arrays.copyOf(frame(), 40); // a JPEG's first bytes and nothing after
+        int left = 4;
         for (Multipart junk : new Multipart[] {
                 new Multipart().field("metadata", meta.toString()).file("frame", "frame.jpg", "image/jpeg", text),
                 new Multipart().field("metadata", meta.toString()).file("frame", "frame.jpg", "image/jpeg", truncated),
@@ -234,21 +241,25 @@ class LivenessAttemptsTest {
                         .file("frame", "frame2.jpg", "image/jpeg", text)}) {
             JsonNode error = clientError(device.attemptReply(token, junk), 422, "INVALID_PAYLOAD");
             assertThat(error.get("error_msg").asText()).startsWith("frame");
+            assertThat(clientOk(device.clientSession(token)).get("attempts_left").asInt()).isEqualTo(--left);
         }
-        assertThat(clientOk(device.clientSession(token)).get("attempts_left").asInt()).isEqualTo(1);
-        assertThat(currentStep(flow).get("attempts_left").asInt()).isEqualTo(1);
-        assertThat(currentStep(flow).get("session_id").asText()).isEqualTo(step.get("session_id").asText());
+        // a refused upload leaves no file behind
+        assertThat(device.file("label=bestframe&session_id=" + session.get("session_id").asText()).status()).isEqualTo(404);
 
-        // the attempt is still there to be made
-        assertThat(device.attempt(token, device.honestAttempt(step)).get("success").asBoolean()).isTrue();
+        // the last attempt is still there to be made
+        JsonNode answer = device.attempt(token, attempt(meta, frame()));
+        assertThat(answer.get("success").asBoolean()).isTrue();
+        assertThat(answer.get("attempts_left").asInt()).isZero();
     }
 
     @Test
-    void anAttemptWithoutFramesOrWithoutMetadataIsRefusedAndUsesNoAttempt() throws Exception {
-        Created flow = startedLivenessFlow(newPerson(), "real", "");
-        JsonNode step = currentStep(flow);
-        String token = step.get("access_token").asText();
-        String meta = metadata(step.get("pipeline"), server.clock.instant().minusSeconds(8), null).toString();
+    void anAttemptWithoutFramesOrWithoutMetadataIsRefusedAndUsesAnAttempt() throws Exception {
+        String person = newPerson();
+        device.script(person, "verilive", "real");
+        JsonNode session = device.livenessSession("{\"person_id\":\"" + person + "\",\"max_retries\":5}");
+        String token = session.get("access_token").asText();
+        String meta = metadata(clientOk(device.clientSession(token)).get("pipeline"),
+                server.clock.instant().minusSeconds(8), null).toString();
 
         JsonNode noFrames = clientError(device.attemptReply(token, new Multipart().field("metadata", meta)),
                 422, "INVALID_PAYLOAD");
@@ -265,7 +276,43 @@ class LivenessAttemptsTest {
                 422, "INVALID_PAYLOAD");
 
         assertThat(clientOk(device.clientSession(token)).get("attempts_left").asInt()).isEqualTo(1);
-        assertThat(device.attempt(token, device.honestAttempt(step)).get("success").asBoolean()).isTrue();
+        assertThat(device.attempt(token, attempt(metadata(clientOk(device.clientSession(token)).get("pipeline"),
+                server.clock.instant().minusSeconds(8), null), frame())).get("success").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aRefusedUploadOnTheLastAttemptFailsTheSessionAndTheFlowRetriesWithANewOne() throws Exception {
+        Created flow = startedLivenessFlow(newPerson(), "real", ",\"max_retries\":1");
+        JsonNode first = currentStep(flow);
+        String token = first.get("access_token").asText();
+
+        clientError(device.attemptReply(token, new Multipart().field("metadata", "{}")), 422, "INVALID_PAYLOAD");
+
+        // the session's one attempt is used: it ended failed, as a failed attempt would, and the retry opened
+        clientError(device.attemptReply(token, device.honestAttempt(first)), 409, "NO_ATTEMPTS_LEFT");
+        JsonNode journal = device.journal(first.get("session_id").asText());
+        // the contract's code for a failed verdict: the frontend shows "denied", as for any failed attempt
+        assertThat(journal.at("/result/error_codes/0").asText()).isEqualTo("model_prediction");
+        assertThat(statuses(device.result(flow.flowId())).get(0).get("session_status").asText()).isEqualTo("fail");
+        JsonNode second = currentStep(flow);
+        assertThat(second.get("session_id").asText()).isNotEqualTo(first.get("session_id").asText());
+        assertThat(device.attempt(second.get("access_token").asText(), device.honestAttempt(second))
+                .get("success").asBoolean()).isTrue();
+        assertThat(device.result(flow.flowId()).get("flow_status").asText()).isEqualTo("pass");
+    }
+
+    @Test
+    void refusedUploadsOnEveryTryOfAStepFailTheFlow() throws Exception {
+        Created flow = startedLivenessFlow(newPerson(), "real", ",\"max_retries\":1");
+        for (int attempt = 0; attempt < 2; attempt++) {
+            JsonNode step = currentStep(flow);
+            clientError(device.attemptReply(step.get("access_token").asText(),
+                    new Multipart().file("frame", "frame.jpg", "image/jpeg", frame())), 422, "INVALID_PAYLOAD");
+        }
+
+        JsonNode result = device.result(flow.flowId());
+        assertThat(result.get("flow_status").asText()).isEqualTo("fail");
+        assertThat(result.get("sessions_count").asInt()).isEqualTo(2);
     }
 
     @Test

@@ -219,24 +219,49 @@ final class ClientApi {
             FlowEngine.AttemptOutcome expired = engine.expireSession(session.sessionId(), flow.flowId());
             return ApiResponse.json(200, new AttemptAnswer(false, "timeout", expired.attemptsLeft()));
         }
-        Upload upload = readUpload(request);
-        // the sandbox script, read once: it stands in for the analyzer and may bring files of its own
-        Optional<MockeryScript> script = flow.testFlow()
-                ? storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE) : Optional.empty();
-        ObjectNode result = verdict(session, flow, upload, now, script);
-        Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
-        byte[] best = upload.frames.get(Math.min(Math.max(0, upload.metadata.path("bestframe_index").asInt(0)),
-                upload.frames.size() - 1));
-        files.put(FileLabels.BESTFRAME, new ServiceHandler.File("image/jpeg", asJpeg(best)));
-        if (upload.video != null) {
-            try (InputStream in = upload.video.open()) {
-                engine.storeFile(flow, session.sessionId(), FileLabels.LIVENESS_VIDEO, upload.videoType, in);
+        // the attempt is taken before a byte of the body is read: of N uploads a device holds open, only as
+        // many as the session has attempts get past this line, and a refused upload has used its attempt
+        String attemptId = engine.reserveAttempt(session.sessionId(), flow.flowId());
+        List<String> fileIds = new ArrayList<>();
+        ObjectNode result;
+        try {
+            Upload upload = readUpload(request);
+            // the sandbox script, read once: it stands in for the analyzer and may bring files of its own
+            Optional<MockeryScript> script = flow.testFlow()
+                    ? storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE) : Optional.empty();
+            result = verdict(session, flow, upload, now, script);
+            Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
+            byte[] best = upload.frames.get(Math.min(Math.max(0, upload.metadata.path("bestframe_index").asInt(0)),
+                    upload.frames.size() - 1));
+            files.put(FileLabels.BESTFRAME, new ServiceHandler.File("image/jpeg", asJpeg(best)));
+            // saved unbound, tagged with the attempt: no download finds them unless this attempt's verdict lands
+            if (upload.video != null) {
+                try (InputStream in = upload.video.open()) {
+                    fileIds.add(engine.storeAttemptFile(flow, session.sessionId(), attemptId,
+                            FileLabels.LIVENESS_VIDEO, upload.videoType, in));
+                }
             }
+            script.map(MockeryScript::files).ifPresent(scripted -> scripted.forEach((label, bytes) ->
+                    files.put(label, new ServiceHandler.File(FlowEngine.sniff(bytes), bytes))));
+            fileIds.addAll(engine.storeAttemptFiles(flow, session.sessionId(), attemptId, files));
+        } catch (IOException | RuntimeException | Error e) {
+            engine.discardFiles(fileIds);
+            try {
+                engine.refuseAttempt(session.sessionId(), flow.flowId(), attemptId, "model_prediction");
+            } catch (RuntimeException refusing) {
+                e.addSuppressed(refusing);
+            }
+            throw e;
         }
-        script.map(MockeryScript::files).ifPresent(scripted -> scripted.forEach((label, bytes) ->
-                files.put(label, new ServiceHandler.File(FlowEngine.sniff(bytes), bytes))));
-        engine.storeFiles(flow, session.sessionId(), files);
-        FlowEngine.AttemptOutcome outcome = engine.recordAttempt(session.sessionId(), flow.flowId(), result);
+        FlowEngine.AttemptOutcome outcome;
+        try {
+            // binds this attempt's files in the commit that records its verdict, if it is still reserved
+            outcome = engine.recordAttempt(session.sessionId(), flow.flowId(), attemptId, result, fileIds);
+        } catch (FlowEngine.Refusal lost) {
+            // the session ended while this upload was judged: its files were never bound, and never will be
+            engine.discardFiles(fileIds);
+            throw lost;
+        }
         return ApiResponse.json(200, new AttemptAnswer(outcome.success(), outcome.errorCode(), outcome.attemptsLeft()));
     }
 

@@ -221,12 +221,12 @@ final class ConsumerApi {
             if (!session.consumerId().equals(caller.consumerId())) {
                 throw ApiException.forbidden("session_id: the session belongs to another consumer");
             }
-            fileQuery = FileQuery.session(sessionId);
+            fileQuery = FileQuery.session(sessionId, caller.test());
         } else if (flowId != null) {
             ownedFlow(caller, flowId);
-            fileQuery = FileQuery.flow(flowId);
+            fileQuery = FileQuery.flow(flowId, caller.test());
         } else {
-            fileQuery = FileQuery.person(checkPersonId(personId));
+            fileQuery = FileQuery.person(checkPersonId(personId), caller.test());
         }
         StoredFile file = storage.files().findNewest(caller.consumerId(), label, fileQuery)
                 .orElseThrow(() -> ApiException.notFound("label: no " + label + " file for that "
@@ -329,8 +329,10 @@ final class ConsumerApi {
                 ? "application/octet-stream" : file.contentType();
         // the file first: a session pointing at no file would be worse than a file no session names
         try (InputStream in = file.open()) {
+            // bound at once: no verdict depends on it, and the session naming it is inserted next (if that
+            // insert fails, the consumer's own file of its own kind stays findable by person_id only)
             storage.files().save(new StoredFile(ids.fileId(), caller.consumerId(), personId, null, sessionId, label,
-                    contentType, file.fileName(), -1, now), in);
+                    contentType, file.fileName(), -1, now, caller.test(), null, true), in);
         }
         List<SessionState> states = List.of(new SessionState(SessionStateName.CREATED, now),
                 new SessionState(SessionStateName.PROCESSING, now), new SessionState(SessionStateName.PROCESSED, now));

@@ -177,6 +177,10 @@ public final class FlowEngine {
         private final Map<String, ServiceSession> created = new LinkedHashMap<>();
         private final Map<String, ServiceSession> changed = new LinkedHashMap<>();
         private final List<FlowEvent> events = new ArrayList<>();
+        /** Files the commit binds: findable by a download from that commit on, never before. */
+        private final List<String> bind = new ArrayList<>();
+        /** Files this decision wrote itself: deleted if its change is not committed (a retry writes anew). */
+        private final List<String> written = new ArrayList<>();
         private boolean dirty;
 
         Tx(Flow read, List<ServiceSession> sessions, Instant now) {
@@ -228,33 +232,52 @@ public final class FlowEngine {
             dirty = true;
         }
 
+        void bind(List<String> fileIds) {
+            bind.addAll(fileIds);
+            dirty = true;
+        }
+
         FlowChange toChange() {
             return new FlowChange(flow.updatedAt(now).build(), List.copyOf(created.values()),
-                    List.copyOf(changed.values()), events);
+                    List.copyOf(changed.values()), events, bind);
         }
     }
 
     /**
      * Decides a change on the flow as stored now and commits it; on a lost race, reads again and
-     * decides again. {@code decide} must be free of side effects other than writing files.
+     * decides again. {@code decide} must be free of side effects other than writing unbound files
+     * ({@link #storeFiles(Tx, String, Map)}): those a decision wrote are deleted when its change does not
+     * land, since no commit will ever bind them.
      */
     <T> T inFlow(String flowId, Function<Tx, T> decide) {
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             Flow flow = storage.flows().findById(flowId)
                     .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "flow_id: no such flow"));
             Tx tx = new Tx(flow, storage.sessions().findByFlowId(flowId), now());
-            T result = decide.apply(tx);
-            if (!tx.dirty) {
+            T result;
+            boolean committed;
+            try {
+                result = decide.apply(tx);
+                if (!tx.dirty) {
+                    discardFiles(tx.written);
+                    return result;
+                }
+                if (!tx.current().ended()) {
+                    tx.flow.deadlineAt(deadline(tx.current()));
+                }
+                // compare-and-set on the flow and every changed session: if anyone changed them since we
+                // read, nothing is written and we decide again on what they wrote
+                committed = storage.commit(tx.toChange());
+            } catch (RuntimeException | Error e) {
+                // refused, or a duplicate key: nothing was committed, so nothing of this decision is bound.
+                // (A commit that failed half way through its transaction rolled back whole.)
+                discardFiles(tx.written);
+                throw e;
+            }
+            if (committed) {
                 return result;
             }
-            if (!tx.current().ended()) {
-                tx.flow.deadlineAt(deadline(tx.current()));
-            }
-            // compare-and-set on the flow and every changed session: if anyone changed them since we
-            // read, nothing is written and we decide again on what they wrote
-            if (storage.commit(tx.toChange())) {
-                return result;
-            }
+            discardFiles(tx.written);
         }
         throw new IllegalStateException("flow " + flowId + " kept changing; gave up after " + CAS_ATTEMPTS + " tries");
     }
@@ -347,14 +370,45 @@ public final class FlowEngine {
     }
 
     /**
-     * Records a liveness attempt's verdict on the session, ending it when it passed, had no verdict,
-     * or used its last attempt. Refused when the session has no attempt left or the flow has ended.
+     * Takes one attempt from the session for an upload about to be read: in one commit (compare-and-set
+     * on the session), {@code attemptsLeft - 1} and a fresh attempt id reserved on it. Called before a
+     * byte of the upload's body is read, so a device holding several uploads open gets no more of them
+     * judged than the session has attempts: the others are refused here, having stored nothing. Refused
+     * when the session has no attempt left or the flow has ended.
+     *
+     * @return the attempt id, for {@link #recordAttempt} or {@link #refuseAttempt}
      */
-    public AttemptOutcome recordAttempt(String sessionId, String flowId, ObjectNode veriliveResult) {
-        return inFlow(flowId, tx -> {
+    public String reserveAttempt(String sessionId, String flowId) {
+        String attemptId = ids.token(16);
+        inFlow(flowId, tx -> {
             ServiceSession s = tx.session(sessionId)
                     .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "session: no such session"));
             if (!isOpen(s) || s.liveness().attemptsLeft() <= 0) {
+                throw new Refusal(409, "NO_ATTEMPTS_LEFT", "session: has no attempts left");
+            }
+            if (tx.read.ended()) {
+                throw new Refusal(409, "FLOW_ENDED", "flow: has already ended");
+            }
+            tx.flow.lastActivityAt(tx.now);
+            tx.save(s.withLiveness(s.liveness().reserving(attemptId), tx.now));
+            return null;
+        });
+        return attemptId;
+    }
+
+    /**
+     * Records the verdict of a reserved attempt on the session, ending it when it passed, had no verdict,
+     * or was the last attempt with none other in progress; binds {@code fileIds} (the attempt's files,
+     * saved unbound) in the same commit. Refused — binding nothing — when the attempt is no longer
+     * reserved: the session ended meanwhile (another attempt's verdict, the token's expiry, the sweeper)
+     * or the verdict was recorded already. The caller then deletes the files.
+     */
+    public AttemptOutcome recordAttempt(String sessionId, String flowId, String attemptId, ObjectNode veriliveResult,
+                                        List<String> fileIds) {
+        return inFlow(flowId, tx -> {
+            ServiceSession s = tx.session(sessionId)
+                    .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "session: no such session"));
+            if (!isOpen(s) || !s.liveness().reservedAttempts().contains(attemptId)) {
                 throw new Refusal(409, "NO_ATTEMPTS_LEFT", "session: has no attempts left");
             }
             if (tx.read.ended()) {
@@ -366,21 +420,62 @@ public final class FlowEngine {
                 case "attack" -> ExecutionStatus.FAIL;
                 default -> ExecutionStatus.UNKNOWN;
             };
-            int left = s.liveness().attemptsLeft() - 1;
+            LivenessDetails liveness = s.liveness().releasing(attemptId);
+            int left = liveness.attemptsLeft();
+            // an attempt without a verdict would only get the same "unknown" again: it ends the session too.
+            // A failed last attempt ends it only when no other attempt is still being judged: that one may pass.
+            boolean ends = status != ExecutionStatus.FAIL || (left == 0 && liveness.reservedAttempts().isEmpty());
+            if (ends) {
+                // the session's outcome is this verdict: attempts still in progress lose, and bind nothing
+                liveness = liveness.withoutReservations();
+            }
             ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
-            next = next.withLiveness(s.liveness().withAttemptsLeft(left), tx.now).withOutcome(status, veriliveResult, tx.now);
-            // an attempt without a verdict would only get the same "unknown" again: it ends the session too
-            boolean ends = status != ExecutionStatus.FAIL || left == 0;
+            next = next.withLiveness(liveness, tx.now).withOutcome(status, veriliveResult, tx.now);
             if (ends) {
                 next = next.transition(SessionStateName.PROCESSED, tx.now);
             }
             tx.flow.lastActivityAt(tx.now);
             tx.save(next);
+            tx.bind(fileIds);
             if (ends) {
                 afterSessionEnd(tx, next);
             }
             String errorCode = status == ExecutionStatus.PASS ? null : firstErrorCode(veriliveResult, status);
             return new AttemptOutcome(next, status == ExecutionStatus.PASS, errorCode, left);
+        });
+    }
+
+    /**
+     * A reserved attempt whose upload was refused (bad metadata, a bad frame, too big, the device went
+     * away): the attempt stays used. When it was the last one and no other is in progress, the session
+     * ends failed, as a failed attempt would end it (a retry session, the next step, or the flow's end).
+     * Nothing happens when the attempt is no longer reserved (the session ended meanwhile).
+     */
+    public void refuseAttempt(String sessionId, String flowId, String attemptId, String errorCode) {
+        inFlow(flowId, tx -> {
+            Optional<ServiceSession> found = tx.session(sessionId);
+            if (found.isEmpty() || !isOpen(found.get()) || tx.read.ended()
+                    || !found.get().liveness().reservedAttempts().contains(attemptId)) {
+                return null;
+            }
+            ServiceSession s = found.get();
+            LivenessDetails liveness = s.liveness().releasing(attemptId);
+            ServiceSession next = s.withLiveness(liveness, tx.now);
+            tx.flow.lastActivityAt(tx.now);
+            if (liveness.attemptsLeft() > 0 || !liveness.reservedAttempts().isEmpty()) {
+                tx.save(next);
+                return null;
+            }
+            if (next.result() == null) {
+                // no earlier attempt was judged: the session's only word is why its last upload was refused
+                ObjectNode result = Json.mapper().createObjectNode().put("service_name", ServiceNames.VERILIVE)
+                        .put("service_status", "unknown");
+                result.putArray("error_codes").add(errorCode);
+                next = next.withOutcome(next.status(), result, tx.now);
+            }
+            ServiceSession done = closeAsFailed(tx, next, "refused");
+            afterSessionEnd(tx, done);
+            return null;
         });
     }
 
@@ -562,7 +657,8 @@ public final class FlowEngine {
             finish(tx, EndCause.FAILED, ExecutionStatus.FAIL);
             return null;
         }
-        storeFiles(f, session.sessionId(), outcome.files());
+        // findable only once the commit that records this outcome lands (a lost race runs the service again)
+        storeFiles(tx, session.sessionId(), outcome.files());
         ServiceSession done = session.transition(SessionStateName.PROCESSING, tx.now)
                 .transition(SessionStateName.PROCESSED, tx.now)
                 .withOutcome(outcome.status(), outcome.result(), tx.now);
@@ -692,7 +788,8 @@ public final class FlowEngine {
         ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
         next = next.transition(SessionStateName.PROCESSED, tx.now).withOutcome(ExecutionStatus.FAIL, result, tx.now);
         if (next.liveness() != null) {
-            next = next.withLiveness(next.liveness().withAttemptsLeft(0), tx.now);
+            // ended: no attempt still being read or judged can count any more
+            next = next.withLiveness(next.liveness().withAttemptsLeft(0).withoutReservations(), tx.now);
         }
         tx.save(next);
         return next;
@@ -760,24 +857,65 @@ public final class FlowEngine {
 
     // ---------------------------------------------------------------- files and payloads
 
-    /** Stores a session's files (before the commit that names the session: an orphan file beats a missing one). */
-    public void storeFiles(Flow f, String sessionId, Map<String, ServiceHandler.File> files) {
-        for (Map.Entry<String, ServiceHandler.File> e : files.entrySet()) {
-            try {
-                storage.files().save(new StoredFile(ids.fileId(), f.consumerId(), f.personId(), f.flowId(), sessionId,
-                        e.getKey(), e.getValue().contentType(), null, -1, now()),
-                        new ByteArrayInputStream(e.getValue().content()));
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
+    /**
+     * Stores the files a server-side service produced for a session being decided in {@code tx}, unbound:
+     * the commit that records the session's outcome binds them, and if that commit does not land they are
+     * deleted ({@link #inFlow}). Written before the commit, so a committed session never lacks its files.
+     */
+    private void storeFiles(Tx tx, String sessionId, Map<String, ServiceHandler.File> files) {
+        String runId = ids.token(16);
+        List<String> saved = new ArrayList<>();
+        try {
+            saved.addAll(storeAttemptFiles(tx.current(), sessionId, runId, files));
+        } finally {
+            tx.written.addAll(saved);
+        }
+        tx.bind(saved);
+    }
+
+    /**
+     * Stores a liveness attempt's files, unbound and tagged with {@code attemptId}: no download finds them
+     * until {@link #recordAttempt} binds them. Returns their ids; on failure, deletes those already saved.
+     */
+    public List<String> storeAttemptFiles(Flow f, String sessionId, String attemptId,
+                                          Map<String, ServiceHandler.File> files) {
+        List<String> saved = new ArrayList<>();
+        try {
+            for (Map.Entry<String, ServiceHandler.File> e : files.entrySet()) {
+                saved.add(storeAttemptFile(f, sessionId, attemptId, e.getKey(), e.getValue().contentType(),
+                        new ByteArrayInputStream(e.getValue().content())));
             }
+            return saved;
+        } catch (IOException ex) {
+            discardFiles(saved);
+            throw new UncheckedIOException(ex);
+        } catch (RuntimeException ex) {
+            discardFiles(saved);
+            throw ex;
         }
     }
 
-    /** Streams one file of a session into the store. */
-    public void storeFile(Flow f, String sessionId, String label, String contentType, java.io.InputStream content)
-            throws IOException {
-        storage.files().save(new StoredFile(ids.fileId(), f.consumerId(), f.personId(), f.flowId(), sessionId, label,
-                contentType, null, -1, now()), content);
+    /** Streams one file of a liveness attempt into the store, unbound and tagged with the attempt; its id. */
+    public String storeAttemptFile(Flow f, String sessionId, String attemptId, String label, String contentType,
+                                   java.io.InputStream content) throws IOException {
+        String fileId = ids.fileId();
+        storage.files().save(new StoredFile(fileId, f.consumerId(), f.personId(), f.flowId(), sessionId, label,
+                contentType, null, -1, now(), f.testFlow(), attemptId, false), content);
+        return fileId;
+    }
+
+    /**
+     * Deletes files no commit bound and none ever will (a refused or losing attempt's, a lost decision's).
+     * Best effort: a file left behind is unbound, so no download ever finds it.
+     */
+    public void discardFiles(List<String> fileIds) {
+        for (String fileId : fileIds) {
+            try {
+                storage.files().delete(fileId);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("could not delete the unbound file {}; it stays unfindable", fileId, e);
+            }
+        }
     }
 
     /** The content type of bytes, from their first bytes. */

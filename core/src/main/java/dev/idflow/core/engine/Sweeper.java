@@ -18,6 +18,12 @@ public final class Sweeper {
     private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
     /** Longer than any sweep of one batch takes; a node that dies mid-batch frees its flows after it. */
     static final Duration LEASE = Duration.ofSeconds(60);
+    /**
+     * An unbound file older than this belongs to no attempt that can still be judged (a liveness token
+     * lives 600 s at most): its node died between saving it and the verdict's commit.
+     */
+    static final Duration UNBOUND_KEPT = Duration.ofDays(1);
+    static final int PURGE_BATCH = 100;
     private final IdflowStorage storage;
     private final FlowEngine engine;
     private final int batchSize;
@@ -45,8 +51,22 @@ public final class Sweeper {
                 }
             }
             if (due.size() < batchSize) {
+                purgeUnboundFiles();
                 return ended;
             }
+        }
+    }
+
+    /** One bounded batch per sweep: leftovers are few (crashes only), so they are gone after a few sweeps. */
+    private void purgeUnboundFiles() {
+        try {
+            int purged = storage.files().purgeUnbound(engine.now().minus(UNBOUND_KEPT), PURGE_BATCH);
+            if (purged > 0) {
+                LOG.info("deleted {} unbound files older than {}", purged, UNBOUND_KEPT);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // nothing depends on it: no download finds an unbound file, and the next sweep tries again
+            LOG.warn("purging unbound files failed", e);
         }
     }
 }

@@ -22,7 +22,8 @@ public interface IdflowStorage {
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each
      * compare-and-set on its version, as {@link SessionRepository#update}) and the events (added to
-     * the outbox). Returns false, having changed nothing at all, when any compare-and-set fails.
+     * the outbox), and the files it names bound ({@link FileStore#bind}: findable from this commit on).
+     * Returns false, having changed nothing at all and bound nothing, when any compare-and-set fails.
      * A duplicate key among the new sessions throws {@link DuplicateKeyException}, also changing nothing.
      */
     boolean commit(FlowChange change);

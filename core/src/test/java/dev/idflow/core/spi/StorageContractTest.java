@@ -640,6 +640,24 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void theAttemptsReservedOnALivenessSessionRoundTripInOrder() {
+        ServiceSession base = livenessSession(consumerId(), personId(), flowId(), sha256(), T0);
+        ServiceSession reserved = base.withLiveness(base.liveness().reserving("attempt-b").reserving("attempt-a"),
+                T0.plusSeconds(1));
+        sessions().insert(reserved);
+
+        ServiceSession read = sessions().findById(reserved.sessionId()).orElseThrow();
+        assertSameSession(read, reserved);
+        assertThat(read.liveness().reservedAttempts()).containsExactly("attempt-b", "attempt-a");
+        assertThat(read.liveness().attemptsLeft()).isEqualTo(base.liveness().attemptsLeft() - 2);
+
+        ServiceSession released = read.withLiveness(read.liveness().releasing("attempt-b"), T0.plusSeconds(2));
+        assertThat(sessions().update(released)).isTrue();
+        assertThat(sessions().findById(reserved.sessionId()).orElseThrow().liveness().reservedAttempts())
+                .containsExactly("attempt-a");
+    }
+
+    @Test
     void unknownSessionIdsAndAccessTokensAreNotFound() {
         sessions().insert(livenessSession(consumerId(), personId(), flowId(), sha256(), T0));
 
@@ -908,6 +926,50 @@ public abstract class StorageContractTest {
         assertSameFlow(flows().findById(f.flow.flowId()).orElseThrow(), f.flow);
         assertThat(sessions().findById(f.open.sessionId()).orElseThrow().reviewReason()).isEqualTo("someone else");
         assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitBindsTheFilesItNamesSoTheyAreFoundFromThenOn() throws IOException {
+        Fixture f = flowWithOpenSession();
+        StoredFile frame = unbound(file(f.flow.consumerId(), f.flow.personId(), f.flow.flowId(), f.open.sessionId(),
+                "bestframe", T0));
+        files().save(frame, new ByteArrayInputStream(randomBytes(16)));
+        assertNotFound(frame);
+
+        assertThat(storage.commit(f.change(f.flow.toBuilder().locale("kk").build(), List.of(frame.fileId())))).isTrue();
+
+        for (FileQuery query : queriesOf(frame)) {
+            assertThat(files().findNewest(frame.consumerId(), "bestframe", query)).contains(frame.asBound().withSize(16));
+        }
+    }
+
+    @Test
+    void commitWithAStaleVersionBindsNothing() throws IOException {
+        Fixture f = flowWithOpenSession();
+        StoredFile frame = unbound(file(f.flow.consumerId(), f.flow.personId(), f.flow.flowId(), f.open.sessionId(),
+                "bestframe", T0));
+        files().save(frame, new ByteArrayInputStream(randomBytes(16)));
+        // another attempt's verdict landed first
+        assertThat(sessions().update(f.open.withReviewReason("the other attempt"))).isTrue();
+
+        assertThat(storage.commit(f.change(f.flow.toBuilder().locale("kk").build(), List.of(frame.fileId())))).isFalse();
+
+        assertNotFound(frame);
+        assertNothingOfTheChangeWasApplied(f);
+    }
+
+    @Test
+    void commitWithADuplicateKeyBindsNothing() throws IOException {
+        Fixture f = flowWithOpenSession();
+        sessions().insert(f.next);
+        StoredFile frame = unbound(file(f.flow.consumerId(), f.flow.personId(), f.flow.flowId(), f.open.sessionId(),
+                "bestframe", T0));
+        files().save(frame, new ByteArrayInputStream(randomBytes(16)));
+
+        assertThatThrownBy(() -> storage.commit(f.change(f.flow.toBuilder().locale("kk").build(),
+                List.of(frame.fileId())))).isInstanceOf(DuplicateKeyException.class);
+
+        assertNotFound(frame);
     }
 
     @Test
@@ -1185,10 +1247,10 @@ public abstract class StorageContractTest {
     @Test
     void everyFieldOfAFileRoundTrips() throws IOException {
         StoredFile file = new StoredFile(fileId(), consumerId(), personId(), flowId(), sessionId(), "signed_doc",
-                "application/pdf", "договор №1 (final).pdf", 0, T0.plusMillis(321));
+                "application/pdf", "договор №1 (final).pdf", 0, T0.plusMillis(321), false, null, true);
         StoredFile saved = files().save(file, new ByteArrayInputStream(randomBytes(10)));
 
-        StoredFile read = files().findNewest(file.consumerId(), "signed_doc", FileQuery.flow(file.flowId()))
+        StoredFile read = files().findNewest(file.consumerId(), "signed_doc", FileQuery.flow(file.flowId(), false))
                 .orElseThrow();
 
         assertThat(read).isEqualTo(saved);
@@ -1198,10 +1260,10 @@ public abstract class StorageContractTest {
     @Test
     void aFileWithoutFlowSessionOrNameRoundTrips() throws IOException {
         StoredFile file = new StoredFile(fileId(), consumerId(), personId(), null, null, "client_card",
-                "image/png", null, 0, T0);
+                "image/png", null, 0, T0, false, null, true);
         files().save(file, new ByteArrayInputStream(new byte[0]));
 
-        StoredFile read = files().findNewest(file.consumerId(), "client_card", FileQuery.person(file.personId()))
+        StoredFile read = files().findNewest(file.consumerId(), "client_card", FileQuery.person(file.personId(), false))
                 .orElseThrow();
 
         assertThat(read).isEqualTo(file.withSize(0));
@@ -1241,9 +1303,9 @@ public abstract class StorageContractTest {
                 .isInstanceOf(DuplicateKeyException.class);
 
         assertThat(readAll(first.fileId())).isEqualTo(content);
-        assertThat(files().findNewest(first.consumerId(), "bestframe", FileQuery.session(first.sessionId())))
+        assertThat(files().findNewest(first.consumerId(), "bestframe", FileQuery.session(first.sessionId(), false)))
                 .contains(first.withSize(100));
-        assertThat(files().findNewest(second.consumerId(), "bestframe", FileQuery.person(second.personId())))
+        assertThat(files().findNewest(second.consumerId(), "bestframe", FileQuery.person(second.personId(), false)))
                 .isEmpty();
     }
 
@@ -1271,11 +1333,107 @@ public abstract class StorageContractTest {
             }
             String newest = Collections.max(tiedIds);
 
-            for (FileQuery query : List.of(FileQuery.session(session), FileQuery.flow(flow),
-                    FileQuery.person(person))) {
+            for (FileQuery query : List.of(FileQuery.session(session, false), FileQuery.flow(flow, false),
+                    FileQuery.person(person, false))) {
                 assertThat(files().findNewest(consumer, label, query)).map(StoredFile::fileId).contains(newest);
             }
         }
+    }
+
+    @Test
+    void anUnboundFileIsFoundByNoQueryWhileOlderBoundOnesAre() throws IOException {
+        StoredFile counted = file(consumerId(), personId(), flowId(), sessionId(), "bestframe", T0);
+        StoredFile pending = unbound(copyOf(counted, fileId(), T0.plusSeconds(5)));
+        files().save(counted, new ByteArrayInputStream(randomBytes(4)));
+        files().save(pending, new ByteArrayInputStream(randomBytes(4)));
+
+        // the newer file is not bound: every download still gets the one a verdict counted
+        for (FileQuery query : queriesOf(counted)) {
+            assertThat(files().findNewest(counted.consumerId(), "bestframe", query)).map(StoredFile::fileId)
+                    .contains(counted.fileId());
+        }
+
+        files().bind(List.of(pending.fileId()));
+        for (FileQuery query : queriesOf(counted)) {
+            assertThat(files().findNewest(counted.consumerId(), "bestframe", query)).map(StoredFile::fileId)
+                    .contains(pending.fileId());
+        }
+    }
+
+    @Test
+    void findNewestReturnsOnlyFilesOfTheQuerysKind() throws IOException {
+        String consumer = consumerId();
+        String person = personId();
+        String flow = flowId();
+        String session = sessionId();
+        StoredFile live = file(consumer, person, flow, session, "bestframe", T0);
+        // same consumer, person, flow, session and label, newer, planted with a test key
+        StoredFile test = ofKind(file(consumer, person, flow, session, "bestframe", T0.plusSeconds(10)), true);
+        files().save(live, new ByteArrayInputStream(randomBytes(4)));
+        files().save(test, new ByteArrayInputStream(randomBytes(4)));
+
+        for (boolean kind : List.of(false, true)) {
+            for (FileQuery query : List.of(FileQuery.session(session, kind), FileQuery.flow(flow, kind),
+                    FileQuery.person(person, kind))) {
+                assertThat(files().findNewest(consumer, "bestframe", query)).map(StoredFile::fileId)
+                        .contains(kind ? test.fileId() : live.fileId());
+            }
+        }
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(person, true)).orElseThrow().test()).isTrue();
+    }
+
+    @Test
+    void deleteRemovesAFileAndItsContent() throws IOException {
+        StoredFile gone = unbound(file(consumerId(), personId(), flowId(), sessionId(), "liveness_video", T0));
+        StoredFile kept = file(consumerId(), personId(), flowId(), sessionId(), "liveness_video", T0);
+        files().save(gone, new ByteArrayInputStream(randomBytes(300_000)));
+        files().save(kept, new ByteArrayInputStream(randomBytes(10)));
+
+        assertThat(files().delete(gone.fileId())).isTrue();
+
+        assertThat(files().open(gone.fileId())).isEmpty();
+        files().bind(List.of(gone.fileId()));
+        assertNotFound(gone);
+        assertThat(files().delete(gone.fileId())).isFalse();
+        assertThat(files().delete(fileId())).isFalse();
+        assertThat(readAll(kept.fileId())).hasSize(10);
+        // the id is free again: a deleted file leaves nothing a new save could clash with
+        files().save(gone, new ByteArrayInputStream(randomBytes(3)));
+        assertThat(readAll(gone.fileId())).hasSize(3);
+    }
+
+    @Test
+    void purgeDeletesOnlyUnboundFilesOlderThanTheCutoffOldestFirst() throws IOException {
+        String consumer = consumerId();
+        StoredFile oldest = unbound(file(consumer, personId(), flowId(), sessionId(), "bestframe", T0));
+        StoredFile old = unbound(file(consumer, personId(), flowId(), sessionId(), "liveness_video", T0.plusSeconds(1)));
+        StoredFile recent = unbound(file(consumer, personId(), flowId(), sessionId(), "bestframe", T0.plusSeconds(100)));
+        StoredFile boundOld = file(consumer, personId(), flowId(), sessionId(), "bestframe", T0);
+        for (StoredFile f : List.of(oldest, old, recent, boundOld)) {
+            files().save(f, new ByteArrayInputStream(randomBytes(300_000)));
+        }
+
+        assertThat(files().purgeUnbound(T0.plusSeconds(50), 1)).isEqualTo(1);
+        assertThat(files().open(oldest.fileId())).isEmpty();
+        assertThat(files().open(old.fileId())).isPresent();
+
+        assertThat(files().purgeUnbound(T0.plusSeconds(50), 10)).isEqualTo(1);
+        assertThat(files().open(old.fileId())).isEmpty();
+        assertThat(readAll(recent.fileId())).hasSize(300_000);
+        assertThat(readAll(boundOld.fileId())).hasSize(300_000);
+        assertThat(files().purgeUnbound(T0.plusSeconds(50), 10)).isZero();
+    }
+
+    @Test
+    void bindingAnUnknownFileOrTwiceChangesNothingElse() throws IOException {
+        StoredFile frame = unbound(file(consumerId(), personId(), flowId(), sessionId(), "bestframe", T0));
+        files().save(frame, new ByteArrayInputStream(randomBytes(4)));
+
+        files().bind(List.of(fileId(), frame.fileId()));
+        files().bind(List.of(frame.fileId()));
+
+        assertThat(files().findNewest(frame.consumerId(), "bestframe", FileQuery.session(frame.sessionId(), false)))
+                .contains(frame.asBound().withSize(4));
     }
 
     @Test
@@ -1291,7 +1449,7 @@ public abstract class StorageContractTest {
         files().save(my, new ByteArrayInputStream(randomBytes(4)));
         files().save(their, new ByteArrayInputStream(randomBytes(4)));
 
-        for (FileQuery query : List.of(FileQuery.session(session), FileQuery.flow(flow), FileQuery.person(person))) {
+        for (FileQuery query : List.of(FileQuery.session(session, false), FileQuery.flow(flow, false), FileQuery.person(person, false))) {
             assertThat(files().findNewest(mine, "bestframe", query)).map(StoredFile::fileId).contains(my.fileId());
             assertThat(files().findNewest(theirs, "bestframe", query)).map(StoredFile::fileId)
                     .contains(their.fileId());
@@ -1315,21 +1473,21 @@ public abstract class StorageContractTest {
             files().save(f, new ByteArrayInputStream(randomBytes(4)));
         }
 
-        assertThat(files().findNewest(consumer, "bestframe", FileQuery.session(session)))
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.session(session, false)))
                 .map(StoredFile::fileId).contains(inSession.fileId());
-        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(flow)))
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(flow, false)))
                 .map(StoredFile::fileId).contains(otherSessionSameFlow.fileId());
-        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(person)))
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(person, false)))
                 .map(StoredFile::fileId).contains(otherFlowSamePerson.fileId());
-        assertThat(files().findNewest(consumer, "liveness_video", FileQuery.session(session)))
+        assertThat(files().findNewest(consumer, "liveness_video", FileQuery.session(session, false)))
                 .map(StoredFile::fileId).contains(otherLabel.fileId());
-        assertThat(files().findNewest(consumer, "signed_doc", FileQuery.person(person))).isEmpty();
-        assertThat(files().findNewest(consumer, "bestframe", FileQuery.session(sessionId()))).isEmpty();
-        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(flowId()))).isEmpty();
-        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(personId()))).isEmpty();
+        assertThat(files().findNewest(consumer, "signed_doc", FileQuery.person(person, false))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.session(sessionId(), false))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(flowId(), false))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(personId(), false))).isEmpty();
         // an id of one kind is not matched against another kind
-        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(session))).isEmpty();
-        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(person))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.person(session, false))).isEmpty();
+        assertThat(files().findNewest(consumer, "bestframe", FileQuery.flow(person, false))).isEmpty();
     }
 
     // ================================================================ consumers and API keys
@@ -1497,6 +1655,29 @@ public abstract class StorageContractTest {
 
     // ================================================================ helpers
 
+    /** {@code f} saved as an attempt's file: tagged, findable only once a commit binds it. */
+    private static StoredFile unbound(StoredFile f) {
+        return new StoredFile(f.fileId(), f.consumerId(), f.personId(), f.flowId(), f.sessionId(), f.label(),
+                f.contentType(), f.fileName(), f.size(), f.createdAt(), f.test(), "attempt-" + f.fileId(), false);
+    }
+
+    private static StoredFile ofKind(StoredFile f, boolean test) {
+        return new StoredFile(f.fileId(), f.consumerId(), f.personId(), f.flowId(), f.sessionId(), f.label(),
+                f.contentType(), f.fileName(), f.size(), f.createdAt(), test, f.attemptId(), f.bound());
+    }
+
+    /** The session, flow and person queries that would find {@code f}, of its kind. */
+    private static List<FileQuery> queriesOf(StoredFile f) {
+        return List.of(FileQuery.session(f.sessionId(), f.test()), FileQuery.flow(f.flowId(), f.test()),
+                FileQuery.person(f.personId(), f.test()));
+    }
+
+    private void assertNotFound(StoredFile f) {
+        for (FileQuery query : queriesOf(f)) {
+            assertThat(files().findNewest(f.consumerId(), f.label(), query)).as("%s by %s", f.fileId(), query).isEmpty();
+        }
+    }
+
     /** Every field equal; the JSON parts compared as the trees a client would see. */
     protected static void assertSameFlow(Flow actual, Flow expected) {
         assertThat(actual).usingRecursiveComparison().ignoringFields("template", "inputData").isEqualTo(expected);
@@ -1535,6 +1716,10 @@ public abstract class StorageContractTest {
                            FlowEvent event) {
         FlowChange change(Flow changed) {
             return new FlowChange(changed, List.of(next), List.of(processed), List.of(event));
+        }
+
+        FlowChange change(Flow changed, List<String> bindFiles) {
+            return new FlowChange(changed, List.of(next), List.of(processed), List.of(event), bindFiles);
         }
     }
 

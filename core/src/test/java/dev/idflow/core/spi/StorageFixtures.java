@@ -281,13 +281,13 @@ public final class StorageFixtures {
     public static StoredFile file(String consumerId, String personId, String flowId, String sessionId, String label,
                                   Instant createdAt) {
         return new StoredFile(fileId(), consumerId, personId, flowId, sessionId, label, "image/jpeg",
-                label + ".jpg", 0, createdAt);
+                label + ".jpg", 0, createdAt, false, null, true);
     }
 
     /** {@code f} with another file id and creation time. */
     public static StoredFile copyOf(StoredFile f, String fileId, Instant createdAt) {
         return new StoredFile(fileId, f.consumerId(), f.personId(), f.flowId(), f.sessionId(), f.label(),
-                f.contentType(), f.fileName(), f.size(), createdAt);
+                f.contentType(), f.fileName(), f.size(), createdAt, false, null, true);
     }
 
     // ---- keys, consumers, mockery ----

@@ -723,8 +723,19 @@ async function upload(step, metadata, frames, videoBlob) {
 function showRecordingProblem(step) {
   show(screen({
     id: 'recording-failed', icon: 'alert', tone: 'warn', heading: t('err.recording'), texts: [t('err.recording_text')],
-    actions: [button(t('common.retry'), () => runLiveness(step), 'primary', { id: 'retry' })],
+    // a refused upload used its attempt: the state says whether this session has another or a new one opened
+    actions: [button(t('common.retry'), () => retryAfterRefusal(), 'primary', { id: 'retry' })],
   }));
+}
+
+async function retryAfterRefusal() {
+  try {
+    state = await getState();
+  } catch (e) {
+    failure(e, () => retryAfterRefusal());
+    return;
+  }
+  render();
 }
 
 async function afterAttempt(step, answer) {

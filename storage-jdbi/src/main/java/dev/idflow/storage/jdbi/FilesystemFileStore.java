@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * spelled, can name a path outside the directory, and no folder grows past a few thousand entries.
  * Uploads in progress sit in {@code <directory>/.partial/}, on the same file system, so the final move
  * is a rename.
+ *
+ * <p>Where the file system is POSIX, every directory the store creates is {@code 0700} and every file
+ * {@code 0600} (from its creation on, not changed afterwards: no moment where another local user could
+ * open it): the content is identity evidence, for the service's account alone. A directory the host
+ * made itself keeps the host's permissions.
  */
 final class FilesystemFileStore implements FileStore {
     private static final Logger log = LoggerFactory.getLogger(FilesystemFileStore.class);
@@ -44,14 +49,17 @@ final class FilesystemFileStore implements FileStore {
     private final FileMetadata metadata;
     private final Path directory;
     private final Path partial;
+    /** The file system keeps POSIX permissions: directories and files are created private to this user. */
+    private final boolean posix;
 
     FilesystemFileStore(Jdbi jdbi, Path directory) {
         this.jdbi = jdbi;
         this.metadata = new FileMetadata(jdbi);
         this.directory = directory.toAbsolutePath().normalize();
         this.partial = this.directory.resolve(".partial");
+        this.posix = this.directory.getFileSystem().supportedFileAttributeViews().contains("posix");
         try {
-            Files.createDirectories(partial);
+            createPrivateDirectories(partial);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the file store directory " + partial, e);
         }
@@ -77,7 +85,8 @@ final class FilesystemFileStore implements FileStore {
      */
     @Override
     public StoredFile save(StoredFile file, InputStream content) throws IOException {
-        Path upload = Files.createTempFile(partial, "upload-", ".part");
+        Path upload = posix ? Files.createTempFile(partial, "upload-", ".part", PRIVATE_FILE)
+                : Files.createTempFile(partial, "upload-", ".part");
         try {
             long size;
             try (OutputStream out = Files.newOutputStream(upload)) {
@@ -86,7 +95,7 @@ final class FilesystemFileStore implements FileStore {
             force(upload);
             StoredFile stored = file.withSize(size);
             Path target = pathOf(file.fileId());
-            Files.createDirectories(target.getParent());
+            createPrivateDirectories(target.getParent());
             Sql.uniquely("file " + file.fileId(), () -> jdbi.inTransaction(h -> {
                 FileMetadata.insert(h, stored);
                 Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -105,6 +114,35 @@ final class FilesystemFileStore implements FileStore {
     }
 
     @Override
+    public void bind(java.util.Collection<String> fileIds) {
+        metadata.bind(fileIds);
+    }
+
+    /**
+     * The row first, then the content: once the row is gone no reader finds the file, and a crash between
+     * the two leaves content no row points at (invisible, as after a crash in {@link #save}).
+     */
+    @Override
+    public boolean delete(String fileId) throws IOException {
+        boolean existed = jdbi.inTransaction(h -> FileMetadata.delete(h, fileId));
+        Files.deleteIfExists(pathOf(fileId));
+        return existed;
+    }
+
+    /** As {@link #delete}, row first, and only a row still unbound; its content only once the row is gone. */
+    @Override
+    public int purgeUnbound(Instant createdBefore, int limit) throws IOException {
+        int purged = 0;
+        for (String fileId : metadata.unboundBefore(createdBefore, limit)) {
+            if (jdbi.inTransaction(h -> FileMetadata.deleteUnbound(h, fileId))) {
+                Files.deleteIfExists(pathOf(fileId));
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    @Override
     public Optional<InputStream> open(String fileId) throws IOException {
         if (metadata.size(fileId).isEmpty()) {
             return Optional.empty();
@@ -115,6 +153,26 @@ final class FilesystemFileStore implements FileStore {
         } catch (NoSuchFileException e) {
             throw new IOException("file " + fileId + " is recorded in idflow_file but its content " + path
                     + " is missing: was the directory moved or cleaned?", e);
+        }
+    }
+
+    private static final java.nio.file.attribute.FileAttribute<java.util.Set<java.nio.file.attribute.PosixFilePermission>>
+            PRIVATE_FILE = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    private static final java.nio.file.attribute.FileAttribute<java.util.Set<java.nio.file.attribute.PosixFilePermission>>
+            PRIVATE_DIRECTORY = java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+
+    /**
+     * Creates {@code dir} and its missing parents 0700 where POSIX applies. The mode is given at
+     * creation (the process umask can only take bits away from it), so no directory is ever readable
+     * by others, even for a moment. Two nodes creating the same directory at once both succeed.
+     */
+    private void createPrivateDirectories(Path dir) throws IOException {
+        if (posix) {
+            Files.createDirectories(dir, PRIVATE_DIRECTORY);
+        } else {
+            Files.createDirectories(dir);
         }
     }
 

@@ -80,6 +80,28 @@ final class JdbiFileStore implements FileStore {
     }
 
     @Override
+    public void bind(java.util.Collection<String> fileIds) {
+        metadata.bind(fileIds);
+    }
+
+    /** The row and, by the chunk table's ON DELETE CASCADE, every chunk, in one transaction. */
+    @Override
+    public boolean delete(String fileId) {
+        return jdbi.inTransaction(h -> FileMetadata.delete(h, fileId));
+    }
+
+    @Override
+    public int purgeUnbound(java.time.Instant createdBefore, int limit) {
+        int purged = 0;
+        for (String fileId : metadata.unboundBefore(createdBefore, limit)) {
+            if (jdbi.inTransaction(h -> FileMetadata.deleteUnbound(h, fileId))) {
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    @Override
     public Optional<InputStream> open(String fileId) {
         OptionalLong size = metadata.size(fileId);
         return size.isPresent() ? Optional.of(new ChunkStream(fileId, size.getAsLong())) : Optional.empty();

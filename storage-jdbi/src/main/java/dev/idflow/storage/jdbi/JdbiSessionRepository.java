@@ -22,13 +22,14 @@ final class JdbiSessionRepository implements SessionRepository {
     private static final String COLUMNS = "session_id, consumer_id, person_id, flow_id, step_id, service_name, "
             + "api_version, test_session, state, states, status, result, sealed_access_token, access_token_hash, "
             + "liveness_pipeline, liveness_platform, liveness_consumer_driven, attempts_left, expires_at, review_reason, "
-            + "created_at, updated_at, version";
+            + "liveness_reserved_attempts, created_at, updated_at, version";
     private static final String PARAMETERS = ":sessionId, :consumerId, :personId, :flowId, :stepId, :serviceName, "
             + ":apiVersion, :testSession, :state, :states, :status, :result, :accessToken, :accessTokenHash, "
             + ":livenessPipeline, :livenessPlatform, :consumerDriven, :attemptsLeft, :expiresAt, :reviewReason, "
-            + ":createdAt, :updatedAt, :version";
+            + ":reservedAttempts, :createdAt, :updatedAt, :version";
     private static final TypeReference<List<SessionState>> STATES = new TypeReference<>() { };
     private static final TypeReference<List<List<String>>> PIPELINE = new TypeReference<>() { };
+    private static final TypeReference<List<String>> RESERVED = new TypeReference<>() { };
 
     private final Jdbi jdbi;
 
@@ -93,7 +94,8 @@ final class JdbiSessionRepository implements SessionRepository {
                         + "sealed_access_token = :accessToken, access_token_hash = :accessTokenHash, "
                         + "liveness_pipeline = :livenessPipeline, liveness_platform = :livenessPlatform, "
                         + "liveness_consumer_driven = :consumerDriven, attempts_left = :attemptsLeft, "
-                        + "expires_at = :expiresAt, review_reason = :reviewReason, created_at = :createdAt, "
+                        + "expires_at = :expiresAt, review_reason = :reviewReason, "
+                        + "liveness_reserved_attempts = :reservedAttempts, created_at = :createdAt, "
                         + "updated_at = :updatedAt, version = version + 1 "
                         + "WHERE session_id = :sessionId AND version = :version"), session)
                 .execute() == 1;
@@ -134,9 +136,14 @@ final class JdbiSessionRepository implements SessionRepository {
                 .bind("attemptsLeft", l == null ? null : l.attemptsLeft())
                 .bind("expiresAt", Sql.time(l == null ? null : l.expiresAt()))
                 .bind("reviewReason", s.reviewReason())
+                .bind("reservedAttempts", l == null ? null : Sql.json(l.reservedAttempts()))
                 .bind("createdAt", Sql.time(s.createdAt()))
                 .bind("updatedAt", Sql.time(s.updatedAt()))
                 .bind("version", s.version());
+    }
+
+    private static List<String> reserved(String json) {
+        return json == null ? List.of() : Sql.json(json, RESERVED);
     }
 
     private static ServiceSession read(ResultSet rs) throws SQLException {
@@ -148,7 +155,8 @@ final class JdbiSessionRepository implements SessionRepository {
                 rs.getString("liveness_platform"),
                 rs.getInt("attempts_left"),
                 Sql.time(rs, "expires_at"),
-                rs.getBoolean("liveness_consumer_driven"));
+                rs.getBoolean("liveness_consumer_driven"),
+                reserved(rs.getString("liveness_reserved_attempts")));
         return new ServiceSession(
                 rs.getString("session_id"),
                 rs.getString("consumer_id"),

@@ -43,6 +43,8 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiApiKeyDirectory apiKeys;
     private final JdbiMockeryRepository mockery;
     private final JdbiEventOutbox events;
+    /** The file store keeps its metadata in idflow_file (ours, not a host's): bound inside the commit. */
+    private final boolean filesInIdflowTables;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -50,6 +52,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.flows = new JdbiFlowRepository(jdbi, dialect);
         this.sessions = new JdbiSessionRepository(jdbi);
         this.files = files;
+        this.filesInIdflowTables = files instanceof JdbiFileStore || files instanceof FilesystemFileStore;
         this.apiKeys = new JdbiApiKeyDirectory(jdbi);
         this.mockery = new JdbiMockeryRepository(jdbi);
         this.events = new JdbiEventOutbox(jdbi, dialect);
@@ -97,7 +100,7 @@ public final class JdbiStorage implements IdflowStorage {
 
     /**
      * One transaction: the flow's compare-and-set first, then each changed session's (in session-id
-     * order), then the inserts. A failed compare-and-set rolls everything back and returns false; a
+     * order), then the inserts, then the files it binds. A failed compare-and-set rolls everything back and returns false; a
      * duplicate key rolls everything back and throws.
      *
      * <p>What can interleave: two commits of the same flow (the person's step and the sweeper's timeout)
@@ -111,7 +114,7 @@ public final class JdbiStorage implements IdflowStorage {
         List<ServiceSession> changed = change.changedSessions().stream()
                 .sorted(Comparator.comparing(ServiceSession::sessionId))
                 .toList();
-        return Sql.uniquely("a new session, its access token, or an event", () -> jdbi.inTransaction(h -> {
+        boolean committed = Sql.uniquely("a new session, its access token, or an event", () -> jdbi.inTransaction(h -> {
             if (!flows.update(h, change.flow())) {
                 h.rollback();
                 return false;
@@ -126,8 +129,18 @@ public final class JdbiStorage implements IdflowStorage {
                 JdbiSessionRepository.insert(h, session);
             }
             JdbiEventOutbox.insert(h, change.events());
+            if (filesInIdflowTables) {
+                // the verdict's files become findable in the verdict's own transaction, or not at all
+                FileMetadata.bind(h, change.bindFiles());
+            }
             return true;
         }));
+        if (committed && !filesInIdflowTables && !change.bindFiles().isEmpty()) {
+            // a host's own file store cannot join this transaction: bound right after it. A crash in
+            // between leaves a verdict without its files, never a verdict with another attempt's.
+            files.bind(change.bindFiles());
+        }
+        return committed;
     }
 
     /** How to build a {@link JdbiStorage}. */

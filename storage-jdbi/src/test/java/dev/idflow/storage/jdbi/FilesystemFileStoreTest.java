@@ -49,9 +49,30 @@ class FilesystemFileStoreTest {
     }
 
     @Test
+    void filesAre0600AndTheDirectoriesTheStoreMakes0700() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                directory.getFileSystem().supportedFileAttributeViews().contains("posix"), "a POSIX file system");
+        Path media = directory.resolve("media").resolve("idflow");
+        FilesystemFileStore store = (FilesystemFileStore) JdbiStorage.builder(db).filesInDirectory(media).build().files();
+        StoredFile file = file(consumerId(), personId(), null, null, "bestframe", T0);
+
+        store.save(file, new ByteArrayInputStream(randomBytes(64)));
+
+        Path content = store.pathOf(file.fileId());
+        assertThat(mode(content)).isEqualTo("rw-------");
+        for (Path dir : List.of(content.getParent(), media.resolve(".partial"), media, media.getParent())) {
+            assertThat(mode(dir)).as(dir.toString()).isEqualTo("rwx------");
+        }
+    }
+
+    private static String mode(Path path) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    @Test
     void noFileIdCanNameAPathOutsideTheDirectory() throws IOException {
         StoredFile hostile = new StoredFile("../../etc/idflow-escape", consumerId(), personId(), null, null,
-                "bestframe", "image/jpeg", "x.jpg", 0, T0);
+                "bestframe", "image/jpeg", "x.jpg", 0, T0, false, null, true);
         byte[] content = randomBytes(64);
 
         files.save(hostile, new ByteArrayInputStream(content));
@@ -93,7 +114,7 @@ class FilesystemFileStoreTest {
         assertThatThrownBy(() -> files.save(file, breaksOff)).isInstanceOf(IOException.class).hasMessage("client went away");
 
         assertThat(regularFiles()).isEmpty();
-        assertThat(files.findNewest(file.consumerId(), "liveness_video", FileQuery.person(file.personId()))).isEmpty();
+        assertThat(files.findNewest(file.consumerId(), "liveness_video", FileQuery.person(file.personId(), false))).isEmpty();
     }
 
     @Test

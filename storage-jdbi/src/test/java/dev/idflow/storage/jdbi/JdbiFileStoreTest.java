@@ -40,7 +40,7 @@ class JdbiFileStoreTest {
                 byte[] first = download.readNBytes(1000);
                 // a slow client: meanwhile the node serves other requests from the same pool
                 assertThat(storage.files().findNewest(video.consumerId(), "liveness_video",
-                        FileQuery.person(video.personId()))).isPresent();
+                        FileQuery.person(video.personId(), false))).isPresent();
                 byte[] rest = download.readAllBytes();
 
                 assertThat(first).isEqualTo(Arrays.copyOf(content, 1000));

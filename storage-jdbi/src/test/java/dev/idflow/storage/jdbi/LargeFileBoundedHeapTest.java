@@ -71,7 +71,7 @@ class LargeFileBoundedHeapTest {
         StoredFile saved = files.save(video, new GeneratedContent(SIZE, SEED));
 
         assertThat(saved.size()).isEqualTo(SIZE);
-        assertThat(files.findNewest(video.consumerId(), "liveness_video", FileQuery.session(video.sessionId())))
+        assertThat(files.findNewest(video.consumerId(), "liveness_video", FileQuery.session(video.sessionId(), false)))
                 .contains(saved);
         try (InputStream in = files.open(video.fileId()).orElseThrow()) {
             assertThat(GeneratedContent.sha256(in)).isEqualTo(expectedDigest);

@@ -7,7 +7,9 @@ import dev.idflow.core.spi.FileStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +38,7 @@ final class InMemoryFileStore implements FileStore {
     public Optional<StoredFile> findNewest(String consumerId, String label, FileQuery query) {
         return files.values().stream()
                 .map(Entry::meta)
+                .filter(f -> f.bound() && f.test() == query.test())
                 .filter(f -> f.consumerId().equals(consumerId) && f.label().equals(label) && matches(f, query))
                 .max(Comparator.comparing(StoredFile::createdAt).thenComparing(StoredFile::fileId));
     }
@@ -46,6 +49,36 @@ final class InMemoryFileStore implements FileStore {
             case FLOW -> query.id().equals(f.flowId());
             case PERSON -> query.id().equals(f.personId());
         };
+    }
+
+    /** Called by {@link InMemoryStorage#commit} while it holds the commit's locks: bound with the rest of it. */
+    @Override
+    public void bind(Collection<String> fileIds) {
+        for (String fileId : fileIds) {
+            files.computeIfPresent(fileId, (id, entry) -> new Entry(entry.meta().asBound(), entry.content()));
+        }
+    }
+
+    @Override
+    public boolean delete(String fileId) {
+        return files.remove(fileId) != null;
+    }
+
+    @Override
+    public int purgeUnbound(java.time.Instant createdBefore, int limit) {
+        List<Entry> old = files.values().stream()
+                .filter(e -> !e.meta().bound() && e.meta().createdAt().isBefore(createdBefore))
+                .sorted(Comparator.comparing((Entry e) -> e.meta().createdAt()))
+                .limit(limit)
+                .toList();
+        int purged = 0;
+        for (Entry e : old) {
+            // removed only if still this very entry: a file bound meanwhile is a new entry and stays
+            if (files.remove(e.meta().fileId(), e)) {
+                purged++;
+            }
+        }
+        return purged;
     }
 
     @Override

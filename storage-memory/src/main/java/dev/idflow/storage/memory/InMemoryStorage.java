@@ -90,6 +90,8 @@ public final class InMemoryStorage implements IdflowStorage {
                             throw new DuplicateKeyException("event " + e.eventId() + " exists");
                         }
                     }
+                    // every check passed: nothing below can fail, so the files are bound exactly when the rest lands
+                    files.bind(change.bindFiles());
                     flows.update(change.flow());
                     change.changedSessions().forEach(sessions::update);
                     change.newSessions().forEach(sessions::insert);
