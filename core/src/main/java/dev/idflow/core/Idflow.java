@@ -94,6 +94,12 @@ public final class Idflow implements AutoCloseable {
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, clock, b.keyCacheTtl);
         this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, b.services, cipher);
+        // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
+        // which the SQL migration could not use (the migration already stored their hashes)
+        int sealed = storage.flows().sealClearVlinks(engine::seal);
+        if (sealed > 0) {
+            LOG.info("sealed the clear vlink tokens of {} flows stored before schema V3", sealed);
+        }
         Set<String> available = new java.util.TreeSet<>(BUILT_IN_SERVICES);
         available.addAll(b.services.keySet());
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
@@ -134,7 +140,7 @@ public final class Idflow implements AutoCloseable {
         if (vlinkId == null || !vlinkId.matches("[A-Za-z0-9_-]{16,64}")) {
             return Optional.empty();
         }
-        return storage.flows().findByVlinkId(vlinkId)
+        return storage.flows().findByVlinkHash(dev.idflow.core.internal.Crypto.sha256Hex(vlinkId))
                 .map(f -> new HostedPageInfo(f.flowId(), f.locale(), f.template().ui()));
     }
 

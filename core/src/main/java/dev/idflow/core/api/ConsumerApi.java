@@ -138,7 +138,7 @@ final class ConsumerApi {
                 .filter(s -> s.consumerId().equals(caller.consumerId()) && s.testSession() == caller.test())
                 .orElseThrow(() -> ApiException.notFound(NO_SUCH_SESSION));
         String vlinkId = session.flowId() == null ? null
-                : storage.flows().findById(session.flowId()).map(Flow::vlinkId).orElse(null);
+                : storage.flows().findById(session.flowId()).map(engine::vlinkToken).orElse(null);
         return ApiResponse.json(200, Projections.session(session, vlinkId));
     }
 
@@ -451,7 +451,7 @@ final class ConsumerApi {
     }
 
     String vlink(Flow flow) {
-        return publicBaseUrl + "/hf/" + flow.vlinkId();
+        return publicBaseUrl + "/hf/" + engine.vlinkToken(flow);
     }
 
     private Views.FlowView flowView(Flow f) {
