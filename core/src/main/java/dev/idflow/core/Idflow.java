@@ -83,8 +83,9 @@ public final class Idflow implements AutoCloseable {
         } else {
             byte[] key = b.secretKey;
             if (key == null) {
-                LOG.warn("no secret-encryption key given: using a random one, so live-key secrets stored now "
-                        + "cannot be read after a restart. Give Idflow.builder().secretKey(...) in production.");
+                LOG.warn("no secret-encryption key given: using a random one, so live-key secrets, vlinks and "
+                        + "access tokens sealed now cannot be unsealed after a restart (GET /flow of such a flow fails). "
+                        + "Give Idflow.builder().secretKey(...) in production.");
                 key = new byte[32];
                 b.random.nextBytes(key);
             }
