@@ -11,6 +11,7 @@ import dev.idflow.servlet.PersonDevice.Created;
 import dev.idflow.servlet.TestServer.Reply;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,6 +56,12 @@ class KeyKindIsolationTest {
     @AfterAll
     static void stop() throws Exception {
         server.close();
+    }
+
+    /** A new second for each test: a signed request repeated with the same ts could be refused as a replay. */
+    @BeforeEach
+    void aSecondLater() {
+        server.clock.advance(java.time.Duration.ofSeconds(1));
     }
 
     private static String unknownFlowId() {
