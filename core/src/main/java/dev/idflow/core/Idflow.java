@@ -83,8 +83,9 @@ public final class Idflow implements AutoCloseable {
         } else {
             byte[] key = b.secretKey;
             if (key == null) {
-                LOG.warn("no secret-encryption key given: using a random one, so live-key secrets stored now "
-                        + "cannot be read after a restart. Give Idflow.builder().secretKey(...) in production.");
+                LOG.warn("no secret-encryption key given: using a random one, so live-key secrets, vlinks and "
+                        + "access tokens sealed now cannot be unsealed after a restart (GET /flow of such a flow fails). "
+                        + "Give Idflow.builder().secretKey(...) in production.");
                 key = new byte[32];
                 b.random.nextBytes(key);
             }
@@ -94,6 +95,12 @@ public final class Idflow implements AutoCloseable {
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, clock, b.keyCacheTtl);
         this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, b.services, cipher);
+        // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
+        // which the SQL migration could not use (the migration already stored their hashes)
+        int sealed = storage.flows().sealClearVlinks(engine::seal);
+        if (sealed > 0) {
+            LOG.info("sealed the clear vlink tokens of {} flows stored before schema V3", sealed);
+        }
         Set<String> available = new java.util.TreeSet<>(BUILT_IN_SERVICES);
         available.addAll(b.services.keySet());
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
@@ -135,7 +142,7 @@ public final class Idflow implements AutoCloseable {
         if (vlinkId == null || !vlinkId.matches("[A-Za-z0-9_-]{16,64}")) {
             return Optional.empty();
         }
-        return storage.flows().findByVlinkId(vlinkId)
+        return storage.flows().findByVlinkHash(dev.idflow.core.internal.Crypto.sha256Hex(vlinkId))
                 .map(f -> new HostedPageInfo(f.flowId(), f.locale(), f.template().ui()));
     }
 

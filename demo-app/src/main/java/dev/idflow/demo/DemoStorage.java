@@ -14,6 +14,11 @@ import java.security.SecureRandom;
 
 /** Opens the storage the command line asks for, and the key that encrypts API-key secrets in it. */
 final class DemoStorage {
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_DIR =
+            PosixFilePermissions.fromString("rwx------");
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_FILE =
+            PosixFilePermissions.fromString("rw-------");
+
     private DemoStorage() {
     }
 
@@ -45,10 +50,10 @@ final class DemoStorage {
 
     /** An H2 file database in the data dir; files on disk beside it; the secret key in a file there. */
     private static Opened h2(Path dataDir) throws IOException {
-        Path dir = dataDir.toAbsolutePath().normalize();
-        Files.createDirectories(dir);
+        Path dir = ownerOnlyDirectory(dataDir);
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl("jdbc:h2:file:" + dir.resolve("idflow") + ";DB_CLOSE_ON_EXIT=FALSE");
+        // no trace file: H2 writes failed statements there, PII and all, with the umask's mode
+        config.setJdbcUrl("jdbc:h2:file:" + dir.resolve("idflow") + ";DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0");
         config.setUsername("sa");
         config.setPassword("");
         config.setMaximumPoolSize(8);
@@ -56,7 +61,15 @@ final class DemoStorage {
         HikariDataSource pool = new HikariDataSource(config);
         try {
             IdflowStorage storage = JdbiStorage.builder(pool).filesInDirectory(dir.resolve("files")).build();
-            return new Opened(storage, secretKey(dir), "h2 in " + dir, pool);
+            byte[] key = secretKey(dir);
+            // the storage is open, so H2 has made its files: now make them, and any an older demo left
+            // readable (0644), the owner's only
+            ownerOnlyFiles(dir);
+            return new Opened(storage, key, "h2 in " + dir, () -> {
+                pool.close();
+                // whatever H2 wrote while closing is the owner's only too
+                ownerOnlyFiles(dir);
+            });
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -73,9 +86,10 @@ final class DemoStorage {
         HikariDataSource pool = new HikariDataSource(config);
         try {
             IdflowStorage storage = JdbiStorage.builder(pool).build();
-            Path dir = options.dataDir().toAbsolutePath().normalize();
-            Files.createDirectories(dir);
-            return new Opened(storage, secretKey(dir), "postgres at " + redactUrl(options.jdbcUrl()), pool);
+            Path dir = ownerOnlyDirectory(options.dataDir());
+            byte[] key = secretKey(dir);
+            ownerOnlyFiles(dir);
+            return new Opened(storage, key, "postgres at " + redactUrl(options.jdbcUrl()), pool);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -105,13 +119,74 @@ final class DemoStorage {
         }
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        Files.write(file, key, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        // created owner-only, not chmod-ed after: no moment exists at which the key file is readable by others
         try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_FILE));
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: the directory's own protection has to do
+            Files.createFile(file);
         }
+        Files.write(file, key, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         return key;
+    }
+
+    /**
+     * The data directory, owner-only (0700). It holds the database with people's PII (IIN, phone,
+     * masked card numbers), their files and the secret key, so nobody else on the machine may even list
+     * it. A new directory is created 0700. An existing one is tightened when it is idflow's own (empty,
+     * or holding what the demo writes: {@code idflow.*.db}, {@code secret.key}, {@code files}); any other
+     * directory the user pointed at (their home, /tmp) is not ours to chmod, so the demo only warns.
+     */
+    static Path ownerOnlyDirectory(Path dataDir) throws IOException {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        if (!Files.exists(dir)) {
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
+            } catch (UnsupportedOperationException e) {
+                Files.createDirectories(dir);
+                return dir;
+            }
+        }
+        try {
+            if (Files.getPosixFilePermissions(dir).equals(OWNER_DIR)) {
+                return dir;
+            }
+            if (isOurs(dir)) {
+                // the umask may have cleared bits of a new directory; an old demo's one was 0755
+                Files.setPosixFilePermissions(dir, OWNER_DIR);
+            } else {
+                org.slf4j.LoggerFactory.getLogger(DemoStorage.class).warn("--data-dir {} is readable by other users "
+                        + "and holds files that are not idflow's: give the demo a directory of its own", dir);
+            }
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its own access control applies
+        }
+        return dir;
+    }
+
+    private static boolean isOurs(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            return entries.map(p -> p.getFileName().toString()).allMatch(name -> name.equals("secret.key")
+                    || name.equals("files") || (name.startsWith("idflow.") && name.endsWith(".db")));
+        }
+    }
+
+    /**
+     * Every regular file directly in the data directory (H2's {@code idflow.mv.db} and trace file, the
+     * secret key) made owner-only (0600). H2 creates its files with the process's umask (often 0644) and
+     * Java cannot change the umask, so they are tightened after the database is opened; until then, and
+     * for any file H2 makes later (a trace or temporary file), the 0700 directory already keeps others out.
+     */
+    static void ownerOnlyFiles(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) entries.filter(Files::isRegularFile)::iterator) {
+                try {
+                    Files.setPosixFilePermissions(file, OWNER_FILE);
+                } catch (UnsupportedOperationException e) {
+                    return; // not a POSIX file system
+                }
+            }
+        }
     }
 
     /** A JDBC URL without any password it may carry. */

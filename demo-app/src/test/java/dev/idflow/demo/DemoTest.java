@@ -13,7 +13,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +67,45 @@ class DemoTest {
             assertThat(flow.at("/template/pipeline/0/action").asText()).isEqualTo("sign");
         } finally {
             second.stop();
+        }
+    }
+
+    @Test
+    void itsDataDirectoryIsTheOwnersOnlyAndSoAreTheFilesInIt() throws Exception {
+        Path dir = dataDir.resolve("new-data-dir");
+        String[] args = {"--port", "0", "--data-dir", dir.toString(), "--consumer", "bank:demo-perm-key-1"};
+        DemoMain.Demo demo = DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
+        try {
+            assertThat(createFlow(demo.port(), "demo-perm-key-1").statusCode()).isEqualTo(201);
+        } finally {
+            demo.stop();
+        }
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        assertThat(regularFiles(dir)).isNotEmpty().anyMatch(f -> f.getFileName().toString().equals("idflow.mv.db"))
+                .allSatisfy(f -> assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                        .as("%s", f).isEqualTo("rw-------"));
+    }
+
+    @Test
+    void aDataDirectoryAnOlderDemoLeftReadableIsTightenedAtTheNextStart() throws Exception {
+        String[] args = {"--port", "0", "--data-dir", dataDir.toString(), "--consumer", "bank:demo-perm-key-2"};
+        DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream())).stop();
+        Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (Path f : regularFiles(dataDir)) {
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+
+        DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream())).stop();
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir))).isEqualTo("rwx------");
+        assertThat(regularFiles(dataDir)).allSatisfy(f -> assertThat(
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).as("%s", f).isEqualTo("rw-------"));
+    }
+
+    private static List<Path> regularFiles(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(Files::isRegularFile).toList();
         }
     }
 

@@ -158,7 +158,9 @@ class FlowApiTest {
         Reply created = server.postJson("/flow", server.live("/flow"), flowBody(newPerson(), "verilive"));
         String flowId = assertSuccess(created, 201).get("flow_id").asText();
 
-        assertThat(read(flowId).get("test_flow").asBoolean()).isFalse();
+        // read with the live key: a test key does not see live flows (KeyKindIsolationTest)
+        String path = "/flow/" + flowId;
+        assertThat(assertSuccess(server.get(path, server.live(path)), 200).get("test_flow").asBoolean()).isFalse();
     }
 
     // ---- POST /flow: templates ----

@@ -37,7 +37,8 @@ class MountingAndOpenApiTest {
                 .get("flow_id").asText();
         JsonNode flow = assertSuccess(server.get("/flow/" + flowId, server.live("/flow/" + flowId)), 200);
         assertThat(flow.get("vlink").asText()).startsWith(server.baseUrl + "/hf/");
-        assertError(server.get("/flow/" + flowId + "/result", Headers.test(TestServer.TEST_KEY)), 404, "FLOW_NOT_STARTED", "flow_id");
+        String result = "/flow/" + flowId + "/result";
+        assertError(server.get(result, server.live(result)), 404, "FLOW_NOT_STARTED", "flow_id");
     }
 
     @Test

@@ -40,6 +40,9 @@ final class ConsumerApi {
             "face_has_another_account", "device_in_blacklist", "high_velocity", "virtual_camera_risk",
             "desktop_session", "origin_country_rejected", "motion_inconsistency");
 
+    private static final String NO_SUCH_FLOW = "flow_id: no such flow";
+    private static final String NO_SUCH_SESSION = "session_id: no such session";
+
     private final IdflowStorage storage;
     private final FlowEngine engine;
     private final TemplateRegistry templates;
@@ -130,11 +133,12 @@ final class ConsumerApi {
             throw ApiException.invalid("session_id: must be a session id (a ULID followed by -S)");
         }
         ServiceSession session = storage.sessions().findById(sessionId)
-                .filter(s -> s.consumerId().equals(caller.consumerId()))
-                // another consumer's session is indistinguishable from none: the spec lists no 403 here
-                .orElseThrow(() -> ApiException.notFound("session_id: no such session"));
+                // another consumer's session, and a session of the caller's other kind of key (test or
+                // live), are indistinguishable from none: the spec lists no 403 here
+                .filter(s -> s.consumerId().equals(caller.consumerId()) && s.testSession() == caller.test())
+                .orElseThrow(() -> ApiException.notFound(NO_SUCH_SESSION));
         String vlinkId = session.flowId() == null ? null
-                : storage.flows().findById(session.flowId()).map(Flow::vlinkId).orElse(null);
+                : storage.flows().findById(session.flowId()).map(engine::vlinkToken).orElse(null);
         return ApiResponse.json(200, Projections.session(session, vlinkId));
     }
 
@@ -150,9 +154,13 @@ final class ConsumerApi {
                 throw ApiException.invalid("flow_id: must be a flow id (a ULID followed by -F)");
             }
             flow = storage.flows().findById(body.flowId())
-                    .orElseThrow(() -> ApiException.invalid("flow_id: no such flow"));
+                    .orElseThrow(() -> ApiException.invalid(NO_SUCH_FLOW));
             if (!flow.consumerId().equals(caller.consumerId())) {
                 throw ApiException.forbidden("flow_id: the flow belongs to another consumer");
+            }
+            if (flow.testFlow() != caller.test()) {
+                // the caller's other kind of flow answers exactly as an unknown id (see ownedFlow)
+                throw ApiException.invalid(NO_SUCH_FLOW);
             }
             if (!flow.personId().equals(body.personId())) {
                 throw ApiException.invalid("person_id: must be the person_id of the flow given in flow_id");
@@ -217,9 +225,13 @@ final class ConsumerApi {
                 throw ApiException.invalid("session_id: must be a session id (a ULID followed by -S)");
             }
             ServiceSession session = storage.sessions().findById(sessionId)
-                    .orElseThrow(() -> ApiException.notFound("session_id: no such session"));
+                    .orElseThrow(() -> ApiException.notFound(NO_SUCH_SESSION));
             if (!session.consumerId().equals(caller.consumerId())) {
                 throw ApiException.forbidden("session_id: the session belongs to another consumer");
+            }
+            if (session.testSession() != caller.test()) {
+                // the caller's other kind of session answers exactly as an unknown id (see ownedFlow)
+                throw ApiException.notFound(NO_SUCH_SESSION);
             }
             fileQuery = FileQuery.session(sessionId, caller.test());
         } else if (flowId != null) {
@@ -426,15 +438,22 @@ final class ConsumerApi {
         if (!Ids.isFlowId(flowId)) {
             throw ApiException.invalid("flow_id: must be a flow id (a ULID followed by -F)");
         }
-        Flow flow = storage.flows().findById(flowId).orElseThrow(() -> ApiException.notFound("flow_id: no such flow"));
+        Flow flow = storage.flows().findById(flowId).orElseThrow(() -> ApiException.notFound(NO_SUCH_FLOW));
         if (!flow.consumerId().equals(caller.consumerId())) {
             throw ApiException.forbidden("flow_id: the flow belongs to another consumer");
+        }
+        if (flow.testFlow() != caller.test()) {
+            // Test keys see test data only, live keys live data only (PRODUCT.md). The consumer is
+            // checked first so that another consumer's id answers 403 whatever its kind, as before:
+            // the kind of another consumer's flow is never told, and the caller's own other kind is
+            // the very answer of an id that does not exist.
+            throw ApiException.notFound(NO_SUCH_FLOW);
         }
         return flow;
     }
 
     String vlink(Flow flow) {
-        return publicBaseUrl + "/hf/" + flow.vlinkId();
+        return publicBaseUrl + "/hf/" + engine.vlinkToken(flow);
     }
 
     private Views.FlowView flowView(Flow f) {

@@ -85,7 +85,21 @@ public final class FlowEngine {
         return new String(cipher.decrypt(sealed), java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    private String seal(String token) {
+    /**
+     * The flow's vlink token, unsealed: for the consumer that made the flow (the create answer, GET /flow,
+     * the journal). Only its hash and this sealed copy are stored (see {@link Flow}).
+     */
+    public String vlinkToken(Flow flow) {
+        if (flow.sealedVlink() == null) {
+            throw new IllegalStateException("flow " + flow.flowId() + " has no sealed vlink yet: "
+                    + "Idflow seals the clear vlinks of older rows when it starts");
+        }
+        byte[] sealed = java.util.Base64.getDecoder().decode(flow.sealedVlink());
+        return new String(cipher.decrypt(sealed), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Seals a bearer token with the host's cipher (base64): what the stores keep to show it again. */
+    public String seal(String token) {
         return java.util.Base64.getEncoder().encodeToString(
                 cipher.encrypt(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
@@ -110,10 +124,12 @@ public final class FlowEngine {
         Instant now = now();
         int ttl = spec.ttl() == null ? DEFAULT_TTL : spec.ttl();
         for (int attempt = 0; ; attempt++) {
+            String vlinkToken = ids.vlinkToken();
             Flow flow = Flow.builder()
                     .flowId(ids.flowId())
                     .consumerId(spec.consumerId())
-                    .vlinkId(ids.vlinkToken())
+                    .vlinkHash(Crypto.sha256Hex(vlinkToken))
+                    .sealedVlink(seal(vlinkToken))
                     .apiVersion(API_VERSION)
                     .locale(spec.locale() == null ? "en" : spec.locale())
                     .personId(spec.personId())

@@ -7,11 +7,19 @@ import java.util.Objects;
  * A flow as stored. Times are UTC instants; a null means "not yet". {@code version} is the
  * optimistic-lock counter every store checks on update (compare-and-set). {@code deadlineAt} is the
  * next moment the sweeper must look at this flow (ttl, step timeout or inactivity), null once ended.
+ *
+ * <p>The vlink token is a bearer credential, so the flow never holds it in clear: {@code vlinkHash} is
+ * its SHA-256 (hex), what the stores look a flow up by, and {@code sealedVlink} the token sealed with the
+ * host's {@link dev.idflow.core.spi.SecretCipher} (base64), unsealed only to show the vlink to the
+ * consumer. A copy of the database therefore holds no usable token (PRODUCT.md, "Bearer tokens at
+ * rest"). {@code sealedVlink} is null only for a row written before schema V3 that no start has sealed yet
+ * ({@link dev.idflow.core.spi.FlowRepository#sealClearVlinks}).
  */
 public record Flow(
         String flowId,
         String consumerId,
-        String vlinkId,
+        String vlinkHash,
+        String sealedVlink,
         String apiVersion,
         String locale,
         String personId,
@@ -39,7 +47,7 @@ public record Flow(
     public Flow {
         Objects.requireNonNull(flowId, "flowId");
         Objects.requireNonNull(consumerId, "consumerId");
-        Objects.requireNonNull(vlinkId, "vlinkId");
+        Objects.requireNonNull(vlinkHash, "vlinkHash");
         Objects.requireNonNull(personId, "personId");
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(createdAt, "createdAt");
@@ -62,11 +70,12 @@ public record Flow(
         return new Builder();
     }
 
-    /** Builds a changed copy; stores and the engine use it instead of 26-argument constructors. */
+    /** Builds a changed copy; stores and the engine use it instead of 27-argument constructors. */
     public static final class Builder {
         private String flowId;
         private String consumerId;
-        private String vlinkId;
+        private String vlinkHash;
+        private String sealedVlink;
         private String apiVersion;
         private String locale;
         private String personId;
@@ -97,7 +106,8 @@ public record Flow(
         private Builder(Flow f) {
             flowId = f.flowId;
             consumerId = f.consumerId;
-            vlinkId = f.vlinkId;
+            vlinkHash = f.vlinkHash;
+            sealedVlink = f.sealedVlink;
             apiVersion = f.apiVersion;
             locale = f.locale;
             personId = f.personId;
@@ -125,7 +135,8 @@ public record Flow(
 
         public Builder flowId(String v) { flowId = v; return this; }
         public Builder consumerId(String v) { consumerId = v; return this; }
-        public Builder vlinkId(String v) { vlinkId = v; return this; }
+        public Builder vlinkHash(String v) { vlinkHash = v; return this; }
+        public Builder sealedVlink(String v) { sealedVlink = v; return this; }
         public Builder apiVersion(String v) { apiVersion = v; return this; }
         public Builder locale(String v) { locale = v; return this; }
         public Builder personId(String v) { personId = v; return this; }
@@ -151,7 +162,7 @@ public record Flow(
         public Builder version(long v) { version = v; return this; }
 
         public Flow build() {
-            return new Flow(flowId, consumerId, vlinkId, apiVersion, locale, personId, template, templateId,
+            return new Flow(flowId, consumerId, vlinkHash, sealedVlink, apiVersion, locale, personId, template, templateId,
                     testFlow, callbackUrl, inputData, initialDeviceType, ttl, createdAt, updatedAt, polledAt,
                     startedAt, currentStepId, currentStepStartedAt, lastActivityAt, endedAt, flowStatus, endCause,
                     edited, deadlineAt, version);

@@ -5,21 +5,38 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /** Flows, read and changed by compare-and-set on {@link Flow#version()}. */
 public interface FlowRepository {
 
-    /** Stores a new flow as given (its version is kept). Same flow id or vlink id → {@link DuplicateKeyException}. */
+    /** Stores a new flow as given (its version is kept). Same flow id or vlink hash → {@link DuplicateKeyException}. */
     void insert(Flow flow);
 
     Optional<Flow> findById(String flowId);
 
-    Optional<Flow> findByVlinkId(String vlinkId);
+    /**
+     * The flow whose {@link Flow#vlinkHash()} is {@code vlinkHash} (the SHA-256 hex of the vlink token the
+     * person holds). Lookup is by hash so that no store keeps or indexes the token itself.
+     */
+    Optional<Flow> findByVlinkHash(String vlinkHash);
+
+    /**
+     * For stores that once kept vlink tokens in clear (the SQL schemas before V3): seals each such token
+     * with {@code seal}, stores the sealed copy and forgets the clear one; returns how many it sealed.
+     * Idflow calls it once at every start; a store that never held clear tokens has nothing to do.
+     * Two nodes starting together may both seal one row: either sealed copy opens to the same token.
+     */
+    default int sealClearVlinks(UnaryOperator<String> seal) {
+        return 0;
+    }
 
     /**
      * Stores {@code flow} if the stored version still equals {@code flow.version()}; the stored copy
      * then carries version + 1 and no claim. {@code polledAt} and {@code lastActivityAt} never move
-     * backwards (they are written without version checks, see {@link #markPolled}, {@link #touchActivity}). Returns false, changing nothing, when another writer got
+     * backwards (they are written without version checks, see {@link #markPolled}, {@link #touchActivity}).
+     * The vlink never changes: a different {@code vlinkHash} is a caller's bug (IllegalArgumentException),
+     * and the stored {@code sealedVlink} is kept whatever the copy carries. Returns false, changing nothing, when another writer got
      * there first (or the flow does not exist): the caller reads again and decides anew.
      */
     boolean update(Flow flow);

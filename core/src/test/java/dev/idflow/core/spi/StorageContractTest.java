@@ -29,7 +29,7 @@ import static dev.idflow.core.spi.StorageFixtures.testKey;
 import static dev.idflow.core.spi.StorageFixtures.tree;
 import static dev.idflow.core.spi.StorageFixtures.unorderedFileId;
 import static dev.idflow.core.spi.StorageFixtures.unorderedSessionId;
-import static dev.idflow.core.spi.StorageFixtures.vlinkId;
+import static dev.idflow.core.spi.StorageFixtures.vlinkHash;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -214,11 +214,36 @@ public abstract class StorageContractTest {
     }
 
     @Test
-    void aFlowIsFoundByItsVlink() {
+    void aFlowIsFoundByTheHashOfItsVlink() {
         Flow flow = fullFlow(consumerId()).build();
         flows().insert(flow);
 
-        assertSameFlow(flows().findByVlinkId(flow.vlinkId()).orElseThrow(), flow);
+        assertSameFlow(flows().findByVlinkHash(flow.vlinkHash()).orElseThrow(), flow);
+    }
+
+    @Test
+    void aFlowKeepsTheSealedCopyOfItsVlinkAsGiven() {
+        Flow flow = fullFlow(consumerId()).build();
+        flows().insert(flow);
+
+        assertThat(flows().findById(flow.flowId()).orElseThrow().sealedVlink()).isEqualTo(flow.sealedVlink());
+    }
+
+    @Test
+    void anUpdateNeverChangesTheVlinksSealedCopy() {
+        Flow flow = fullFlow(consumerId()).build();
+        flows().insert(flow);
+
+        assertThat(flows().update(flow.toBuilder().locale("ru").sealedVlink("c29tZXRoaW5nIGVsc2U=").build())).isTrue();
+
+        assertThat(flows().findById(flow.flowId()).orElseThrow().sealedVlink()).isEqualTo(flow.sealedVlink());
+    }
+
+    @Test
+    void aStoreHoldingNoClearVlinksHasNoneToSeal() {
+        flows().insert(fullFlow(consumerId()).build());
+
+        assertThat(flows().sealClearVlinks(token -> "sealed")).isZero();
     }
 
     @Test
@@ -226,7 +251,7 @@ public abstract class StorageContractTest {
         flows().insert(minimalFlow(consumerId()).build());
 
         assertThat(flows().findById(flowId())).isEmpty();
-        assertThat(flows().findByVlinkId(vlinkId())).isEmpty();
+        assertThat(flows().findByVlinkHash(vlinkHash())).isEmpty();
     }
 
     @Test
@@ -237,18 +262,18 @@ public abstract class StorageContractTest {
 
         assertThatThrownBy(() -> flows().insert(second)).isInstanceOf(DuplicateKeyException.class);
         assertSameFlow(flows().findById(first.flowId()).orElseThrow(), first);
-        assertThat(flows().findByVlinkId(second.vlinkId())).isEmpty();
+        assertThat(flows().findByVlinkHash(second.vlinkHash())).isEmpty();
     }
 
     @Test
     void aSecondFlowWithTheSameVlinkIsRejected() {
         Flow first = minimalFlow(consumerId()).build();
         flows().insert(first);
-        Flow second = minimalFlow(consumerId()).vlinkId(first.vlinkId()).build();
+        Flow second = minimalFlow(consumerId()).vlinkHash(first.vlinkHash()).build();
 
         assertThatThrownBy(() -> flows().insert(second)).isInstanceOf(DuplicateKeyException.class);
         assertThat(flows().findById(second.flowId())).isEmpty();
-        assertThat(flows().findByVlinkId(first.vlinkId()).orElseThrow().flowId()).isEqualTo(first.flowId());
+        assertThat(flows().findByVlinkHash(first.vlinkHash()).orElseThrow().flowId()).isEqualTo(first.flowId());
     }
 
     // ================================================================ flows: compare-and-set
@@ -258,7 +283,7 @@ public abstract class StorageContractTest {
         Flow flow = minimalFlow(consumerId()).version(3).build();
         flows().insert(flow);
         Flow changed = fullFlow(flow.consumerId())
-                .flowId(flow.flowId()).vlinkId(flow.vlinkId()).personId(flow.personId()).version(3).build();
+                .flowId(flow.flowId()).vlinkHash(flow.vlinkHash()).sealedVlink(flow.sealedVlink()).personId(flow.personId()).version(3).build();
 
         assertThat(flows().update(changed)).isTrue();
 
@@ -271,7 +296,7 @@ public abstract class StorageContractTest {
         Flow flow = fullFlow(consumerId()).version(0).build();
         flows().insert(flow);
         Flow cleared = minimalFlow(flow.consumerId())
-                .flowId(flow.flowId()).vlinkId(flow.vlinkId()).personId(flow.personId()).build();
+                .flowId(flow.flowId()).vlinkHash(flow.vlinkHash()).sealedVlink(flow.sealedVlink()).personId(flow.personId()).build();
 
         assertThat(flows().update(cleared)).isTrue();
 
@@ -313,7 +338,7 @@ public abstract class StorageContractTest {
         assertThat(flows().update(flow)).isFalse();
 
         assertThat(flows().findById(flow.flowId())).isEmpty();
-        assertThat(flows().findByVlinkId(flow.vlinkId())).isEmpty();
+        assertThat(flows().findByVlinkHash(flow.vlinkHash())).isEmpty();
     }
 
     @Test

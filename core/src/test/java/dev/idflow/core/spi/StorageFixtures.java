@@ -119,6 +119,11 @@ public final class StorageFixtures {
         return IDS.vlinkToken();
     }
 
+    /** The lookup key of a fresh vlink token: its SHA-256 hex, what flows store instead of the token. */
+    public static String vlinkHash() {
+        return dev.idflow.core.internal.Crypto.sha256Hex(vlinkId());
+    }
+
     /** A consumer id no other test uses, so ownership filters are tested against strangers only. */
     public static String consumerId() {
         return "c-" + IDS.token(9);
@@ -182,7 +187,7 @@ public final class StorageFixtures {
         return Flow.builder()
                 .flowId(flowId())
                 .consumerId(consumerId)
-                .vlinkId(vlinkId())
+                .vlinkHash(vlinkHash())
                 .personId(personId())
                 .template(template("{\"pipeline\":[{\"service_name\":\"verilive\"}]}"))
                 .createdAt(T0)
@@ -194,7 +199,8 @@ public final class StorageFixtures {
         return Flow.builder()
                 .flowId(flowId())
                 .consumerId(consumerId)
-                .vlinkId(vlinkId())
+                .vlinkHash(vlinkHash())
+                .sealedVlink(java.util.Base64.getEncoder().encodeToString(IDS.vlinkToken().getBytes()))
                 .apiVersion("2.0.0")
                 .locale("kk")
                 .personId(personId())

@@ -1,5 +1,6 @@
 package dev.idflow.storage.jdbi;
 
+import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.model.EndCause;
 import dev.idflow.core.model.ExecutionStatus;
 import dev.idflow.core.model.Flow;
@@ -13,17 +14,18 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlStatement;
 
 /** Flows in {@code idflow_flow}; every state change is a compare-and-set on {@code version}. */
 final class JdbiFlowRepository implements FlowRepository {
-    private static final String COLUMNS = "flow_id, consumer_id, vlink_id, api_version, locale, person_id, template, "
+    private static final String COLUMNS = "flow_id, consumer_id, vlink_hash, vlink_sealed, api_version, locale, person_id, template, "
             + "template_id, test_flow, callback_url, input_data, initial_device_type, ttl, created_at, updated_at, "
             + "polled_at, started_at, current_step_id, current_step_started_at, last_activity_at, ended_at, "
             + "flow_status, end_cause, edited, deadline_at, version";
-    private static final String PARAMETERS = ":flowId, :consumerId, :vlinkId, :apiVersion, :locale, :personId, "
+    private static final String PARAMETERS = ":flowId, :consumerId, :vlinkHash, :sealedVlink, :apiVersion, :locale, :personId, "
             + ":template, :templateId, :testFlow, :callbackUrl, :inputData, :initialDeviceType, :ttl, :createdAt, "
             + ":updatedAt, :polledAt, :startedAt, :currentStepId, :currentStepStartedAt, :lastActivityAt, :endedAt, "
             + ":flowStatus, :endCause, :edited, :deadlineAt, :version";
@@ -45,7 +47,7 @@ final class JdbiFlowRepository implements FlowRepository {
             + "THEN :lastActivityAt ELSE last_activity_at END, "
             + "ended_at = :endedAt, flow_status = :flowStatus, end_cause = :endCause, edited = :edited, "
             + "deadline_at = :deadlineAt, claimed_until = NULL, version = version + 1 "
-            + "WHERE flow_id = :flowId AND version = :version AND vlink_id = :vlinkId";
+            + "WHERE flow_id = :flowId AND version = :version AND vlink_hash = :vlinkHash";
 
     private final Jdbi jdbi;
     private final Claimer<Flow> claimer;
@@ -73,9 +75,9 @@ final class JdbiFlowRepository implements FlowRepository {
     }
 
     @Override
-    public Optional<Flow> findByVlinkId(String vlinkId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_flow WHERE vlink_id = :id")
-                .bind("id", vlinkId)
+    public Optional<Flow> findByVlinkHash(String vlinkHash) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_flow WHERE vlink_hash = :hash")
+                .bind("hash", vlinkHash)
                 .map((rs, ctx) -> read(rs))
                 .findOne());
     }
@@ -98,16 +100,43 @@ final class JdbiFlowRepository implements FlowRepository {
         }
         // 0 rows: a lost race, or a caller changing the vlink, which is a bug (the in-memory store says
         // so too). If the version has moved meanwhile, it is a lost race after all.
-        h.createQuery("SELECT vlink_id FROM idflow_flow WHERE flow_id = :id AND version = :version")
+        h.createQuery("SELECT vlink_hash FROM idflow_flow WHERE flow_id = :id AND version = :version")
                 .bind("id", flow.flowId())
                 .bind("version", flow.version())
                 .mapTo(String.class)
                 .findOne()
-                .filter(stored -> !stored.equals(flow.vlinkId()))
+                .filter(stored -> !stored.equals(flow.vlinkHash()))
                 .ifPresent(stored -> {
                     throw new IllegalArgumentException("a flow's vlink never changes");
                 });
         return false;
+    }
+
+    /**
+     * Rows written before schema V3 keep their token in vlink_id (V3 stored their hashes). Each is sealed
+     * and its clear token forgotten in one statement, which matches only while vlink_id still holds that
+     * token: a second node doing the same at the same time changes nothing after the first. The hash is
+     * written again from Java so that the row's lookup key is the engine's own SHA-256 whatever the SQL
+     * dialect computed. Neither the version nor the claim is touched: no state changes, so no engine
+     * compare-and-set racing with this one fails because of it.
+     */
+    @Override
+    public int sealClearVlinks(UnaryOperator<String> seal) {
+        List<String[]> clear = jdbi.withHandle(h -> h.createQuery(
+                        "SELECT flow_id, vlink_id FROM idflow_flow WHERE vlink_id IS NOT NULL")
+                .map((rs, ctx) -> new String[] {rs.getString("flow_id"), rs.getString("vlink_id")})
+                .list());
+        int sealed = 0;
+        for (String[] row : clear) {
+            sealed += jdbi.withHandle(h -> h.createUpdate("UPDATE idflow_flow SET vlink_sealed = :sealed, "
+                            + "vlink_hash = :hash, vlink_id = NULL WHERE flow_id = :id AND vlink_id = :clear")
+                    .bind("sealed", seal.apply(row[1]))
+                    .bind("hash", Crypto.sha256Hex(row[1]))
+                    .bind("id", row[0])
+                    .bind("clear", row[1])
+                    .execute());
+        }
+        return sealed;
     }
 
     /**
@@ -145,7 +174,8 @@ final class JdbiFlowRepository implements FlowRepository {
         return statement
                 .bind("flowId", f.flowId())
                 .bind("consumerId", f.consumerId())
-                .bind("vlinkId", f.vlinkId())
+                .bind("vlinkHash", f.vlinkHash())
+                .bind("sealedVlink", f.sealedVlink())
                 .bind("apiVersion", f.apiVersion())
                 .bind("locale", f.locale())
                 .bind("personId", f.personId())
@@ -176,7 +206,8 @@ final class JdbiFlowRepository implements FlowRepository {
         return Flow.builder()
                 .flowId(rs.getString("flow_id"))
                 .consumerId(rs.getString("consumer_id"))
-                .vlinkId(rs.getString("vlink_id"))
+                .vlinkHash(rs.getString("vlink_hash"))
+                .sealedVlink(rs.getString("vlink_sealed"))
                 .apiVersion(rs.getString("api_version"))
                 .locale(rs.getString("locale"))
                 .personId(rs.getString("person_id"))

@@ -118,15 +118,15 @@ class MigrationTest {
     void validateNamesAScriptMissingFromTheHistoryWithTheRowToRecord(Kind kind) {
         try (HikariDataSource db = TestDatabases.fresh(kind)) {
             JdbiStorage.builder(db).build();
-            // the newest script: an older one missing below applied ones is another message
+            // the newest script: an older one missing under a newer one is refused with another message
             String newest = Migrator.SCRIPTS.get(Migrator.SCRIPTS.size() - 1);
-            execute(db, "DELETE FROM idflow_schema_history WHERE version = " + Migrator.SCRIPTS.size());
-            String checksum = Migrator.load(dialect(kind), newest).checksum();
+            Migrator.Script script = Migrator.load(dialect(kind), newest);
+            execute(db, "DELETE FROM idflow_schema_history WHERE version = " + script.version());
 
             assertThatThrownBy(() -> JdbiStorage.builder(db).migrations(MigrationMode.VALIDATE).build())
                     .isInstanceOf(SchemaMigrationException.class)
                     .hasMessageContaining(newest + " not applied")
-                    .hasMessageContaining(checksum);
+                    .hasMessageContaining(script.checksum());
         }
     }
 

@@ -28,7 +28,8 @@ import java.util.Optional;
  */
 final class InMemoryFlowRepository implements FlowRepository {
     private final Map<String, Flow> byId = new HashMap<>();
-    private final Map<String, String> idByVlink = new HashMap<>();
+    /** Flow ids by vlink hash: the token itself is never held (see {@link Flow}). */
+    private final Map<String, String> idByVlinkHash = new HashMap<>();
     private final Map<String, Instant> claimedUntil = new HashMap<>();
 
     @Override
@@ -36,11 +37,11 @@ final class InMemoryFlowRepository implements FlowRepository {
         if (byId.containsKey(flow.flowId())) {
             throw new DuplicateKeyException("flow " + flow.flowId() + " exists");
         }
-        if (idByVlink.containsKey(flow.vlinkId())) {
+        if (idByVlinkHash.containsKey(flow.vlinkHash())) {
             throw new DuplicateKeyException("vlink exists");
         }
         byId.put(flow.flowId(), copy(flow));
-        idByVlink.put(flow.vlinkId(), flow.flowId());
+        idByVlinkHash.put(flow.vlinkHash(), flow.flowId());
     }
 
     @Override
@@ -49,8 +50,8 @@ final class InMemoryFlowRepository implements FlowRepository {
     }
 
     @Override
-    public synchronized Optional<Flow> findByVlinkId(String vlinkId) {
-        return Optional.ofNullable(idByVlink.get(vlinkId)).map(byId::get).map(InMemoryFlowRepository::copy);
+    public synchronized Optional<Flow> findByVlinkHash(String vlinkHash) {
+        return Optional.ofNullable(idByVlinkHash.get(vlinkHash)).map(byId::get).map(InMemoryFlowRepository::copy);
     }
 
     @Override
@@ -59,11 +60,13 @@ final class InMemoryFlowRepository implements FlowRepository {
         if (stored == null || stored.version() != flow.version()) {
             return false;
         }
-        if (!stored.vlinkId().equals(flow.vlinkId())) {
+        if (!stored.vlinkHash().equals(flow.vlinkHash())) {
             throw new IllegalArgumentException("a flow's vlink never changes");
         }
         // polled_at and last_activity_at are written without version checks; never move them backwards
+        // the vlink's sealed copy is written once, at insert (as the SQL stores' UPDATE never names it)
         byId.put(flow.flowId(), copy(flow).toBuilder()
+                .sealedVlink(stored.sealedVlink())
                 .polledAt(latest(stored.polledAt(), flow.polledAt()))
                 .lastActivityAt(latest(stored.lastActivityAt(), flow.lastActivityAt()))
                 .version(flow.version() + 1).build());
