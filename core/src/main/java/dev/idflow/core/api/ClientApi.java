@@ -264,7 +264,7 @@ final class ClientApi {
             try {
                 verdict = analyzer.analyze(new LivenessAnalyzer.Attempt(flow.consumerId(), flow.personId(),
                         session.sessionId(), session.liveness().pipeline(), upload.metadata, upload.frames,
-                        upload.video != null, now, allowDesktop, recent));
+                        upload.video != null, now, session.createdAt(), allowDesktop, recent));
             } catch (Exception e) {
                 // the engine failed, not the person: no verdict rather than a made-up one
                 LOG.error("liveness analyzer failed on session {}", session.sessionId(), e);
@@ -274,18 +274,11 @@ final class ClientApi {
             verdict.errorCodes().forEach(result.withArray("error_codes")::add);
             verdict.warnings().forEach(result.withArray("warnings")::add);
         }
-        String started = upload.metadata.path("started_at").asText(null);
-        result.put("start_time", validInstant(started) ? started : session.createdAt().toString());
+        // the server's clock only, never the device's: the session's life began when the server created
+        // it, and the attempt ended (for this result) when the server received it
+        result.put("start_time", session.createdAt().toString());
         result.put("end_time", now.toString());
         return result;
-    }
-
-    private static boolean validInstant(String s) {
-        try {
-            return s != null && Instant.parse(s) != null;
-        } catch (java.time.format.DateTimeParseException e) {
-            return false;
-        }
     }
 
     /**
