@@ -124,12 +124,12 @@ class HmacAuthenticationTest {
     @Test
     void theSignatureCoversTheQueryStringAsSent() throws Exception {
         String person = newPerson();
-        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "doc.pdf", new byte[] {1, 2, 3});
+        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "doc.pdf", ApiAssertions.pdf("doc"));
         String query = "/resources/file?label=signed_doc&person_id=" + person;
 
         Reply good = server.get(query, server.live(query));
         assertThat(good.status()).isEqualTo(200);
-        assertThat(good.bytes()).containsExactly(1, 2, 3);
+        assertThat(good.bytes()).isEqualTo(ApiAssertions.pdf("doc"));
         ApiAssertions.assertConformant(good);
 
         assertError(server.get(query, server.live("/resources/file")), 401, "UNAUTHORIZED", "X-Verigram-Hmac-SHA256");
@@ -142,7 +142,7 @@ class HmacAuthenticationTest {
     @Test
     void aPercentEncodedQueryIsSignedAsSentNotDecoded() throws Exception {
         String person = "a+b@bank.example";
-        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "doc.pdf", new byte[] {9});
+        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "doc.pdf", ApiAssertions.pdf("nine"));
         String query = "/resources/file?label=signed_doc&person_id=a%2Bb%40bank.example";
 
         assertThat(server.get(query, server.live(query)).status()).isEqualTo(200);
