@@ -132,6 +132,14 @@ final class ApiAssertions {
         return assertSuccess(server.postJson("/liveness2/session", TestServer.Headers.test(key), body), 201);
     }
 
+    /** A small PDF as an uploader sends one: uploads are checked by their bytes, and these are a PDF's. */
+    static byte[] pdf(String text) {
+        return ("%PDF-1.7\n% " + text + "\n%%EOF\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** A small PDF. */
+    static final byte[] PDF = pdf("idflow test document");
+
     /** Uploads {@code content} through POST /resources/storage and returns the session_id answered. */
     static String upload(TestServer server, String key, String personId, String label, String contentType,
                          String fileName, byte[] content) throws Exception {

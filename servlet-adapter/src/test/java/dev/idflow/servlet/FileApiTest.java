@@ -58,7 +58,28 @@ class FileApiTest {
         return bytes;
     }
 
-    /** A download answer: 200, the bytes, the stored Content-Type, an attachment, no caching, no sniffing. */
+    /** Random bytes behind a file type's signature: uploads are checked by their first bytes. */
+    private static byte[] signed(byte[] signature, int size, long seed) {
+        byte[] bytes = randomBytes(size, seed);
+        System.arraycopy(signature, 0, bytes, 0, signature.length);
+        return bytes;
+    }
+
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+    private static final byte[] WEBM_SIGNATURE = {0x1A, 0x45, (byte) 0xDF, (byte) 0xA3};
+
+    private static byte[] png(int size, long seed) {
+        return signed(PNG_SIGNATURE, size, seed);
+    }
+
+    private static byte[] webm(int size, long seed) {
+        return signed(WEBM_SIGNATURE, size, seed);
+    }
+
+    /**
+     * A download answer: 200, the bytes, the file's own Content-Type, an attachment, sandboxed, no
+     * caching, no sniffing.
+     */
     private static void assertDownload(Reply reply, byte[] content, String contentType) {
         assertThat(reply.status()).as("download answered %s", reply.status() == 200 ? "200" : reply.body()).isEqualTo(200);
         assertThat(reply.bytes()).isEqualTo(content);
@@ -67,6 +88,7 @@ class FileApiTest {
         assertThat(reply.header("Content-Length")).hasValue(Long.toString(content.length));
         assertThat(reply.header("Cache-Control")).hasValue("no-store");
         assertThat(reply.header("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(reply.header("Content-Security-Policy")).hasValue("sandbox");
         ApiAssertions.assertConformant(reply);
     }
 
@@ -88,7 +110,7 @@ class FileApiTest {
 
     @Test
     void anUploadedFileDownloadsByteIdenticalWithItsContentTypeAsAnAttachment() throws Exception {
-        byte[] content = randomBytes(70_000, 1);
+        byte[] content = png(70_000, 1);
         String sessionId = upload(server, TestServer.TEST_KEY, newPerson(), "doc_original_front_img", "image/png", "front side.png", content);
 
         Reply reply = server.get("/resources/file?label=doc_original_front_img&session_id=" + sessionId, acmeAccepting("image/png"));
@@ -98,36 +120,33 @@ class FileApiTest {
     }
 
     @Test
-    void aDownloadIsTheContractsOctetStreamUnlessTheClientAsksForTheFilesOwnType() throws Exception {
-        byte[] content = randomBytes(5_000, 7);
+    void aDownloadIsServedAsTheFilesOwnTypeWhateverTheClientsAccept() throws Exception {
+        byte[] content = png(5_000, 7);
         String sessionId = upload(server, TestServer.TEST_KEY, newPerson(), "doc_original_front_img", "image/png", "f.png", content);
         String path = "/resources/file?label=doc_original_front_img&session_id=" + sessionId;
 
-        Reply plain = server.get(path, acme());
-        Reply anything = server.get(path, acme().add("Accept", "*/*"));
-        Reply family = server.get(path, acme().add("Accept", "image/*;q=0.9, application/json"));
-        Reply other = server.get(path, acme().add("Accept", "image/jpeg"));
-
-        assertDownload(plain, content, "application/octet-stream");
-        assertDownload(anything, content, "application/octet-stream");
-        assertDownload(family, content, "image/png");
-        assertDownload(other, content, "application/octet-stream");
+        // PRODUCT.md "Files": real clients branch on the type, so it is the file's own, not negotiated
+        for (Headers headers : new Headers[] {acme(), acme().add("Accept", "*/*"),
+                acme().add("Accept", "image/*;q=0.9, application/json"), acme().add("Accept", "image/jpeg"),
+                acme().add("Accept", "application/octet-stream")}) {
+            assertDownload(server.get(path, headers), content, "image/png");
+        }
     }
 
     @Test
     void anUploadersFileNameCannotBreakOutOfTheContentDispositionHeader() throws Exception {
         String sessionId = upload(server, TestServer.TEST_KEY, newPerson(), "signed_doc", "application/pdf",
-                "a\\\";b=c;../x.pdf", new byte[] {4});
+                "a\\\";b=c;../x.pdf", ApiAssertions.pdf("four"));
 
         Reply reply = server.get("/resources/file?label=signed_doc&session_id=" + sessionId, acmeAccepting("application/pdf"));
 
-        assertDownload(reply, new byte[] {4}, "application/pdf");
+        assertDownload(reply, ApiAssertions.pdf("four"), "application/pdf");
         assertThat(reply.header("Content-Disposition").orElseThrow()).matches("attachment; filename=\"[A-Za-z0-9._-]+\"");
     }
 
     @Test
     void aThreeMegabyteFileDownloadsByteIdentical() throws Exception {
-        byte[] content = randomBytes(3 * 1024 * 1024 + 17, 3);
+        byte[] content = webm(3 * 1024 * 1024 + 17, 3);
         String sessionId = upload(server, TestServer.TEST_KEY, newPerson(), "liveness_video", "video/webm", "v.webm", content);
 
         assertDownload(server.get("/resources/file?label=liveness_video&session_id=" + sessionId, acmeAccepting("video/webm")), content, "video/webm");
@@ -136,7 +155,7 @@ class FileApiTest {
     @Test
     void anUploadedSessionIsInTheJournal() throws Exception {
         String person = newPerson();
-        String sessionId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", new byte[] {1});
+        String sessionId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", ApiAssertions.PDF);
 
         var session = assertSuccess(server.get("/journal/session/" + sessionId, acme()), 200);
 
@@ -148,15 +167,15 @@ class FileApiTest {
     @Test
     void byPersonIdTheNewestFileWins() throws Exception {
         String person = newPerson();
-        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "old.pdf", "old".getBytes(StandardCharsets.UTF_8));
+        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "old.pdf", ApiAssertions.pdf("old"));
         server.clock.advance(Duration.ofSeconds(5));
-        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "new.pdf", "new".getBytes(StandardCharsets.UTF_8));
+        upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "new.pdf", ApiAssertions.pdf("new"));
         server.clock.advance(Duration.ofSeconds(5));
-        upload(server, TestServer.TEST_KEY, person, "certificate", "application/pdf", "c.pdf", "cert".getBytes(StandardCharsets.UTF_8));
+        upload(server, TestServer.TEST_KEY, person, "certificate", "application/pdf", "c.pdf", ApiAssertions.pdf("cert"));
 
         Reply reply = server.get("/resources/file?label=signed_doc&person_id=" + person, acmeAccepting("application/pdf"));
 
-        assertDownload(reply, "new".getBytes(StandardCharsets.UTF_8), "application/pdf");
+        assertDownload(reply, ApiAssertions.pdf("new"), "application/pdf");
         assertThat(reply.header("Content-Disposition")).hasValue("attachment; filename=\"new.pdf\"");
     }
 
@@ -196,14 +215,18 @@ class FileApiTest {
     }
 
     @Test
-    void aDownloadAnswerConformsToTheContract() throws Exception {
-        String sessionId = upload(server, TestServer.TEST_KEY, newPerson(), "kisc_raw_content", "application/octet-stream",
-                "raw.bin", new byte[] {0, 1, 2});
+    void aStoredFileOfATypeOffTheAllowListDownloadsAsOctetStreamAndConformsToTheContract() throws Exception {
+        String person = newPerson();
+        String flowId = createFlow(server, TestServer.TEST_KEY, person);
+        // stored by a host's own service, or before uploads were checked by their bytes
+        byte[] svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".getBytes(StandardCharsets.UTF_8);
+        server.storage.files().save(new StoredFile(UlidCreator.getUlid().toString(), "acme", person, flowId, null,
+                "kisc_raw_content", "image/svg+xml", null, -1, server.clock.instant()), new ByteArrayInputStream(svg));
 
-        Reply reply = server.get("/resources/file?label=kisc_raw_content&session_id=" + sessionId, acmeAccepting("application/octet-stream"));
+        Reply reply = server.get("/resources/file?label=kisc_raw_content&flow_id=" + flowId, acmeAccepting("image/svg+xml"));
 
-        assertThat(reply.status()).isEqualTo(200);
-        assertThat(reply.report().getMessages()).isEmpty();
+        assertDownload(reply, svg, "application/octet-stream");
+        assertThat(reply.header("Content-Disposition")).hasValue("attachment; filename=\"kisc_raw_content.bin\"");
     }
 
     // ---- GET /resources/file: errors ----
@@ -216,7 +239,7 @@ class FileApiTest {
     @Test
     void twoOrThreeIdsAreRefused() throws Exception {
         String person = newPerson();
-        String sessionId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", new byte[] {1});
+        String sessionId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", ApiAssertions.PDF);
         String flowId = createFlow(server, TestServer.TEST_KEY, person);
 
         assertError(server.get("/resources/file?label=signed_doc&session_id=" + sessionId + "&person_id=" + person, acme()),
@@ -249,7 +272,7 @@ class FileApiTest {
     @Test
     void aValidLabelWithNoFileIsNotFound() throws Exception {
         String person = newPerson();
-        String sessionId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", new byte[] {1});
+        String sessionId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", ApiAssertions.PDF);
         String flowId = createFlow(server, TestServer.TEST_KEY, person);
 
         assertError(server.get("/resources/file?label=bestframe&session_id=" + sessionId, acme()), 404, "NOT_FOUND", "label");
@@ -296,7 +319,7 @@ class FileApiTest {
 
     @Test
     void anUploadOfExactlyTheLimitIsStored() throws Exception {
-        byte[] content = randomBytes((int) TestServer.MAX_UPLOAD, 6);
+        byte[] content = webm((int) TestServer.MAX_UPLOAD, 6);
         String sessionId = upload(server, TestServer.TEST_KEY, newPerson(), "liveness_video", "video/webm", "max.webm", content);
 
         assertDownload(server.get("/resources/file?label=liveness_video&session_id=" + sessionId, acmeAccepting("video/webm")), content, "video/webm");
@@ -311,25 +334,25 @@ class FileApiTest {
     @Test
     void anUploadWithoutLabelIsRefusedNamingIt() throws Exception {
         Reply reply = storage(new Multipart().field("person_id", newPerson())
-                .file("upload_file", "a.pdf", "application/pdf", new byte[] {1}));
+                .file("upload_file", "a.pdf", "application/pdf", ApiAssertions.PDF));
         assertThat(assertErrorShape(reply, 422, "INVALID_PAYLOAD").get("error_msg").asText()).startsWith("label:");
     }
 
     @Test
     void anUploadWithoutPersonIdIsRefusedNamingIt() throws Exception {
         Reply reply = storage(new Multipart().field("label", "signed_doc")
-                .file("upload_file", "a.pdf", "application/pdf", new byte[] {1}));
+                .file("upload_file", "a.pdf", "application/pdf", ApiAssertions.PDF));
         assertThat(assertErrorShape(reply, 422, "INVALID_PAYLOAD").get("error_msg").asText()).startsWith("person_id:");
     }
 
     @Test
     void anUploadWithAnUnknownLabelOrBadPersonIdIsRefused() throws Exception {
         Reply badLabel = storage(new Multipart().field("label", "selfie").field("person_id", newPerson())
-                .file("upload_file", "a.jpg", "image/jpeg", new byte[] {1}));
+                .file("upload_file", "a.jpg", "image/jpeg", new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}));
         assertThat(assertErrorShape(badLabel, 422, "INVALID_PAYLOAD").get("error_msg").asText()).startsWith("label:");
 
         Reply badPerson = storage(new Multipart().field("label", "signed_doc").field("person_id", "abc")
-                .file("upload_file", "a.pdf", "application/pdf", new byte[] {1}));
+                .file("upload_file", "a.pdf", "application/pdf", ApiAssertions.PDF));
         assertThat(assertErrorShape(badPerson, 422, "INVALID_PAYLOAD").get("error_msg").asText()).startsWith("person_id:");
     }
 
@@ -359,7 +382,7 @@ class FileApiTest {
     @Test
     void anUploadWithoutApiKeyIsUnauthorized() throws Exception {
         Reply reply = server.postMultipart("/resources/storage", new Headers(), new Multipart().field("label", "signed_doc")
-                .field("person_id", newPerson()).file("upload_file", "a.pdf", "application/pdf", new byte[] {1}));
+                .field("person_id", newPerson()).file("upload_file", "a.pdf", "application/pdf", ApiAssertions.PDF));
         assertErrorShape(reply, 401, "UNAUTHORIZED");
     }
 }

@@ -124,13 +124,12 @@ class HmacAuthenticationTest {
     @Test
     void theSignatureCoversTheQueryStringAsSent() throws Exception {
         String person = newPerson();
-        // stored with the live key: a live key downloads live files only
-        uploadLive(person, new byte[] {1, 2, 3});
+        uploadLive(person, ApiAssertions.pdf("doc"));
         String query = "/resources/file?label=signed_doc&person_id=" + person;
 
         Reply good = server.get(query, server.live(query));
         assertThat(good.status()).isEqualTo(200);
-        assertThat(good.bytes()).containsExactly(1, 2, 3);
+        assertThat(good.bytes()).isEqualTo(ApiAssertions.pdf("doc"));
         ApiAssertions.assertConformant(good);
 
         assertError(server.get(query, server.live("/resources/file")), 401, "UNAUTHORIZED", "X-Verigram-Hmac-SHA256");
@@ -150,7 +149,7 @@ class HmacAuthenticationTest {
     @Test
     void aPercentEncodedQueryIsSignedAsSentNotDecoded() throws Exception {
         String person = "a+b@bank.example";
-        uploadLive(person, new byte[] {9});
+        uploadLive(person, ApiAssertions.pdf("nine"));
         String query = "/resources/file?label=signed_doc&person_id=a%2Bb%40bank.example";
 
         assertThat(server.get(query, server.live(query)).status()).isEqualTo(200);

@@ -71,8 +71,9 @@ class LivenessVerdictsTest {
         return device.start(flow.vlinkId()).get("current_step");
     }
 
-    private static ObjectNode honestMetadata(JsonNode step) {
-        return metadata(step.get("pipeline"), Instant.now().minusSeconds(10), "FaceTime HD Camera");
+    /** What an honest device reports, its clock agreeing with the server's ({@code on}). */
+    private static ObjectNode honestMetadata(TestServer on, JsonNode step) {
+        return metadata(step.get("pipeline"), on.clock.instant().minusSeconds(10), "FaceTime HD Camera");
     }
 
     private static JsonNode veriliveResult(PersonDevice device, String flowId, int index) throws Exception {
@@ -86,7 +87,7 @@ class LivenessVerdictsTest {
         Created flow = live.createFlow(newPerson(), "[{\"service_name\":\"verilive\"}]");
         JsonNode step = started(live, flow);
 
-        JsonNode answer = live.attempt(step.get("access_token").asText(), attempt(honestMetadata(step), greyPicture()));
+        JsonNode answer = live.attempt(step.get("access_token").asText(), attempt(honestMetadata(server, step), greyPicture()));
         assertThat(answer.get("success").asBoolean()).isFalse();
         assertThat(answer.get("error_code").asText()).isNotBlank();
 
@@ -106,7 +107,7 @@ class LivenessVerdictsTest {
     void evenAnHonestAttemptWithARealFrameIsUnknownWithoutFaceAnalysis() throws Exception {
         Created flow = live.createFlow(newPerson(), ONE_LIVENESS_STEP);
         JsonNode step = started(live, flow);
-        live.attempt(step.get("access_token").asText(), attempt(honestMetadata(step), frame()));
+        live.attempt(step.get("access_token").asText(), attempt(honestMetadata(server, step), frame()));
         assertThat(veriliveResult(live, flow.flowId(), 0).get("service_status").asText()).isEqualTo("unknown");
         assertThat(live.flow(flow.flowId()).get("flow_status").asText()).isNotEqualTo("pass");
     }
@@ -115,7 +116,7 @@ class LivenessVerdictsTest {
     void aTestFlowWithoutAScriptIsDecidedByTheAnalyzerAndIsNotRealEither() throws Exception {
         Created flow = test.createFlow(newPerson(), "[{\"service_name\":\"verilive\"}]");
         JsonNode step = started(test, flow);
-        test.attempt(step.get("access_token").asText(), attempt(honestMetadata(step), frame()));
+        test.attempt(step.get("access_token").asText(), attempt(honestMetadata(server, step), frame()));
         assertThat(veriliveResult(test, flow.flowId(), 0).get("service_status").asText()).isEqualTo("unknown");
     }
 
@@ -128,7 +129,7 @@ class LivenessVerdictsTest {
 
         Created liveFlow = live.createFlow(person, "[{\"service_name\":\"verilive\"}]");
         JsonNode step = started(live, liveFlow);
-        JsonNode answer = live.attempt(step.get("access_token").asText(), attempt(honestMetadata(step), greyPicture()));
+        JsonNode answer = live.attempt(step.get("access_token").asText(), attempt(honestMetadata(server, step), greyPicture()));
         assertThat(answer.get("success").asBoolean()).isFalse();
         assertThat(veriliveResult(live, liveFlow.flowId(), 0).get("service_status").asText()).isEqualTo("unknown");
         assertThat(live.flow(liveFlow.flowId()).get("flow_status").asText()).isEqualTo("fail");
@@ -136,7 +137,7 @@ class LivenessVerdictsTest {
         // while the same person's test flow gets the scripted verdict, whatever the picture
         Created testFlow = test.createFlow(person, "[{\"service_name\":\"verilive\"}]");
         JsonNode testStep = started(test, testFlow);
-        assertThat(test.attempt(testStep.get("access_token").asText(), attempt(honestMetadata(testStep), greyPicture()))
+        assertThat(test.attempt(testStep.get("access_token").asText(), attempt(honestMetadata(server, testStep), greyPicture()))
                 .get("success").asBoolean()).isTrue();
         assertThat(test.flow(testFlow.flowId()).get("flow_status").asText()).isEqualTo("pass");
     }
@@ -154,7 +155,7 @@ class LivenessVerdictsTest {
     void aVirtualCameraNamedByTheDeviceIsAnAttack() throws Exception {
         Created flow = live.createFlow(newPerson(), ONE_LIVENESS_STEP);
         JsonNode step = started(live, flow);
-        ObjectNode meta = honestMetadata(step).put("camera_label", "OBS Virtual Camera");
+        ObjectNode meta = honestMetadata(server, step).put("camera_label", "OBS Virtual Camera");
 
         JsonNode answer = live.attempt(step.get("access_token").asText(), attempt(meta, frame()));
         assertThat(answer.get("success").asBoolean()).isFalse();
@@ -176,7 +177,7 @@ class LivenessVerdictsTest {
         Created flow = live.createFlow(newPerson(), "[{\"service_name\":\"verilive\",\"max_retries\":1,"
                 + "\"pipeline\":[[\"turn-left\"],[\"smile\"],[\"blink\"]]}]");
         JsonNode step = started(live, flow);
-        ObjectNode meta = honestMetadata(step);
+        ObjectNode meta = honestMetadata(server, step);
         ArrayNode actions = (ArrayNode) meta.get("actions");
         // the device did smile, turn-left, blink: not what was asked, in the order asked
         String first = actions.get(0).get("action").asText();
@@ -194,7 +195,7 @@ class LivenessVerdictsTest {
     void actionsImpossiblyFastAreAMotionInconsistency() throws Exception {
         Created flow = live.createFlow(newPerson(), ONE_LIVENESS_STEP);
         JsonNode step = started(live, flow);
-        ObjectNode meta = honestMetadata(step);
+        ObjectNode meta = honestMetadata(server, step);
         Instant t = Instant.parse(meta.get("started_at").asText());
         for (JsonNode a : meta.get("actions")) {
             ((ObjectNode) a).put("started_at", t.toString()).put("ended_at", t.plusMillis(40).toString());
@@ -210,7 +211,7 @@ class LivenessVerdictsTest {
     void actionsMissingFromTheMetadataAreAMotionInconsistency() throws Exception {
         Created flow = live.createFlow(newPerson(), ONE_LIVENESS_STEP);
         JsonNode step = started(live, flow);
-        ObjectNode meta = honestMetadata(step);
+        ObjectNode meta = honestMetadata(server, step);
         meta.remove("actions");
         assertThat(live.attempt(step.get("access_token").asText(), attempt(meta, frame())).get("error_code").asText())
                 .isEqualTo("motion_inconsistency");
@@ -220,7 +221,7 @@ class LivenessVerdictsTest {
     void aDesktopDeviceIsRefusedWhereTheStepForbidsIt() throws Exception {
         Created flow = live.createFlow(newPerson(), "[{\"service_name\":\"verilive\",\"allow_desktop\":false}]");
         JsonNode step = started(live, flow);
-        ObjectNode meta = honestMetadata(step).put("mobile", false);
+        ObjectNode meta = honestMetadata(server, step).put("mobile", false);
         JsonNode answer = live.attempt(step.get("access_token").asText(), attempt(meta, frame()));
         assertThat(answer.get("error_code").asText()).isEqualTo("desktop_session");
         assertThat(codes(veriliveResult(live, flow.flowId(), 0).get("error_codes"))).containsExactly("desktop_session");
@@ -236,7 +237,7 @@ class LivenessVerdictsTest {
         byte[] picture = frame();
         analysed.clear();
 
-        JsonNode answer = bankLive.attempt(step.get("access_token").asText(), attempt(honestMetadata(step), picture));
+        JsonNode answer = bankLive.attempt(step.get("access_token").asText(), attempt(honestMetadata(bank, step), picture));
         assertThat(answer.get("success").asBoolean()).isTrue();
         assertThat(bankLive.result(flow.flowId()).get("flow_status").asText()).isEqualTo("pass");
         assertThat(veriliveResult(bankLive, flow.flowId(), 0).get("service_status").asText()).isEqualTo("real");
@@ -254,7 +255,7 @@ class LivenessVerdictsTest {
         JsonNode step = started(bankLive, flow);
         analysed.clear();
         JsonNode answer = bankLive.attempt(step.get("access_token").asText(),
-                attempt(honestMetadata(step).put("camera_label", "ManyCam Virtual Webcam"), frame()));
+                attempt(honestMetadata(bank, step).put("camera_label", "ManyCam Virtual Webcam"), frame()));
         assertThat(answer.get("error_code").asText()).isEqualTo("virtual_camera_risk");
         assertThat(analysed).isEmpty();
     }
@@ -264,7 +265,7 @@ class LivenessVerdictsTest {
         faceVerdict.set("throw");
         Created flow = bankLive.createFlow(newPerson(), "[{\"service_name\":\"verilive\"}]");
         JsonNode step = started(bankLive, flow);
-        Reply reply = bankLive.attemptReply(step.get("access_token").asText(), attempt(honestMetadata(step), frame()));
+        Reply reply = bankLive.attemptReply(step.get("access_token").asText(), attempt(honestMetadata(bank, step), frame()));
         JsonNode answer = clientOk(reply);
         assertNoInternals(reply);
         assertThat(reply.body()).doesNotContain("10.0.0.7");
@@ -284,7 +285,7 @@ class LivenessVerdictsTest {
         JsonNode fourth = sessions.get(3);
         String token = fourth.get("access_token").asText();
         JsonNode pipeline = clientOk(bankLive.clientSession(token)).get("pipeline");
-        JsonNode answer = bankLive.attempt(token, attempt(metadata(pipeline, Instant.now().minusSeconds(10), null), frame()));
+        JsonNode answer = bankLive.attempt(token, attempt(metadata(pipeline, bank.clock.instant().minusSeconds(10), null), frame()));
         assertThat(answer.get("success").asBoolean()).isFalse();
         assertThat(answer.get("error_code").asText()).isEqualTo("high_velocity");
         assertThat(codes(bankLive.journal(fourth.get("session_id").asText()).at("/result/error_codes")))
@@ -295,7 +296,7 @@ class LivenessVerdictsTest {
         JsonNode later = bankLive.livenessSession("{\"person_id\":\"" + person + "\",\"max_retries\":0}");
         String laterToken = later.get("access_token").asText();
         JsonNode laterPipeline = clientOk(bankLive.clientSession(laterToken)).get("pipeline");
-        assertThat(bankLive.attempt(laterToken, attempt(metadata(laterPipeline, Instant.now().minusSeconds(10), null),
+        assertThat(bankLive.attempt(laterToken, attempt(metadata(laterPipeline, bank.clock.instant().minusSeconds(10), null),
                 frame())).get("success").asBoolean()).isTrue();
     }
 

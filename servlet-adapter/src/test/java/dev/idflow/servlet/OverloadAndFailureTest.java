@@ -165,7 +165,7 @@ class OverloadAndFailureTest {
             String person = newPerson();
             String flowId = createFlow(server, TestServer.TEST_KEY, person);
             String sessionId = createLivenessSession(server, TestServer.TEST_KEY, person, flowId).get("session_id").asText();
-            String uploadId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", new byte[] {1});
+            String uploadId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", ApiAssertions.PDF);
             Headers acme = Headers.test(TestServer.TEST_KEY);
 
             failing[0].failing = true;
@@ -185,7 +185,7 @@ class OverloadAndFailureTest {
                 assertOpaqueInternalError(reply, true);
             }
             assertOpaqueInternalError(server.postMultipart("/resources/storage", acme, new Multipart().field("label", "signed_doc")
-                    .field("person_id", person).file("upload_file", "b.pdf", "application/pdf", new byte[] {2})), false);
+                    .field("person_id", person).file("upload_file", "b.pdf", "application/pdf", ApiAssertions.pdf("b"))), false);
             assertOpaqueInternalError(server.postJson("/mockery/result", acme, "{\"person_id\":\"" + person
                     + "\",\"result\":{\"service_name\":\"verilive\",\"service_status\":\"real\"}}"), false);
 

@@ -37,7 +37,7 @@ class ResponseConventionsTest {
         person = newPerson();
         flowId = createFlow(server, TestServer.TEST_KEY, person);
         sessionId = createLivenessSession(server, TestServer.TEST_KEY, person, flowId).get("session_id").asText();
-        uploadId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", new byte[] {1});
+        uploadId = upload(server, TestServer.TEST_KEY, person, "signed_doc", "application/pdf", "a.pdf", ApiAssertions.PDF);
     }
 
     @AfterAll
@@ -59,7 +59,7 @@ class ResponseConventionsTest {
         out.add(server.postJson("/liveness2/session", acme(), "{\"person_id\":\"" + person + "\"}"));
         out.add(server.get("/resources/file?label=signed_doc&session_id=" + uploadId, acme()));
         out.add(server.postMultipart("/resources/storage", acme(), new TestServer.Multipart().field("label", "signed_doc")
-                .field("person_id", person).file("upload_file", "b.pdf", "application/pdf", new byte[] {2})));
+                .field("person_id", person).file("upload_file", "b.pdf", "application/pdf", ApiAssertions.pdf("b"))));
         out.add(server.postJson("/mockery/result", acme(),
                 "{\"person_id\":\"" + person + "\",\"result\":{\"service_name\":\"verilive\",\"service_status\":\"real\"}}"));
         out.add(server.get("/flow/" + flowId, new Headers()));

@@ -120,7 +120,7 @@ public final class ApiDispatcher {
         }
         if (seg.length == 2 && seg[0].equals("resources") && seg[1].equals("file")) {
             return "GET".equals(method) ? run(request, signedPath, READ,
-                    c -> api.getFile(c, QueryString.parse(request.rawQuery()), request.header("Accept"))) : methodNotAllowed("GET");
+                    c -> api.getFile(c, QueryString.parse(request.rawQuery()))) : methodNotAllowed("GET");
         }
         if (seg.length == 2 && seg[0].equals("resources") && seg[1].equals("storage")) {
             return "POST".equals(method) ? run(request, signedPath, CREATE, c -> api.storeUpload(c, request))

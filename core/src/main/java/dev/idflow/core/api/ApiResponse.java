@@ -41,7 +41,8 @@ public final class ApiResponse {
     }
 
     public static ApiResponse error(ApiException e) {
-        return json(e.status(), new ErrorBody(e.errorCode(), e.getMessage()));
+        ApiResponse response = json(e.status(), new ErrorBody(e.errorCode(), e.getMessage()));
+        return e instanceof RetryLater later ? response.header("Retry-After", Long.toString(later.seconds())) : response;
     }
 
     public ApiResponse header(String name, String value) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.engine.FlowEngine;
 import dev.idflow.core.internal.Crypto;
+import dev.idflow.core.internal.FileTypes;
+import dev.idflow.core.internal.FrameImages;
 import dev.idflow.core.internal.Json;
 import dev.idflow.core.internal.RequestBodies;
 import dev.idflow.core.model.EndCause;
@@ -20,8 +22,6 @@ import dev.idflow.core.model.SessionStateName;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.core.spi.LivenessAnalyzer;
 import dev.idflow.core.spi.ServiceHandler;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.imageio.ImageIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +43,8 @@ final class ClientApi {
     private static final int MAX_FRAMES = 40;
     private static final int MAX_FRAME_BYTES = 5 << 20;
     private static final int MAX_METADATA_BYTES = 64 << 10;
+    /** One per node: the bound on concurrent frame decodes holds across every request this JVM serves. */
+    private static final FrameImages FRAME_IMAGES = FrameImages.forThisNode();
 
     private final IdflowStorage storage;
     private final FlowEngine engine;
@@ -231,9 +232,7 @@ final class ClientApi {
                     ? storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE) : Optional.empty();
             result = verdict(session, flow, upload, now, script);
             Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
-            byte[] best = upload.frames.get(Math.min(Math.max(0, upload.metadata.path("bestframe_index").asInt(0)),
-                    upload.frames.size() - 1));
-            files.put(FileLabels.BESTFRAME, new ServiceHandler.File("image/jpeg", asJpeg(best)));
+            files.put(FileLabels.BESTFRAME, new ServiceHandler.File("image/jpeg", upload.bestframe));
             // saved unbound, tagged with the attempt: no download finds them unless this attempt's verdict lands
             if (upload.video != null) {
                 try (InputStream in = upload.video.open()) {
@@ -242,7 +241,7 @@ final class ClientApi {
                 }
             }
             script.map(MockeryScript::files).ifPresent(scripted -> scripted.forEach((label, bytes) ->
-                    files.put(label, new ServiceHandler.File(FlowEngine.sniff(bytes), bytes))));
+                    files.put(label, new ServiceHandler.File(FileTypes.sniff(bytes), bytes))));
             fileIds.addAll(engine.storeAttemptFiles(flow, session.sessionId(), attemptId, files));
         } catch (IOException | RuntimeException | Error e) {
             engine.discardFiles(fileIds);
@@ -283,7 +282,7 @@ final class ClientApi {
             try {
                 verdict = analyzer.analyze(new LivenessAnalyzer.Attempt(flow.consumerId(), flow.personId(),
                         session.sessionId(), session.liveness().pipeline(), upload.metadata, upload.frames,
-                        upload.video != null, now, allowDesktop, recent));
+                        upload.video != null, now, session.createdAt(), allowDesktop, recent));
             } catch (Exception e) {
                 // the engine failed, not the person: no verdict rather than a made-up one
                 LOG.error("liveness analyzer failed on session {}", session.sessionId(), e);
@@ -293,22 +292,19 @@ final class ClientApi {
             verdict.errorCodes().forEach(result.withArray("error_codes")::add);
             verdict.warnings().forEach(result.withArray("warnings")::add);
         }
-        String started = upload.metadata.path("started_at").asText(null);
-        result.put("start_time", validInstant(started) ? started : session.createdAt().toString());
+        // the server's clock only, never the device's: the session's life began when the server created
+        // it, and the attempt ended (for this result) when the server received it
+        result.put("start_time", session.createdAt().toString());
         result.put("end_time", now.toString());
         return result;
     }
 
-    private static boolean validInstant(String s) {
-        try {
-            return s != null && Instant.parse(s) != null;
-        } catch (java.time.format.DateTimeParseException e) {
-            return false;
-        }
-    }
-
-    /** An attempt's parts, checked: metadata JSON, frames that really are images, an optional video. */
-    private record Upload(JsonNode metadata, List<byte[]> frames, UploadPart video, String videoType) {
+    /**
+     * An attempt's parts, checked: metadata JSON, frames that really are images (each decoded once), the
+     * bestframe as a JPEG made from its frame's one decode, an optional video that really is WebM or MP4.
+     */
+    private record Upload(JsonNode metadata, List<byte[]> frames, byte[] bestframe, UploadPart video,
+                          String videoType) {
     }
 
     private static Upload readUpload(ApiRequest request) throws IOException {
@@ -317,7 +313,8 @@ final class ClientApi {
             throw ApiException.invalid("body: must be multipart/form-data with parts metadata, frame (one or more), video");
         }
         JsonNode metadata = null;
-        List<byte[]> frames = new ArrayList<>();
+        List<FrameImages.Frame> frames = new ArrayList<>();
+        long framePixels = 0;
         UploadPart video = null;
         String videoType = null;
         for (UploadPart part : parts) {
@@ -342,15 +339,22 @@ final class ClientApi {
                     try (InputStream in = part.open()) {
                         bytes = in.readNBytes(MAX_FRAME_BYTES + 1);
                     }
-                    if (!isImage(bytes)) {
-                        throw ApiException.invalid("frame[" + frames.size() + "]: must be a JPEG or PNG image");
-                    }
-                    frames.add(bytes);
+                    // the header only, before anything is decoded: a bomb is refused from its first bytes
+                    FrameImages.Frame frame = FRAME_IMAGES.header(frames.size(), bytes);
+                    framePixels = FrameImages.addToAttempt(framePixels, frame);
+                    frames.add(frame);
                 }
                 case "video" -> {
+                    byte[] head;
+                    try (InputStream in = part.open()) {
+                        head = in.readNBytes(FileTypes.HEAD_BYTES);
+                    }
+                    // the type is what the bytes say, never what the device declares
+                    videoType = FileTypes.sniff(head);
+                    if (!FileTypes.isVideo(videoType)) {
+                        throw ApiException.invalid("video: must be a WebM or MP4 video (checked by its first bytes)");
+                    }
                     video = part; // streamed into the file store later, never read whole here
-                    String declared = part.contentType() == null ? "" : part.contentType();
-                    videoType = declared.startsWith("video/mp4") ? "video/mp4" : "video/webm";
                 }
                 default -> {
                     // other parts are ignored: newer front ends may send more than this server reads
@@ -363,41 +367,18 @@ final class ClientApi {
         if (frames.isEmpty()) {
             throw ApiException.invalid("frame: at least one JPEG frame is required");
         }
-        return new Upload(metadata, frames, video, videoType);
-    }
-
-    /** The bestframe is a JPEG (PRODUCT.md): a JPEG frame is kept as sent, a PNG one is re-encoded. */
-    private static byte[] asJpeg(byte[] frame) throws IOException {
-        if (FlowEngine.sniff(frame).equals("image/jpeg")) {
-            return frame;
+        // every frame decoded exactly once, after the budgets passed: the bestframe's decode also makes its JPEG
+        int best = Math.min(Math.max(0, metadata.path("bestframe_index").asInt(0)), frames.size() - 1);
+        byte[] bestframe = null;
+        List<byte[]> checked = new ArrayList<>(frames.size());
+        for (FrameImages.Frame frame : frames) {
+            if (frame.index() == best) {
+                bestframe = FRAME_IMAGES.bestframeJpeg(frame);
+            } else {
+                FRAME_IMAGES.check(frame);
+            }
+            checked.add(frame.bytes());
         }
-        BufferedImage image = ImageIO.read(new ByteArrayInputStream(frame));
-        // JPEG has no alpha: draw onto an opaque RGB canvas first
-        BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = rgb.createGraphics();
-        try {
-            g.drawImage(image, 0, 0, java.awt.Color.WHITE, null);
-        } finally {
-            g.dispose();
-        }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        if (!ImageIO.write(rgb, "jpg", out)) {
-            throw new IOException("no JPEG writer available");
-        }
-        return out.toByteArray();
-    }
-
-    /** A frame counts only if it is a JPEG or PNG that really decodes to a picture. */
-    static boolean isImage(byte[] bytes) {
-        String type = FlowEngine.sniff(bytes);
-        if (!type.equals("image/jpeg") && !type.equals("image/png")) {
-            return false;
-        }
-        try {
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
-            return image != null && image.getWidth() > 0 && image.getHeight() > 0;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return new Upload(metadata, checked, bestframe, video, videoType);
     }
 }

@@ -3,6 +3,7 @@ package dev.idflow.core.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.engine.FlowEngine;
+import dev.idflow.core.internal.FileTypes;
 import dev.idflow.core.internal.Ids;
 import dev.idflow.core.internal.RequestBodies;
 import dev.idflow.core.internal.validation.InputValidator;
@@ -204,7 +205,7 @@ final class ConsumerApi {
 
     // ---- GET /resources/file ----
 
-    ApiResponse getFile(Caller caller, Map<String, List<String>> query, String accept) throws IOException {
+    ApiResponse getFile(Caller caller, Map<String, List<String>> query) throws IOException {
         String label = single(query, "label");
         if (label == null) {
             throw ApiException.invalid("label: is required");
@@ -245,54 +246,26 @@ final class ConsumerApi {
                         + fileQuery.kind().name().toLowerCase()));
         InputStream content = storage.files().open(file.fileId())
                 .orElseThrow(() -> ApiException.notFound("label: the " + label + " file is no longer stored"));
-        return ApiResponse.stream(negotiate(file.contentType(), accept), file.size(), out -> {
+        // the file's own type when idflow made it or checked it on upload, whatever the Accept says
+        // (PRODUCT.md "Files"); always an attachment, and sandboxed should a browser render it anyway
+        return ApiResponse.stream(FileTypes.servedAs(file.contentType()), file.size(), out -> {
                     try (InputStream in = content) {
                         in.transferTo(out);
                     }
                 })
                 .header("Content-Disposition", "attachment; filename=\"" + downloadName(file) + "\"")
+                .header("Content-Security-Policy", "sandbox")
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Cache-Control", "no-store");
-    }
-
-    /**
-     * The contract types every download as application/octet-stream, so that is the answer unless the
-     * client's Accept names the file's own type or its family (image/*): then it gets image/jpeg etc.
-     * A bare *&#47;* (or no Accept) keeps to the contract.
-     */
-    static String negotiate(String fileType, String accept) {
-        if (accept == null || fileType == null) {
-            return "application/octet-stream";
-        }
-        String family = fileType.contains("/") ? fileType.substring(0, fileType.indexOf('/')) + "/*" : fileType;
-        for (String range : accept.split(",")) {
-            String type = range.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
-            if (type.equals(fileType) || type.equals(family)) {
-                return fileType;
-            }
-        }
-        return "application/octet-stream";
     }
 
     private static String downloadName(StoredFile file) {
         String name = file.fileName();
         if (name == null || name.isBlank()) {
-            return file.label() + extension(file.contentType());
+            return file.label() + FileTypes.extension(file.contentType());
         }
         // a quoted header value: keep it to safe characters whatever the uploader called the file
         return name.replaceAll("[^A-Za-z0-9._-]", "_");
-    }
-
-    private static String extension(String contentType) {
-        return switch (contentType) {
-            case "image/jpeg" -> ".jpg";
-            case "image/png" -> ".png";
-            case "video/webm" -> ".webm";
-            case "video/mp4" -> ".mp4";
-            case "application/pdf" -> ".pdf";
-            case "application/json" -> ".json";
-            default -> ".bin";
-        };
     }
 
     private static String single(Map<String, List<String>> query, String name) {
@@ -337,8 +310,8 @@ final class ConsumerApi {
         checkPersonId(personId);
         Instant now = engine.now();
         String sessionId = ids.sessionId();
-        String contentType = file.contentType() == null || file.contentType().isBlank()
-                ? "application/octet-stream" : file.contentType();
+        // what the bytes are, never what the client declared
+        String contentType = uploadType(file);
         // the file first: a session pointing at no file would be worse than a file no session names
         try (InputStream in = file.open()) {
             // bound at once: no verdict depends on it, and the session naming it is inserted next (if that
@@ -352,6 +325,34 @@ final class ConsumerApi {
                 ServiceNames.FILE_STORAGE, FlowEngine.API_VERSION, caller.test(), SessionStateName.PROCESSED, states,
                 ExecutionStatus.PASS, null, null, null, now, now, 0));
         return ApiResponse.json(201, new Views.StoredUpload(sessionId));
+    }
+
+    /**
+     * The type of an uploaded file by its bytes: PDF, JPEG, PNG, WebM or MP4 by their signatures, else
+     * JSON or plain text when the whole content is valid UTF-8 without NUL (JSON when it parses), and
+     * nothing else: markup (HTML, SVG, XML) and unknown binaries are refused. Each check streams the
+     * part from its start again; none loads it whole.
+     */
+    private static String uploadType(UploadPart file) throws IOException {
+        byte[] head;
+        try (InputStream in = file.open()) {
+            head = in.readNBytes(FileTypes.HEAD_BYTES);
+        }
+        String sniffed = FileTypes.sniff(head);
+        if (FileTypes.UPLOADABLE.contains(sniffed)) {
+            return sniffed;
+        }
+        String text;
+        try (InputStream in = file.open()) {
+            text = FileTypes.textType(in);
+        }
+        if (text == null) {
+            throw ApiException.invalid("upload_file: must be a PDF, JPEG, PNG, WebM or MP4 file, plain UTF-8 text "
+                    + "or JSON (checked by its bytes; markup such as HTML or SVG is refused)");
+        }
+        try (InputStream in = file.open()) {
+            return FileTypes.isJson(in) ? FileTypes.JSON : FileTypes.TEXT;
+        }
     }
 
     /** The spec's PersonId rule, for values that arrive outside a JSON body (query, form field). */

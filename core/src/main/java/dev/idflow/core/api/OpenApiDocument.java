@@ -26,6 +26,7 @@ public final class OpenApiDocument {
         ObjectNode doc = read(CONTRACT_RESOURCE);
         declarePathParameters(doc);
         relaxFileFilter(doc);
+        describeDownloadTypes(doc);
         ObjectNode extensions = read(EXTENSIONS_RESOURCE);
         ObjectNode paths = (ObjectNode) doc.get("paths");
         extensions.get("paths").fields().forEachRemaining(e -> paths.set(e.getKey(), e.getValue()));
@@ -40,7 +41,8 @@ public final class OpenApiDocument {
         ObjectNode info = (ObjectNode) doc.get("info");
         info.put("description", info.path("description").asText()
                 + "\n\nServed by idflow: the contract with its path parameters declared, the file filter's "
-                + "exactly-one-id rule stated, and the operations idflow adds (file storage, sandbox mockery, "
+                + "exactly-one-id rule stated, downloads typed as what they are (the file's own type from an "
+                + "allow-list, else application/octet-stream), and the operations idflow adds (file storage, sandbox mockery, "
                 + "and the client API the person's device uses: the hosted page's /hf/{vlink_id}/api/… and "
                 + "/liveness2/client/…).");
         this.document = doc;
@@ -89,6 +91,32 @@ public final class OpenApiDocument {
                 }
             }
         }
+    }
+
+    /**
+     * The contract types every download application/octet-stream; idflow answers with the file's own
+     * type when it is on the allow-list (PRODUCT.md "Files": real clients branch on it), else
+     * octet-stream. The served document lists exactly those types, so a generated client and a
+     * validator expect what idflow really answers.
+     */
+    private static void describeDownloadTypes(ObjectNode doc) {
+        ObjectNode ok = Json.mapper().createObjectNode();
+        ok.put("description", "The file, with its own Content-Type when it is one of those listed (what idflow "
+                + "produces or checked on upload), else application/octet-stream; whatever the Accept header says. "
+                + "Always Content-Disposition: attachment, Content-Security-Policy: sandbox and "
+                + "X-Content-Type-Options: nosniff.");
+        ObjectNode content = ok.putObject("content");
+        for (String type : dev.idflow.core.internal.FileTypes.SERVED) {
+            if (type.equals(dev.idflow.core.internal.FileTypes.JSON)) {
+                // a stored JSON file is whatever JSON document was uploaded: any value
+                content.putObject(type).putObject("schema").put("description", "The stored JSON document.");
+            } else {
+                content.putObject(type).putObject("schema").put("type", "string").put("format", "binary");
+            }
+        }
+        content.putObject(dev.idflow.core.internal.FileTypes.OCTET_STREAM).putObject("schema")
+                .put("type", "string").put("format", "binary");
+        ((ObjectNode) doc.get("paths").get("/resources/file").get("get").get("responses")).set("200", ok);
     }
 
     /** The description wins over the flag: give exactly one of session_id, flow_id, person_id. */

@@ -15,5 +15,6 @@ public interface UploadPart {
 
     long size();
 
+    /** The part's content from its start; may be called more than once (a type check reads it first). */
     InputStream open() throws IOException;
 }

@@ -3,6 +3,7 @@ package dev.idflow.core.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.internal.Crypto;
+import dev.idflow.core.internal.FileTypes;
 import dev.idflow.core.internal.Ids;
 import dev.idflow.core.internal.Json;
 import dev.idflow.core.model.EndCause;
@@ -689,7 +690,7 @@ public final class FlowEngine {
             if (script.isPresent()) {
                 ObjectNode result = script.get().result();
                 Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
-                script.get().files().forEach((label, bytes) -> files.put(label, new ServiceHandler.File(sniff(bytes), bytes)));
+                script.get().files().forEach((label, bytes) -> files.put(label, new ServiceHandler.File(FileTypes.sniff(bytes), bytes)));
                 return new ServiceHandler.Outcome(statusOf(result.path("service_status").asText()), result, files);
             }
             if (!services.containsKey(step.serviceName())) {
@@ -932,26 +933,6 @@ public final class FlowEngine {
                 LOG.warn("could not delete the unbound file {}; it stays unfindable", fileId, e);
             }
         }
-    }
-
-    /** The content type of bytes, from their first bytes. */
-    public static String sniff(byte[] b) {
-        if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) {
-            return "image/jpeg";
-        }
-        if (b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
-            return "image/png";
-        }
-        if (b.length >= 4 && b[0] == '%' && b[1] == 'P' && b[2] == 'D' && b[3] == 'F') {
-            return "application/pdf";
-        }
-        if (b.length >= 4 && (b[0] & 0xff) == 0x1A && (b[1] & 0xff) == 0x45 && (b[2] & 0xff) == 0xDF && (b[3] & 0xff) == 0xA3) {
-            return "video/webm";
-        }
-        if (b.length >= 8 && b[4] == 'f' && b[5] == 't' && b[6] == 'y' && b[7] == 'p') {
-            return "video/mp4";
-        }
-        return "application/octet-stream";
     }
 
     private static ObjectNode payload(Tx tx) {

@@ -2,6 +2,7 @@ package dev.idflow.core.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.idflow.core.spi.LivenessAnalyzer;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -21,6 +22,11 @@ public final class RulesLivenessAnalyzer implements LivenessAnalyzer {
             "virtual|obs[- ]|obs$|manycam|snap camera|xsplit|droidcam|splitcam|e2esoft|webcamoid|camtwist|"
                     + "iriun|epoccam|ndi|fake|v4l2loopback|mmhmm|chromacam|youcam",
             Pattern.CASE_INSENSITIVE);
+    /**
+     * How far a device's clock may run from the server's and its action times still count: phones keep
+     * network time within seconds; a minute forgives a slow desktop clock, not a replay from another day.
+     */
+    static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
     /** No real person turns their head, smiles or blinks on cue faster than this. */
     private static final long MIN_ACTION_MILLIS = 300;
     /** More liveness sessions than this for one person within an hour is not a person retrying. */
@@ -50,7 +56,8 @@ public final class RulesLivenessAnalyzer implements LivenessAnalyzer {
         if (!attempt.allowDesktop() && meta.has("mobile") && !meta.path("mobile").asBoolean(true)) {
             errors.add("desktop_session");
         }
-        if (!motionConsistent(attempt.pipeline(), meta)) {
+        if (!motionConsistent(attempt.pipeline(), meta)
+                || !withinSession(meta, attempt.sessionCreatedAt(), attempt.receivedAt())) {
             errors.add("motion_inconsistency");
         }
         if (!errors.isEmpty()) {
@@ -62,6 +69,33 @@ public final class RulesLivenessAnalyzer implements LivenessAnalyzer {
         Verdict verdict = faceAnalysis.analyze(attempt);
         // an engine that answers nothing gave no verdict: unknown, not a failed request
         return verdict == null ? Verdict.unknown() : verdict;
+    }
+
+    /**
+     * The device's action times are its own clock's: they must fall within the session's life on the
+     * server's clock (from its creation to the attempt's arrival), give or take {@link #CLOCK_SKEW}.
+     * Times from before the session existed, or from the future, were not recorded for this session.
+     */
+    static boolean withinSession(JsonNode meta, Instant sessionCreatedAt, Instant receivedAt) {
+        Instant earliest = sessionCreatedAt.minus(CLOCK_SKEW);
+        Instant latest = receivedAt.plus(CLOCK_SKEW);
+        JsonNode actions = meta.path("actions");
+        if (!actions.isArray()) {
+            return false;
+        }
+        for (JsonNode a : actions) {
+            for (String field : new String[] {"started_at", "ended_at"}) {
+                try {
+                    Instant t = Instant.parse(a.path(field).asText());
+                    if (t.isBefore(earliest) || t.isAfter(latest)) {
+                        return false;
+                    }
+                } catch (DateTimeParseException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**

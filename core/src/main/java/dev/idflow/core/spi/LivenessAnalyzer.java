@@ -14,16 +14,20 @@ public interface LivenessAnalyzer {
     Verdict analyze(Attempt attempt) throws Exception;
 
     /**
-     * One attempt: the requested pipeline, the device's metadata (as sent), the frames (JPEG or PNG
-     * bytes, already checked to be images), whether a video came with it, whether the template allows
-     * desktop devices, and how many liveness sessions the person had in the last hour.
+     * One attempt: the requested pipeline, the device's metadata (as sent, so untrusted: its times are
+     * the device's clock), the frames (JPEG or PNG bytes, already checked to be images), whether a
+     * video came with it, when the server received it and created the session (both on the server's
+     * clock: the session's life, which the device's action times must fall within), whether the
+     * template allows desktop devices, and how many liveness sessions the person had in the last hour.
      */
     record Attempt(String consumerId, String personId, String sessionId, List<List<String>> pipeline,
                    JsonNode metadata, List<byte[]> frames, boolean hasVideo, Instant receivedAt,
-                   boolean allowDesktop, int recentSessionsOfPerson) {
+                   Instant sessionCreatedAt, boolean allowDesktop, int recentSessionsOfPerson) {
         public Attempt {
             pipeline = List.copyOf(pipeline);
             frames = List.copyOf(frames);
+            Objects.requireNonNull(receivedAt, "receivedAt");
+            Objects.requireNonNull(sessionCreatedAt, "sessionCreatedAt");
         }
     }
 

@@ -24,6 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RulesLivenessAnalyzerTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+    /** On the server's clock: the session was created shortly before the device began, the attempt arrived after. */
+    private static final Instant SESSION_CREATED = T0.minusSeconds(5);
+    private static final Instant RECEIVED = T0.plusSeconds(10);
     private static final List<List<String>> PIPELINE = List.of(List.of("turn-left"), List.of("smile"), List.of("blink"));
     private static final byte[] FRAME = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 0x00};
 
@@ -49,7 +52,7 @@ class RulesLivenessAnalyzerTest {
 
     private static Attempt attempt(ObjectNode meta, boolean allowDesktop, int recentSessions) {
         return new Attempt("acme", "person-0001", "01KMWYGEEVW2TH4Q4SFFFFFFF5-S", PIPELINE, meta, List.of(FRAME),
-                false, T0.plusSeconds(10), allowDesktop, recentSessions);
+                false, RECEIVED, SESSION_CREATED, allowDesktop, recentSessions);
     }
 
     private static ObjectNode action(ObjectNode meta, int index) {
@@ -251,5 +254,47 @@ class RulesLivenessAnalyzerTest {
         for (ObjectNode meta : broken) {
             assertThat(RulesLivenessAnalyzer.motionConsistent(PIPELINE, meta)).as(meta.toString()).isFalse();
         }
+    }
+
+    /** Shifts every action time of the device's report by {@code shift}. */
+    private static ObjectNode shifted(ObjectNode meta, java.time.Duration shift) {
+        for (int i = 0; i < meta.get("actions").size(); i++) {
+            for (String field : List.of("started_at", "ended_at")) {
+                action(meta, i).put(field, Instant.parse(action(meta, i).get(field).asText()).plus(shift).toString());
+            }
+        }
+        return meta;
+    }
+
+    @Test
+    void actionTimesTenYearsInThePastAreInconsistentThoughInOrderAndHumanlyPaced() throws Exception {
+        ObjectNode replayed = shifted(honest(PIPELINE), java.time.Duration.ofDays(3653).negated());
+        assertThat(RulesLivenessAnalyzer.motionConsistent(PIPELINE, replayed)).as("order and pace are fine").isTrue();
+
+        Verdict verdict = noFace.analyze(attempt(replayed));
+
+        assertThat(verdict.serviceStatus()).isEqualTo("attack");
+        assertThat(verdict.errorCodes()).containsExactly("motion_inconsistency");
+    }
+
+    @Test
+    void actionTimesBeforeTheSessionExistedOrAfterTheAttemptArrivedAreInconsistent() throws Exception {
+        java.time.Duration skew = RulesLivenessAnalyzer.CLOCK_SKEW;
+        // the first action began before the session was created, beyond the skew allowance
+        ObjectNode early = shifted(honest(PIPELINE), java.time.Duration.between(SESSION_CREATED, T0)
+                .plus(skew).plusSeconds(1).negated());
+        // the last action ended after the server received the attempt, beyond the skew allowance
+        ObjectNode late = shifted(honest(PIPELINE), skew.plusSeconds(5));
+
+        for (ObjectNode meta : List.of(early, late)) {
+            assertThat(noFace.analyze(attempt(meta)).errorCodes()).as(meta.toString()).containsExactly("motion_inconsistency");
+        }
+    }
+
+    @Test
+    void aDeviceClockWithinTheSkewAllowanceIsStillAPerson() throws Exception {
+        java.time.Duration within = RulesLivenessAnalyzer.CLOCK_SKEW.minusSeconds(20);
+        assertThat(noFace.analyze(attempt(shifted(honest(PIPELINE), within))).serviceStatus()).isEqualTo("unknown");
+        assertThat(noFace.analyze(attempt(shifted(honest(PIPELINE), within.negated()))).serviceStatus()).isEqualTo("unknown");
     }
 }
