@@ -221,7 +221,8 @@ class FileApiTest {
         // stored by a host's own service, or before uploads were checked by their bytes
         byte[] svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".getBytes(StandardCharsets.UTF_8);
         server.storage.files().save(new StoredFile(UlidCreator.getUlid().toString(), "acme", person, flowId, null,
-                "kisc_raw_content", "image/svg+xml", null, -1, server.clock.instant()), new ByteArrayInputStream(svg));
+                "kisc_raw_content", "image/svg+xml", null, -1, server.clock.instant(), true, null, true),
+                new ByteArrayInputStream(svg));
 
         Reply reply = server.get("/resources/file?label=kisc_raw_content&flow_id=" + flowId, acmeAccepting("image/svg+xml"));
 

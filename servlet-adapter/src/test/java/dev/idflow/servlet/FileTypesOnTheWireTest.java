@@ -80,7 +80,7 @@ class FileTypesOnTheWireTest {
             assertThat(error.get("error_msg").asText()).as("%s", c[1]).startsWith("upload_file:")
                     .contains("PDF", "JPEG", "PNG", "WebM", "MP4", "text", "JSON");
         }
-        assertThat(server.storage.files().findNewest("acme", "signed_doc", FileQuery.person(person))).isEmpty();
+        assertThat(server.storage.files().findNewest("acme", "signed_doc", FileQuery.person(person, true))).isEmpty();
     }
 
     @Test
@@ -135,6 +135,6 @@ class FileTypesOnTheWireTest {
 
         assertThat(clientError(reply, 422, "INVALID_PAYLOAD").get("error_msg").asText())
                 .startsWith("video:").contains("WebM or MP4");
-        assertThat(server.storage.files().findNewest("acme", "liveness_video", FileQuery.person(person))).isEmpty();
+        assertThat(server.storage.files().findNewest("acme", "liveness_video", FileQuery.person(person, true))).isEmpty();
     }
 }
