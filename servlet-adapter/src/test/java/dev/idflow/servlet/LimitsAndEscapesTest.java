@@ -282,10 +282,11 @@ class LimitsAndEscapesTest {
     @Test
     void theBackgroundLoopSurvivesAnError() throws Exception {
         BreakingStorage breaking = new BreakingStorage(new InMemoryStorage());
-        breaking.breakWith = new AssertionError("a sweep that breaks");
-        breaking.breakTimes.set(1);
         Idflow idflow = Idflow.builder().storage(breaking.storage).publicBaseUrl("http://localhost/kyc")
                 .secretKey(new byte[32]).build();
+        // armed after build(): the builder reads the flows once itself (sealing older clear vlinks)
+        breaking.breakTimes.set(1);
+        breaking.breakWith = new AssertionError("a sweep that breaks");
         try {
             idflow.startBackground(Duration.ofMillis(20));
             long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
