@@ -32,12 +32,13 @@ import org.eclipse.jetty.server.ServerConnector;
  * {@link #LIVE_SECRET}) and "globex" (test key {@link #OTHER_TEST_KEY}).
  */
 final class TestServer implements AutoCloseable {
-    static final String TEST_KEY = "test-key-acme-0001";
-    static final String LIVE_KEY = "live-key-acme-0001";
-    static final String LIVE_SECRET = "live-secret-acme-0001";
-    static final String SIGNING_TEST_KEY = "test-key-acme-signing";
-    static final String SIGNING_TEST_SECRET = "test-secret-acme-signing";
-    static final String OTHER_TEST_KEY = "test-key-globex-0001";
+    // keys and secrets meet Idflow.KEY_RULE: 32 characters or more
+    static final String TEST_KEY = "test-key-acme-0001-9c1f4e7a2b6d8053";
+    static final String LIVE_KEY = "live-key-acme-0001-2d7e5b9a4c1f8036";
+    static final String LIVE_SECRET = "live-secret-acme-0001-8b3f0e6a1d9c5274";
+    static final String SIGNING_TEST_KEY = "test-key-acme-signing-5e2a9c7f1b3d";
+    static final String SIGNING_TEST_SECRET = "test-secret-acme-signing-7c4e1a9f2b";
+    static final String OTHER_TEST_KEY = "test-key-globex-0001-3a8d6f1c9e2b57";
     static final long MAX_UPLOAD = 5L << 20;
 
     final SettableClock clock = SettableClock.startingNow();

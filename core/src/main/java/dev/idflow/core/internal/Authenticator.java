@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Checks the consumer API's headers: the API key (looked up by its hash), the API version, and for
+ * Checks the consumer API's headers: the API key (looked up by its peppered hash), the API version, and for
  * live keys — or test keys that choose to sign — the timestamp and HMAC-SHA256 over ts + path-with-query.
  */
 public final class Authenticator {
@@ -33,14 +33,17 @@ public final class Authenticator {
 
     private final ApiKeyDirectory directory;
     private final SecretCipher cipher;
+    private final ApiKeyHasher hasher;
     private final Clock clock;
     // Resolving a key costs a store read and an AES-GCM decryption; cache it briefly. A revoked key
     // stays usable on other nodes for at most this long (see docs/ARCHITECTURE.md).
     private final Cache<String, Optional<ResolvedKey>> cache;
 
-    public Authenticator(ApiKeyDirectory directory, SecretCipher cipher, Clock clock, Duration cacheTtl) {
+    public Authenticator(ApiKeyDirectory directory, SecretCipher cipher, ApiKeyHasher hasher, Clock clock,
+                         Duration cacheTtl) {
         this.directory = directory;
         this.cipher = cipher;
+        this.hasher = hasher;
         this.clock = clock;
         this.cache = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(cacheTtl).build();
     }
@@ -55,7 +58,7 @@ public final class Authenticator {
         if (key == null || key.isBlank()) {
             throw ApiException.unauthorized(API_KEY + ": header is required");
         }
-        String keyHash = Crypto.sha256Hex(key.trim());
+        String keyHash = hasher.hash(key.trim());
         ResolvedKey resolved = cache.get(keyHash, this::resolve).orElseThrow(
                 () -> ApiException.unauthorized(API_KEY + ": unknown API key"));
         checkSignature(request, signedPath, resolved);
