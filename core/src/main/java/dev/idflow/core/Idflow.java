@@ -99,7 +99,8 @@ public final class Idflow implements AutoCloseable {
         }
         this.ownTemplates = b.templates == null ? new InMemoryTemplates() : null;
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
-        this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, clock, b.keyCacheTtl);
+        this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,
+                b.keyCacheTtl);
         this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, b.services, cipher);
         Set<String> available = new java.util.TreeSet<>(BUILT_IN_SERVICES);
         available.addAll(b.services.keySet());
@@ -174,7 +175,15 @@ public final class Idflow implements AutoCloseable {
     }
 
     /**
-     * Runs the sweeper and event delivery every {@code interval} on one daemon thread. Every node of
+     * Forgets up to 1000 used request signatures whose timestamps can no longer be accepted anyway;
+     * returns how many. The background work runs it; a host scheduling its own calls this too.
+     */
+    public int purgeUsedSignaturesOnce() {
+        return storage.signatures().purgeExpired(clock.instant(), 1000);
+    }
+
+    /**
+     * Runs the sweeper, event delivery and the purge of used signatures every {@code interval} on one daemon thread. Every node of
      * a cluster may run it: work is claimed through the database. Stop it with {@link #close()}.
      */
     public synchronized void startBackground(Duration interval) {
@@ -190,6 +199,7 @@ public final class Idflow implements AutoCloseable {
             try {
                 sweeper.sweepOnce();
                 events.deliverOnce();
+                purgeUsedSignaturesOnce();
             } catch (RuntimeException e) {
                 LOG.error("background work failed; trying again in {}", interval, e);
             }

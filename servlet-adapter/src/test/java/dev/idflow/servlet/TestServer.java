@@ -179,15 +179,33 @@ final class TestServer implements AutoCloseable {
         }
     }
 
+    /** What this client has signed: key, ts and path, so that {@link #live} never signs one twice. */
+    private final java.util.Set<String> signedRequests = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     Headers signed(String key, String secret, String pathWithQuery, long ts) {
+        signedRequests.add(key + " " + ts + " " + pathWithQuery);
         return Headers.test(key)
                 .add("X-Verigram-Ts", Long.toString(ts))
                 .add("X-Verigram-Hmac-SHA256", Crypto.hmacSha256Hex(secret.getBytes(StandardCharsets.UTF_8),
                         ts + pathWithQuery));
     }
 
+    /** A live key's headers for a request signed anew, with a ts {@link #freshTs} picks. */
     Headers live(String pathWithQuery) {
-        return signed(LIVE_KEY, LIVE_SECRET, pathWithQuery, clock.instant().getEpochSecond());
+        return signed(LIVE_KEY, LIVE_SECRET, pathWithQuery, freshTs(LIVE_KEY, pathWithQuery));
+    }
+
+    /**
+     * A ts this client has not yet signed {@code pathWithQuery} with for {@code key}. The server serves a
+     * signed request once, so a client signs every request anew; here the clock stands still between
+     * requests, so a repeat takes the second before (still well inside the 300 s window) instead of now.
+     */
+    long freshTs(String key, String pathWithQuery) {
+        long ts = clock.instant().getEpochSecond();
+        while (!signedRequests.add(key + " " + ts + " " + pathWithQuery)) {
+            ts--;
+        }
+        return ts;
     }
 
     Reply get(String pathWithQuery, Headers headers) throws IOException, InterruptedException {

@@ -9,6 +9,7 @@ import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.core.spi.MockeryRepository;
 import dev.idflow.core.spi.SessionRepository;
+import dev.idflow.core.spi.SignatureLedger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -43,6 +44,7 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiApiKeyDirectory apiKeys;
     private final JdbiMockeryRepository mockery;
     private final JdbiEventOutbox events;
+    private final JdbiSignatureLedger signatures;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -53,6 +55,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.apiKeys = new JdbiApiKeyDirectory(jdbi);
         this.mockery = new JdbiMockeryRepository(jdbi);
         this.events = new JdbiEventOutbox(jdbi, dialect);
+        this.signatures = new JdbiSignatureLedger(jdbi, dialect);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -88,6 +91,11 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public EventOutbox events() {
         return events;
+    }
+
+    @Override
+    public SignatureLedger signatures() {
+        return signatures;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */

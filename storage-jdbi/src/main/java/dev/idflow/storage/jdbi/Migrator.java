@@ -47,7 +47,7 @@ final class Migrator {
     private static final Logger log = LoggerFactory.getLogger(Migrator.class);
 
     /** The shipped scripts, oldest first; every dialect's folder holds exactly these names (a test checks). */
-    static final List<String> SCRIPTS = List.of("V1__init.sql");
+    static final List<String> SCRIPTS = List.of("V1__init.sql", "V4__request_signatures.sql");
     /** Creates the history and lock tables; idempotent, run before anything else. */
     static final String BOOKKEEPING_SCRIPT = "idflow_schema_history.sql";
     static final String HISTORY_TABLE = "idflow_schema_history";
