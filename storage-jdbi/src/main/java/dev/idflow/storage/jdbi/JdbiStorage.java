@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementExceptions;
 import org.jdbi.v3.core.statement.TemplateEngine;
 
 /**
@@ -202,6 +203,10 @@ public final class JdbiStorage implements IdflowStorage {
             Jdbi jdbi = Jdbi.create(dataSource);
             // SQL here is plain text: no <attribute> templating to be surprised by
             jdbi.setTemplateEngine(TemplateEngine.NOP);
+            // a failing statement's exception (which ends up in logs) carries the database's message only:
+            // JDBI would add the statement's bound values, and those are people's data (person_id,
+            // input_data, a card number)
+            jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
             new Migrator(jdbi, dialect, migrationLockWait).run(migrations);
             FileStore files = fileStore != null ? fileStore
                     : fileDirectory != null ? new FilesystemFileStore(jdbi, fileDirectory)
