@@ -15,8 +15,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import dev.idflow.core.engine.FlowEngine;
 import dev.idflow.core.internal.AesGcmSecretCipher;
+import dev.idflow.core.internal.ApiKeyHasher;
 import dev.idflow.core.internal.Authenticator;
-import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.internal.Ids;
 import dev.idflow.core.internal.RateLimiter;
 import dev.idflow.core.internal.validation.InputValidator;
@@ -64,6 +64,7 @@ public final class Idflow implements AutoCloseable {
     private final Clock clock;
     private final Ids ids;
     private final SecretCipher cipher;
+    private final ApiKeyHasher keyHasher;
     private final InMemoryTemplates ownTemplates;
     private final Authenticator authenticator;
     private final FlowEngine engine;
@@ -78,22 +79,29 @@ public final class Idflow implements AutoCloseable {
         this.clock = b.clock;
         this.publicBaseUrl = stripSlash(Objects.requireNonNull(b.publicBaseUrl, "publicBaseUrl"));
         this.ids = new Ids(b.random, clock);
-        if (b.cipher != null) {
-            this.cipher = b.cipher;
+        byte[] key = b.secretKey;
+        if (key == null && b.cipher == null) {
+            LOG.warn("no secret-encryption key given: using a random one, so API keys, live-key secrets, vlinks and "
+                    + "access tokens stored now cannot be used after a restart (GET /flow of such a flow fails). "
+                    + "Give Idflow.builder().secretKey(...) in production.");
+            key = new byte[32];
+            b.random.nextBytes(key);
+        }
+        this.cipher = b.cipher != null ? b.cipher : new AesGcmSecretCipher(key, b.random);
+        // the pepper must be the same on every node and across restarts, or no stored key matches:
+        // given, or derived from the one secret every node already shares
+        if (b.keyPepper != null) {
+            this.keyHasher = ApiKeyHasher.withPepper(b.keyPepper);
+        } else if (key != null) {
+            this.keyHasher = ApiKeyHasher.derivedFrom(key);
         } else {
-            byte[] key = b.secretKey;
-            if (key == null) {
-                LOG.warn("no secret-encryption key given: using a random one, so live-key secrets, vlinks and "
-                        + "access tokens sealed now cannot be unsealed after a restart (GET /flow of such a flow fails). "
-                        + "Give Idflow.builder().secretKey(...) in production.");
-                key = new byte[32];
-                b.random.nextBytes(key);
-            }
-            this.cipher = new AesGcmSecretCipher(key, b.random);
+            throw new IllegalStateException("an own secretCipher needs Idflow.builder().apiKeyPepper(...) (32 bytes or "
+                    + "more, the same on every node) or secretKey(...) to derive the API-key pepper from");
         }
         this.ownTemplates = b.templates == null ? new InMemoryTemplates() : null;
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
-        this.authenticator = new Authenticator(storage.apiKeys(), cipher, clock, b.keyCacheTtl);
+        this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,
+                b.keyCacheTtl);
         this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, b.services, cipher);
         // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
         // which the SQL migration could not use (the migration already stored their hashes)
@@ -175,7 +183,15 @@ public final class Idflow implements AutoCloseable {
     }
 
     /**
-     * Runs the sweeper and event delivery every {@code interval} on one daemon thread. Every node of
+     * Forgets up to 1000 used request signatures whose timestamps can no longer be accepted anyway;
+     * returns how many. The background work runs it; a host scheduling its own calls this too.
+     */
+    public int purgeUsedSignaturesOnce() {
+        return storage.signatures().purgeExpired(clock.instant(), 1000);
+    }
+
+    /**
+     * Runs the sweeper, event delivery and the purge of used signatures every {@code interval} on one daemon thread. Every node of
      * a cluster may run it: work is claimed through the database. Stop it with {@link #close()}.
      */
     public synchronized void startBackground(Duration interval) {
@@ -191,6 +207,7 @@ public final class Idflow implements AutoCloseable {
             try {
                 sweeper.sweepOnce();
                 events.deliverOnce();
+                purgeUsedSignaturesOnce();
             } catch (Throwable e) {
                 // a scheduled task that throws is never run again, silently: nothing may leave this
                 // loop, an Error (a StackOverflowError in a store, an AssertionError) included; the
@@ -216,6 +233,26 @@ public final class Idflow implements AutoCloseable {
     }
 
     // ---- consumers and keys ----
+
+    /** The shortest API key or secret accepted: 32 characters carry 128 bits even as hex digits. */
+    public static final int MIN_KEY_CHARACTERS = 32;
+    /** The rule for API keys and secrets, as every refusal states it. */
+    public static final String KEY_RULE = "must be 32 to 256 printable ASCII characters without spaces, so that it "
+            + "carries at least 128 bits (e.g. 32 hex or 43 base64url characters from a secure random source)";
+    /** How many characters of a key are kept in clear, for an operator to recognise it. */
+    static final int KEY_PREFIX_CHARACTERS = 4;
+
+    /**
+     * Refuses a key or secret that breaks {@link #KEY_RULE}, naming {@code what} it is ("API key",
+     * "secret") and never the value; the demo's command line checks with the same rule.
+     */
+    public static void checkKeyStrength(String what, String value) {
+        if (value == null || value.length() < MIN_KEY_CHARACTERS || value.length() > 256
+                || !value.matches("[\\x21-\\x7e]+")) {
+            throw new IllegalArgumentException("an " + what + " " + KEY_RULE
+                    + (value == null ? "" : "; this one has " + value.length() + " characters"));
+        }
+    }
 
     /** Creates the consumer, or renames it if it exists. */
     public Consumer registerConsumer(String consumerId, String name) {
@@ -244,7 +281,7 @@ public final class Idflow implements AutoCloseable {
         addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.LIVE);
     }
 
-    /** Generates a test key (256 random bits) for the consumer and returns it; only its hash is kept. */
+    /** Generates a test key (256 random bits) for the consumer and returns it; only its peppered hash is kept. */
     public String newTestKey(String consumerId) {
         String key = "test_" + ids.token(32);
         addTestKey(consumerId, key);
@@ -267,7 +304,7 @@ public final class Idflow implements AutoCloseable {
 
     /** Revokes a key. Other nodes stop accepting it when their key cache expires (30 s by default). */
     public boolean revokeKey(String apiKey) {
-        String hash = Crypto.sha256Hex(apiKey);
+        String hash = keyHasher.hash(apiKey);
         authenticator.evict(hash);
         return storage.apiKeys().deleteKey(hash);
     }
@@ -276,18 +313,24 @@ public final class Idflow implements AutoCloseable {
         if (storage.apiKeys().findConsumer(consumerId).isEmpty()) {
             throw new IllegalArgumentException("no consumer " + consumerId + "; registerConsumer first");
         }
-        if (apiKey == null || apiKey.length() < 8 || apiKey.length() > 256 || !apiKey.matches("[\\x21-\\x7e]+")) {
-            throw new IllegalArgumentException("an API key must be 8–256 printable ASCII characters without spaces");
-        }
-        if (secret != null && secret.length() < 8) {
-            throw new IllegalArgumentException("a secret must be at least 8 characters");
+        checkKeyStrength("API key", apiKey);
+        if (secret != null) {
+            checkKeyStrength("API secret", secret);
         }
         byte[] encrypted = secret == null ? null : cipher.encrypt(secret.getBytes(StandardCharsets.UTF_8));
-        String hash = Crypto.sha256Hex(apiKey);
-        storage.apiKeys().saveKey(new ApiKey(hash, consumerId, mode, encrypted,
-                apiKey.substring(0, Math.min(6, apiKey.length())), engine.now()));
+        String hash = keyHasher.hash(apiKey);
+        storage.apiKeys().saveKey(new ApiKey(hash, consumerId, mode, encrypted, displayPrefix(apiKey), engine.now()));
         // a key tried before it existed is cached as unknown on this node; other nodes learn within keyCacheTtl
         authenticator.evict(hash);
+    }
+
+    /**
+     * The characters kept in clear: the first four, after the "live_" or "test_" that every generated key
+     * starts with (shown, they would tell one key from another no better than nothing).
+     */
+    static String displayPrefix(String apiKey) {
+        String rest = apiKey.startsWith("live_") || apiKey.startsWith("test_") ? apiKey.substring(5) : apiKey;
+        return rest.substring(0, KEY_PREFIX_CHARACTERS);
     }
 
     // ---- templates ----
@@ -334,6 +377,7 @@ public final class Idflow implements AutoCloseable {
         private String publicBaseUrl;
         private byte[] secretKey;
         private SecretCipher cipher;
+        private byte[] keyPepper;
         private TemplateRegistry templates;
         private Duration inactivityTimeout = Duration.ofSeconds(300);
         private Duration keyCacheTtl = Duration.ofSeconds(30);
@@ -417,9 +461,23 @@ public final class Idflow implements AutoCloseable {
             return this;
         }
 
-        /** Or encrypt secrets your own way (KMS, HSM). */
+        /**
+         * Or encrypt secrets your own way (KMS, HSM). Without {@link #secretKey} then, give
+         * {@link #apiKeyPepper} too.
+         */
         public Builder secretCipher(SecretCipher cipher) {
             this.cipher = cipher;
+            return this;
+        }
+
+        /**
+         * The server-side pepper API keys are hashed with, HMAC-SHA256(pepper, key): 32 bytes or more,
+         * the same on every node and kept like the secret key (changing it makes every stored key
+         * unknown). By default it is derived from {@link #secretKey}; required with an own
+         * {@link #secretCipher} and no secret key.
+         */
+        public Builder apiKeyPepper(byte[] pepper) {
+            this.keyPepper = pepper.clone();
             return this;
         }
 

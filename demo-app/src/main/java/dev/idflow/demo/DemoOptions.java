@@ -1,5 +1,6 @@
 package dev.idflow.demo;
 
+import dev.idflow.core.Idflow;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,8 +33,10 @@ record DemoOptions(
               --jdbc-password PASSWORD    PostgreSQL password
               --base-url URL              public URL prefix of vlinks (default http://localhost:PORT)
               --consumer ID:KEY[:SECRET]  a consumer and its API key; without SECRET a test key,
-                                          with one a live key (repeatable). Without any, a consumer
-                                          "demo" with a generated test key is created and printed.
+                                          with one a live key (repeatable). KEY and SECRET: 32 to 256
+                                          printable characters each (128 bits or more), no ':' in KEY.
+                                          Without any, a consumer "demo" with a generated test key
+                                          is created and printed.
               --inactivity-timeout DUR    quiet time before a started flow ends 'disconnected' (default 300s)
               --sweep-interval DUR        how often timeouts are looked for (default 5s)
               --rate-limit TEST:LIVE      requests per second per key, test and live keys (default 20:200;
@@ -141,7 +144,18 @@ record DemoOptions(
         if (parts.length < 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
             throw new UsageException("--consumer: must be ID:KEY or ID:KEY:SECRET");
         }
-        return new ConsumerKey(parts[0], parts[1], parts.length == 3 && !parts[2].isEmpty() ? parts[2] : null);
+        String secret = parts.length == 3 && !parts[2].isEmpty() ? parts[2] : null;
+        // the same rule Idflow.addTestKey/addLiveKey applies, checked here so that a short key is a usage
+        // error (message, exit status 2) rather than a stack trace at start
+        try {
+            Idflow.checkKeyStrength("API key", parts[1]);
+            if (secret != null) {
+                Idflow.checkKeyStrength("API secret", secret);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--consumer " + parts[0] + ": " + e.getMessage());
+        }
+        return new ConsumerKey(parts[0], parts[1], secret);
     }
 
     /** 500ms, 1s, 20s, 5m, 1h; a bare number is seconds. */

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The demo as people start it: from its command line, on each storage. */
 class DemoTest {
+    private static final String DEMO_KEY = "demo-test-key-1-6f2c9a4e1b7d3058";
+    private static final String PG_KEY = "pg-test-key-1-8e3b5d1f7a2c904617";
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -48,11 +50,11 @@ class DemoTest {
 
     @Test
     void aFlowCreatedBeforeARestartIsServedAfterItOnTheSameDataDir() throws Exception {
-        String[] args = {"--port", "0", "--data-dir", dataDir.toString(), "--consumer", "bank:demo-test-key-1"};
+        String[] args = {"--port", "0", "--data-dir", dataDir.toString(), "--consumer", "bank:" + DEMO_KEY};
         DemoMain.Demo first = DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
         String flowId;
         try {
-            HttpResponse<String> created = createFlow(first.port(), "demo-test-key-1");
+            HttpResponse<String> created = createFlow(first.port(), DEMO_KEY);
             assertThat(created.statusCode()).isEqualTo(201);
             flowId = JSON.readTree(created.body()).get("flow_id").asText();
         } finally {
@@ -60,7 +62,7 @@ class DemoTest {
         }
         DemoMain.Demo second = DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
         try {
-            HttpResponse<String> read = get(second.port(), "/flow/" + flowId, "demo-test-key-1");
+            HttpResponse<String> read = get(second.port(), "/flow/" + flowId, DEMO_KEY);
             assertThat(read.statusCode()).isEqualTo(200);
             JsonNode flow = JSON.readTree(read.body());
             assertThat(flow.get("flow_id").asText()).isEqualTo(flowId);
@@ -115,17 +117,30 @@ class DemoTest {
             String url = pg.getJdbcUrl("postgres", "postgres");
             DemoMain.Demo demo = DemoMain.Demo.start(DemoOptions.parse(new String[] {"--port", "0", "--storage", "postgres",
                     "--jdbc-url", url, "--jdbc-user", "postgres", "--jdbc-password", "postgres",
-                    "--data-dir", dataDir.toString(), "--consumer", "bank:pg-test-key-1"}),
+                    "--data-dir", dataDir.toString(), "--consumer", "bank:" + PG_KEY}),
                     new PrintStream(new ByteArrayOutputStream()));
             try {
-                HttpResponse<String> created = createFlow(demo.port(), "pg-test-key-1");
+                HttpResponse<String> created = createFlow(demo.port(), PG_KEY);
                 assertThat(created.statusCode()).isEqualTo(201);
                 String flowId = JSON.readTree(created.body()).get("flow_id").asText();
-                assertThat(get(demo.port(), "/flow/" + flowId, "pg-test-key-1").statusCode()).isEqualTo(200);
+                assertThat(get(demo.port(), "/flow/" + flowId, PG_KEY).statusCode()).isEqualTo(200);
             } finally {
                 demo.stop();
             }
         }
+    }
+
+    @Test
+    void aConsumerKeyOrSecretShorterThan32CharactersIsAUsageErrorNamingTheRule() {
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--consumer", "bank:live-key-123:" + "s".repeat(32)}))
+                .isInstanceOf(DemoOptions.UsageException.class)
+                .hasMessageContaining("--consumer bank").hasMessageContaining("API key")
+                .hasMessageContaining("32 to 256").hasMessageContaining("128 bits")
+                .hasMessageNotContaining("live-key-123");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--consumer", "bank:" + "k".repeat(32) + ":live-secret-456"}))
+                .isInstanceOf(DemoOptions.UsageException.class)
+                .hasMessageContaining("API secret").hasMessageContaining("128 bits")
+                .hasMessageNotContaining("live-secret-456");
     }
 
     @Test
@@ -141,15 +156,15 @@ class DemoTest {
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--port"})).hasMessageContaining("needs a value");
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--rate-limit", "fast"})).hasMessageContaining("--rate-limit");
         assertThat(DemoOptions.parse(new String[] {"--rate-limit", "50:500"}).liveRps()).isEqualTo(500);
-        DemoOptions options = DemoOptions.parse(new String[] {"--port", "9090", "--consumer", "a:k1234567:s1234567",
-                "--consumer", "b:k7654321", "--inactivity-timeout", "20s", "--sweep-interval=1s"});
+        DemoOptions options = DemoOptions.parse(new String[] {"--port", "9090", "--consumer", "a:" + "k".repeat(32) + ":" + "s".repeat(32),
+                "--consumer", "b:" + "t".repeat(32), "--inactivity-timeout", "20s", "--sweep-interval=1s"});
         assertThat(options.baseUrl()).isEqualTo("http://localhost:9090");
         assertThat(options.storage()).isEqualTo("h2");
         assertThat(options.inactivityTimeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(options.sweepInterval()).isEqualTo(Duration.ofSeconds(1));
         List<String> secrets = new ArrayList<>();
         options.consumers().forEach(c -> secrets.add(String.valueOf(c.secret())));
-        assertThat(secrets).containsExactly("s1234567", "null");
+        assertThat(secrets).containsExactly("s".repeat(32), "null");
     }
 
     private HttpResponse<String> createFlow(int port, String key) throws Exception {

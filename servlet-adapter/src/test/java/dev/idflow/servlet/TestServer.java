@@ -32,12 +32,13 @@ import org.eclipse.jetty.server.ServerConnector;
  * {@link #LIVE_SECRET}) and "globex" (test key {@link #OTHER_TEST_KEY}).
  */
 final class TestServer implements AutoCloseable {
-    static final String TEST_KEY = "test-key-acme-0001";
-    static final String LIVE_KEY = "live-key-acme-0001";
-    static final String LIVE_SECRET = "live-secret-acme-0001";
-    static final String SIGNING_TEST_KEY = "test-key-acme-signing";
-    static final String SIGNING_TEST_SECRET = "test-secret-acme-signing";
-    static final String OTHER_TEST_KEY = "test-key-globex-0001";
+    // keys and secrets meet Idflow.KEY_RULE: 32 characters or more
+    static final String TEST_KEY = "test-key-acme-0001-9c1f4e7a2b6d8053";
+    static final String LIVE_KEY = "live-key-acme-0001-2d7e5b9a4c1f8036";
+    static final String LIVE_SECRET = "live-secret-acme-0001-8b3f0e6a1d9c5274";
+    static final String SIGNING_TEST_KEY = "test-key-acme-signing-5e2a9c7f1b3d";
+    static final String SIGNING_TEST_SECRET = "test-secret-acme-signing-7c4e1a9f2b";
+    static final String OTHER_TEST_KEY = "test-key-globex-0001-3a8d6f1c9e2b57";
     static final long MAX_UPLOAD = 5L << 20;
 
     final SettableClock clock = SettableClock.startingNow();
@@ -198,15 +199,33 @@ final class TestServer implements AutoCloseable {
         }
     }
 
+    /** What this client has signed: key, ts and path, so that {@link #live} never signs one twice. */
+    private final java.util.Set<String> signedRequests = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     Headers signed(String key, String secret, String pathWithQuery, long ts) {
+        signedRequests.add(key + " " + ts + " " + pathWithQuery);
         return Headers.test(key)
                 .add("X-Verigram-Ts", Long.toString(ts))
                 .add("X-Verigram-Hmac-SHA256", Crypto.hmacSha256Hex(secret.getBytes(StandardCharsets.UTF_8),
                         ts + pathWithQuery));
     }
 
+    /** A live key's headers for a request signed anew, with a ts {@link #freshTs} picks. */
     Headers live(String pathWithQuery) {
-        return signed(LIVE_KEY, LIVE_SECRET, pathWithQuery, clock.instant().getEpochSecond());
+        return signed(LIVE_KEY, LIVE_SECRET, pathWithQuery, freshTs(LIVE_KEY, pathWithQuery));
+    }
+
+    /**
+     * A ts this client has not yet signed {@code pathWithQuery} with for {@code key}. The server serves a
+     * signed request once, so a client signs every request anew; here the clock stands still between
+     * requests, so a repeat takes the second before (still well inside the 300 s window) instead of now.
+     */
+    long freshTs(String key, String pathWithQuery) {
+        long ts = clock.instant().getEpochSecond();
+        while (!signedRequests.add(key + " " + ts + " " + pathWithQuery)) {
+            ts--;
+        }
+        return ts;
     }
 
     Reply get(String pathWithQuery, Headers headers) throws IOException, InterruptedException {

@@ -24,10 +24,15 @@ public final class Crypto {
 
     /** Lowercase hex of HMAC-SHA256(secret, message). */
     public static String hmacSha256Hex(byte[] secret, String message) {
+        return HEX.formatHex(hmacSha256(secret, message.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** HMAC-SHA256(secret, message). */
+    public static byte[] hmacSha256(byte[] secret, byte[] message) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return HEX.formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+            return mac.doFinal(message);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }

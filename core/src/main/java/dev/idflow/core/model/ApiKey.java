@@ -5,9 +5,10 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An API key as stored: never the key itself, only its SHA-256 hash (hex), and for live keys the
- * secret encrypted with the host's key ({@code encryptedSecret}); {@code keyPrefix} is the first
- * characters of the key, enough for an operator to recognise it.
+ * An API key as stored: never the key itself, only its hash, HMAC-SHA256 under the server's pepper
+ * (hex), and for live keys the secret encrypted with the host's key ({@code encryptedSecret});
+ * {@code keyPrefix} is at most 4 characters of the key, enough for an operator to recognise it and
+ * too few to matter (a key has at least 32).
  */
 public record ApiKey(String keyHash, String consumerId, KeyMode mode, byte[] encryptedSecret,
                      String keyPrefix, Instant createdAt) {

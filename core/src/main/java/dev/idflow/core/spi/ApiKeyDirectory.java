@@ -4,7 +4,7 @@ import dev.idflow.core.model.ApiKey;
 import dev.idflow.core.model.Consumer;
 import java.util.Optional;
 
-/** Consumers and their API keys, looked up by the SHA-256 hash of the key, never by the key. */
+/** Consumers and their API keys, looked up by the key's peppered hash (hex), never by the key. */
 public interface ApiKeyDirectory {
 
     /** Creates the consumer or replaces its name. */

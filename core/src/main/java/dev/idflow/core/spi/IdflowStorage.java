@@ -18,6 +18,9 @@ public interface IdflowStorage {
 
     EventOutbox events();
 
+    /** Signed requests already served, so that a replay is refused on every node. */
+    SignatureLedger signatures();
+
     /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each

@@ -128,6 +128,10 @@ public abstract class StorageContractTest {
         return storage.events();
     }
 
+    protected SignatureLedger signatures() {
+        return storage.signatures();
+    }
+
     // ================================================================ flows: round-trips
 
     @Test
@@ -1617,6 +1621,60 @@ public abstract class StorageContractTest {
         assertThat(apiKeys().findConsumer(consumer)).isPresent();
         assertThat(apiKeys().deleteKey(revoked.keyHash())).isFalse();
         assertThat(apiKeys().deleteKey(sha256())).isFalse();
+    }
+
+    // ================================================================ signed requests (replay)
+
+    @Test
+    void aSignedRequestIsUsedOnceAndItsRepeatIsRefused() {
+        String key = sha256();
+        String signature = sha256();
+
+        assertThat(signatures().firstUse(key, 1_700_000_000L, signature, T0.plusSeconds(360))).isTrue();
+        assertThat(signatures().firstUse(key, 1_700_000_000L, signature, T0.plusSeconds(360))).isFalse();
+        assertThat(signatures().firstUse(key, 1_700_000_000L, signature, T0.plusSeconds(999))).isFalse();
+    }
+
+    @Test
+    void anotherSignatureOrTheSameSignatureOfAnotherKeyIsAnotherRequest() {
+        String key = sha256();
+        String signature = sha256();
+        signatures().firstUse(key, 1_700_000_000L, signature, T0.plusSeconds(360));
+
+        assertThat(signatures().firstUse(key, 1_700_000_000L, sha256(), T0.plusSeconds(360))).isTrue();
+        assertThat(signatures().firstUse(sha256(), 1_700_000_000L, signature, T0.plusSeconds(360))).isTrue();
+    }
+
+    @Test
+    void ofEightRacingUsesOfOneSignedRequestExactlyOneIsFirst() throws Exception {
+        String key = sha256();
+        String signature = sha256();
+
+        List<Boolean> firsts = concurrently(8, i -> signatures().firstUse(key, 1_700_000_000L, signature, T0.plusSeconds(360)));
+
+        assertThat(firsts).containsOnlyOnce(true).hasSize(8);
+    }
+
+    @Test
+    void purgingDeletesOnlyExpiredRecordsAndAtMostTheNumberAsked() {
+        String key = sha256();
+        List<String> expired = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            expired.add(sha256());
+            signatures().firstUse(key, 1_700_000_000L + i, expired.get(i), T0.plusSeconds(i));
+        }
+        String live = sha256();
+        signatures().firstUse(key, 1_700_000_100L, live, T0.plusSeconds(60));
+
+        assertThat(signatures().purgeExpired(T0.plusSeconds(30), 3)).isEqualTo(3);
+        assertThat(signatures().purgeExpired(T0.plusSeconds(30), 3)).isEqualTo(2);
+        assertThat(signatures().purgeExpired(T0.plusSeconds(30), 3)).isZero();
+
+        assertThat(signatures().firstUse(key, 1_700_000_100L, live, T0.plusSeconds(60)))
+                .as("a record not yet expired stays").isFalse();
+        assertThat(signatures().firstUse(key, 1_700_000_000L, expired.get(0), T0.plusSeconds(400)))
+                .as("a purged record is forgotten").isTrue();
+        assertThat(signatures().purgeExpired(T0.plusSeconds(60), 10)).as("expiry is exclusive").isZero();
     }
 
     // ================================================================ mockery

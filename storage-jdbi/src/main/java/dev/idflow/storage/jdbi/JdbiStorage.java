@@ -9,6 +9,7 @@ import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.core.spi.MockeryRepository;
 import dev.idflow.core.spi.SessionRepository;
+import dev.idflow.core.spi.SignatureLedger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementExceptions;
 import org.jdbi.v3.core.statement.TemplateEngine;
 
 /**
@@ -45,6 +47,7 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiEventOutbox events;
     /** The file store keeps its metadata in idflow_file (ours, not a host's): bound inside the commit. */
     private final boolean filesInIdflowTables;
+    private final JdbiSignatureLedger signatures;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -56,6 +59,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.apiKeys = new JdbiApiKeyDirectory(jdbi);
         this.mockery = new JdbiMockeryRepository(jdbi);
         this.events = new JdbiEventOutbox(jdbi, dialect);
+        this.signatures = new JdbiSignatureLedger(jdbi, dialect);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -91,6 +95,11 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public EventOutbox events() {
         return events;
+    }
+
+    @Override
+    public SignatureLedger signatures() {
+        return signatures;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */
@@ -207,6 +216,10 @@ public final class JdbiStorage implements IdflowStorage {
             Jdbi jdbi = Jdbi.create(dataSource);
             // SQL here is plain text: no <attribute> templating to be surprised by
             jdbi.setTemplateEngine(TemplateEngine.NOP);
+            // a failing statement's exception (which ends up in logs) carries the database's message only:
+            // JDBI would add the statement's bound values, and those are people's data (person_id,
+            // input_data, a card number)
+            jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
             new Migrator(jdbi, dialect, migrationLockWait).run(migrations);
             FileStore files = fileStore != null ? fileStore
                     : fileDirectory != null ? new FilesystemFileStore(jdbi, fileDirectory)

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class EngineTwoNodesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String KEY = "two-nodes-test-key";
+    private static final String KEY = "two-nodes-test-key-4b9e2f7a1c6d3085";
     private static final int FLOWS = 120;
 
     @Test

@@ -58,6 +58,28 @@ class TwoNodesTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aSignedRequestServedByOneNodeIsARepeatForTheOther(Kind kind) throws Exception {
+        try (HikariDataSource db = TestDatabases.fresh(kind); HikariDataSource db2 = TestDatabases.secondNode(db)) {
+            JdbiStorage node1 = JdbiStorage.builder(db).build();
+            JdbiStorage node2 = JdbiStorage.builder(db2).build();
+            String key = dev.idflow.core.spi.StorageFixtures.sha256();
+            String signature = dev.idflow.core.spi.StorageFixtures.sha256();
+
+            assertThat(node1.signatures().firstUse(key, 1_700_000_000L, signature, T0.plusSeconds(360))).isTrue();
+            assertThat(node2.signatures().firstUse(key, 1_700_000_000L, signature, T0.plusSeconds(360))).isFalse();
+
+            // both at once with another request: one node wins, whichever
+            String another = dev.idflow.core.spi.StorageFixtures.sha256();
+            CompletableFuture<Boolean> on1 = CompletableFuture.supplyAsync(
+                    () -> node1.signatures().firstUse(key, 1_700_000_001L, another, T0.plusSeconds(360)));
+            CompletableFuture<Boolean> on2 = CompletableFuture.supplyAsync(
+                    () -> node2.signatures().firstUse(key, 1_700_000_001L, another, T0.plusSeconds(360)));
+            assertThat(List.of(on1.get(30, TimeUnit.SECONDS), on2.get(30, TimeUnit.SECONDS))).containsOnlyOnce(true);
+        }
+    }
+
     /**
      * The race at its tightest: node 2's compare-and-set arrives while node 1's is written but not yet
      * committed. The database makes node 2 wait for the row, then re-checks the version against what

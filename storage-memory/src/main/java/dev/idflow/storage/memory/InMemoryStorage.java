@@ -11,6 +11,7 @@ import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.core.spi.MockeryRepository;
 import dev.idflow.core.spi.SessionRepository;
+import dev.idflow.core.spi.SignatureLedger;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -26,6 +27,7 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemoryApiKeyDirectory apiKeys = new InMemoryApiKeyDirectory();
     private final InMemoryMockeryRepository mockery = new InMemoryMockeryRepository();
     private final InMemoryEventOutbox events = new InMemoryEventOutbox();
+    private final InMemorySignatureLedger signatures = new InMemorySignatureLedger();
 
     @Override
     public FlowRepository flows() {
@@ -55,6 +57,11 @@ public final class InMemoryStorage implements IdflowStorage {
     @Override
     public EventOutbox events() {
         return events;
+    }
+
+    @Override
+    public SignatureLedger signatures() {
+        return signatures;
     }
 
     /**
