@@ -4,6 +4,7 @@ import dev.idflow.core.Idflow;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.servlet.HostedPageOptions;
 import dev.idflow.servlet.IdflowServlet;
+import dev.idflow.servlet.jetty.JettyJsonErrors;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.io.PrintStream;
@@ -104,10 +105,10 @@ public final class DemoMain {
             connector.setPort(options.port());
             server.addConnector(connector);
             // what Jetty refuses before idflow sees it (bad %-encoding, headers too large) answers JSON too
-            server.setErrorHandler(JsonErrorHandler.server());
+            server.setErrorHandler(JettyJsonErrors.server());
             ServletContextHandler context = new ServletContextHandler();
             context.setContextPath("/");
-            context.setErrorHandler(JsonErrorHandler.context());
+            context.setErrorHandler(JettyJsonErrors.context());
             context.addEventListener(new ServletContextListener() {
                 @Override
                 public void contextInitialized(ServletContextEvent event) {

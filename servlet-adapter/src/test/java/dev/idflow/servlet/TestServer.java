@@ -120,8 +120,11 @@ final class TestServer implements AutoCloseable {
         idflow.addTestKey("acme", SIGNING_TEST_KEY, SIGNING_TEST_SECRET);
         idflow.registerConsumer("globex", "Globex Bank");
         idflow.addTestKey("globex", OTHER_TEST_KEY);
+        // as the README tells a host on Jetty: what Jetty refuses itself answers JSON too
+        server.setErrorHandler(dev.idflow.servlet.jetty.JettyJsonErrors.server());
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
+        context.setErrorHandler(dev.idflow.servlet.jetty.JettyJsonErrors.context());
         // as a host application would: mount while the context initialises
         context.addEventListener(new jakarta.servlet.ServletContextListener() {
             @Override

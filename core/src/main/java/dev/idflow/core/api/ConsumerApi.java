@@ -293,6 +293,10 @@ final class ConsumerApi {
         if (file == null) {
             throw ApiException.invalid("upload_file: is required (a file part)");
         }
+        if (file.fileName() == null) {
+            // a plain form field is text someone typed, not a document: the part must carry a filename
+            throw ApiException.invalid("upload_file: must be a file part (Content-Disposition with a filename)");
+        }
         if (file.size() > maxUploadBytes) {
             throw ApiException.invalid("upload_file: must be at most " + maxUploadBytes + " bytes");
         }
@@ -386,9 +390,11 @@ final class ConsumerApi {
         if (body.files() != null) {
             for (Map.Entry<String, String> e : body.files().entrySet()) {
                 try {
-                    files.put(e.getKey(), Base64.getMimeDecoder().decode(e.getValue()));
+                    // line breaks are allowed (base64 is often wrapped); anything else off the alphabet is
+                    // refused, where the MIME decoder would silently drop it and store other bytes than sent
+                    files.put(e.getKey(), Base64.getDecoder().decode(e.getValue().replaceAll("[\\r\\n]", "")));
                 } catch (IllegalArgumentException ex) {
-                    throw ApiException.invalid("files." + e.getKey() + ": must be base64");
+                    throw ApiException.invalid("files." + e.getKey() + ": must be base64 (RFC 4648, line breaks allowed)");
                 }
             }
         }

@@ -1,4 +1,4 @@
-package dev.idflow.demo;
+package dev.idflow.servlet.jetty;
 
 import dev.idflow.core.api.ApiResponse;
 import dev.idflow.core.internal.Json;
@@ -21,23 +21,32 @@ import org.eclipse.jetty.util.Callback;
  * without echoing the request or naming an exception. Jetty's own page is HTML that repeats its
  * parser's reason. One class for both places Jetty asks: the server ({@link #server()}, for what
  * fails before a context is chosen) and the ee10 context ({@link #context()}).
+ *
+ * <p>For hosts on Jetty 12.1 (ee10): the adapter itself needs no Jetty, so this package is compiled
+ * against Jetty as an optional, provided dependency and is loaded only by a host that calls it:
+ * <pre>{@code
+ * server.setErrorHandler(JettyJsonErrors.server());
+ * servletContextHandler.setErrorHandler(JettyJsonErrors.context());
+ * }</pre>
+ * A request line with an HTTP version Jetty does not speak (Jetty's 505) is answered 400: it is the
+ * client's malformed request, not a failure of the server.
  */
-final class JsonErrorHandler {
-    private JsonErrorHandler() {
+public final class JettyJsonErrors {
+    private JettyJsonErrors() {
     }
 
     /** For {@code server.setErrorHandler(...)}. */
-    static org.eclipse.jetty.server.handler.ErrorHandler server() {
+    public static org.eclipse.jetty.server.handler.ErrorHandler server() {
         return new Core();
     }
 
     /** For {@code servletContextHandler.setErrorHandler(...)}. */
-    static org.eclipse.jetty.ee10.servlet.ErrorHandler context() {
+    public static org.eclipse.jetty.ee10.servlet.ErrorHandler context() {
         return new Ee10();
     }
 
     /** The spec's UPPER_SNAKE error_code for a status Jetty answers. */
-    static String errorCode(int status) {
+    public static String errorCode(int status) {
         return switch (status) {
             case 400 -> "BAD_REQUEST";
             case 404 -> "NOT_FOUND";
@@ -58,9 +67,10 @@ final class JsonErrorHandler {
     }
 
     /** A fixed text per status: the parser's reason could repeat part of the request. */
-    static String errorMessage(int status) {
+    public static String errorMessage(int status) {
         return switch (status) {
-            case 400 -> "request: malformed (bad %-encoding, an ambiguous path or a header the server refuses)";
+            case 400 -> "request: malformed (bad %-encoding, an ambiguous path, a header the server refuses or an "
+                    + "HTTP version it does not speak)";
             case 404 -> "path: no operation here; see /openapi.json";
             case 408 -> "request: not received in time";
             case 413 -> "body: too large";
@@ -70,7 +80,7 @@ final class JsonErrorHandler {
         };
     }
 
-    static byte[] body(int status) {
+    public static byte[] body(int status) {
         try {
             return Json.mapper().writeValueAsBytes(new ApiResponse.ErrorBody(errorCode(status), errorMessage(status)));
         } catch (IOException e) {
@@ -95,6 +105,14 @@ final class JsonErrorHandler {
         @Override
         public boolean errorPageForMethod(String method) {
             return true; // a PUT refused gets the same JSON as a GET
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (response.getStatus() == 505) {
+                response.setStatus(400); // the client's malformed request line, not the server's failure
+            }
+            return super.handle(request, response, callback);
         }
 
         @Override
