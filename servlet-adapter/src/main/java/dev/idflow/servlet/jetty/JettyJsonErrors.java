@@ -108,11 +108,13 @@ public final class JettyJsonErrors {
         }
 
         @Override
-        public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            if (response.getStatus() == 505) {
-                response.setStatus(400); // the client's malformed request line, not the server's failure
-            }
-            return super.handle(request, response, callback);
+        protected void generateResponse(Request request, Response response, int code, String message,
+                                        Throwable cause, Callback callback) throws IOException {
+            // the parser's 505 for a request line of an HTTP version Jetty does not speak: the client's
+            // malformed request, not a failure of the server
+            int answered = code == 505 ? 400 : code;
+            response.setStatus(answered);
+            super.generateResponse(request, response, answered, message, cause, callback);
         }
 
         @Override
