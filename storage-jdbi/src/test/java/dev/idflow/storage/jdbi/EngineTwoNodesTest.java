@@ -1,20 +1,16 @@
 package dev.idflow.storage.jdbi;
 
+import static dev.idflow.storage.jdbi.DirectCall.call;
+import static dev.idflow.storage.jdbi.DirectCall.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idflow.core.Idflow;
-import dev.idflow.core.api.ApiRequest;
 import dev.idflow.core.api.ApiResponse;
-import dev.idflow.core.api.UploadPart;
 import dev.idflow.core.model.FlowEvent;
 import dev.idflow.core.testing.SettableClock;
 import dev.idflow.storage.jdbi.TestDatabases.Kind;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +32,6 @@ import org.junit.jupiter.api.Test;
  * end cause that matches what the person was told, and every event must reach the listeners once.
  */
 class EngineTwoNodesTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "two-nodes-test-key-4b9e2f7a1c6d3085";
     private static final int FLOWS = 120;
 
@@ -120,53 +115,5 @@ class EngineTwoNodesTest {
         return Idflow.builder().storage(storage).clock(clock).publicBaseUrl("https://bank.example/kyc")
                 .secretKey(new byte[32]).rateLimits(10_000, 10_000, 10_000, 10_000)
                 .listener(delivered::add).build();
-    }
-
-    private static JsonNode json(ApiResponse response, int status) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        response.writeBody(out);
-        assertThat(response.status()).as(out.toString(StandardCharsets.UTF_8)).isEqualTo(status);
-        return JSON.readTree(out.toByteArray());
-    }
-
-    /** A request straight to a node's dispatcher, as its servlet would hand it over. */
-    private static ApiResponse call(Idflow node, String method, String path, String key, String body) {
-        return node.api().handle(new ApiRequest() {
-            @Override
-            public String method() {
-                return method;
-            }
-
-            @Override
-            public String rawPath() {
-                return path;
-            }
-
-            @Override
-            public String rawQuery() {
-                return null;
-            }
-
-            @Override
-            public String header(String name) {
-                if (key != null && name.equalsIgnoreCase("X-Verigram-Api-Key")) {
-                    return key;
-                }
-                if (key != null && name.equalsIgnoreCase("X-Verigram-Api-Version")) {
-                    return "2";
-                }
-                return null;
-            }
-
-            @Override
-            public InputStream body() {
-                return new ByteArrayInputStream(body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public List<UploadPart> parts() {
-                return List.of();
-            }
-        });
     }
 }

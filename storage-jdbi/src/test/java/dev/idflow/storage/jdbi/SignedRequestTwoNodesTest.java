@@ -1,21 +1,17 @@
 package dev.idflow.storage.jdbi;
 
+import static dev.idflow.storage.jdbi.DirectCall.callWith;
+import static dev.idflow.storage.jdbi.DirectCall.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idflow.core.Idflow;
-import dev.idflow.core.api.ApiRequest;
 import dev.idflow.core.api.ApiResponse;
-import dev.idflow.core.api.UploadPart;
 import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.testing.SettableClock;
 import dev.idflow.storage.jdbi.TestDatabases.Kind;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -41,15 +37,15 @@ class SignedRequestTwoNodesTest {
             node1.addLiveKey("bank", KEY, SECRET);
             Map<String, String> signed = signed(clock.instant().getEpochSecond(), "/flow");
 
-            ApiResponse first = call(node1, "POST", "/flow", signed, BODY);
-            ApiResponse replayedElsewhere = call(node2, "POST", "/flow", signed, BODY.replace("100001", "100002"));
-            ApiResponse replayedHere = call(node1, "POST", "/flow", signed, BODY);
+            ApiResponse first = callWith(node1, "POST", "/flow", signed, BODY);
+            ApiResponse replayedElsewhere = callWith(node2, "POST", "/flow", signed, BODY.replace("100001", "100002"));
+            ApiResponse replayedHere = callWith(node1, "POST", "/flow", signed, BODY);
 
             assertThat(first.status()).as(text(first)).isEqualTo(201);
             assertThat(replayedElsewhere.status()).isEqualTo(401);
             assertThat(text(replayedElsewhere)).contains("already used");
             assertThat(replayedHere.status()).isEqualTo(401);
-            assertThat(call(node2, "POST", "/flow", signed(clock.instant().getEpochSecond() - 1, "/flow"), BODY)
+            assertThat(callWith(node2, "POST", "/flow", signed(clock.instant().getEpochSecond() - 1, "/flow"), BODY)
                     .status()).as("a request signed anew is served").isEqualTo(201);
         }
     }
@@ -62,7 +58,7 @@ class SignedRequestTwoNodesTest {
             Idflow node = node(JdbiStorage.builder(db).build(), clock);
             node.registerConsumer("bank", "Bank");
             node.addLiveKey("bank", KEY, SECRET);
-            assertThat(call(node, "POST", "/flow", signed(clock.instant().getEpochSecond(), "/flow"), BODY).status())
+            assertThat(callWith(node, "POST", "/flow", signed(clock.instant().getEpochSecond(), "/flow"), BODY).status())
                     .isEqualTo(201);
 
             clock.advance(Duration.ofSeconds(300));
@@ -80,46 +76,5 @@ class SignedRequestTwoNodesTest {
     private static Map<String, String> signed(long ts, String path) {
         return Map.of("x-verigram-api-key", KEY, "x-verigram-api-version", "2", "x-verigram-ts", Long.toString(ts),
                 "x-verigram-hmac-sha256", Crypto.hmacSha256Hex(SECRET.getBytes(StandardCharsets.UTF_8), ts + path));
-    }
-
-    private static String text(ApiResponse response) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        response.writeBody(out);
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    /** A request straight to a node's dispatcher, as its servlet would hand it over. */
-    private static ApiResponse call(Idflow node, String method, String path, Map<String, String> headers, String body) {
-        return node.api().handle(new ApiRequest() {
-            @Override
-            public String method() {
-                return method;
-            }
-
-            @Override
-            public String rawPath() {
-                return path;
-            }
-
-            @Override
-            public String rawQuery() {
-                return null;
-            }
-
-            @Override
-            public String header(String name) {
-                return headers.get(name.toLowerCase(java.util.Locale.ROOT));
-            }
-
-            @Override
-            public InputStream body() {
-                return new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public List<UploadPart> parts() {
-                return List.of();
-            }
-        });
     }
 }

@@ -1,18 +1,15 @@
 package dev.idflow.storage.jdbi;
 
+import static dev.idflow.storage.jdbi.DirectCall.call;
+import static dev.idflow.storage.jdbi.DirectCall.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.idflow.core.Idflow;
-import dev.idflow.core.api.ApiRequest;
 import dev.idflow.core.api.ApiResponse;
-import dev.idflow.core.api.UploadPart;
 import dev.idflow.core.internal.Crypto;
 import dev.idflow.storage.jdbi.TestDatabases.Kind;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -34,7 +31,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * flow stored in clear before schema V3 is still reached through its vlink and sealed at the next start.
  */
 class VlinkAtRestTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "vlink-at-rest-test-key-7Qm2Xw9Lp4Rt6Yz8Kd3Nf5Hb";
 
     @ParameterizedTest
@@ -139,53 +135,5 @@ class VlinkAtRestTest {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static JsonNode json(ApiResponse response, int status) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        response.writeBody(out);
-        assertThat(response.status()).as(out.toString(StandardCharsets.UTF_8)).isEqualTo(status);
-        return JSON.readTree(out.toByteArray());
-    }
-
-    /** A request straight to the node's dispatcher, as its servlet would hand it over. */
-    private static ApiResponse call(Idflow node, String method, String path, String key, String body) {
-        return node.api().handle(new ApiRequest() {
-            @Override
-            public String method() {
-                return method;
-            }
-
-            @Override
-            public String rawPath() {
-                return path;
-            }
-
-            @Override
-            public String rawQuery() {
-                return null;
-            }
-
-            @Override
-            public String header(String name) {
-                if (key != null && name.equalsIgnoreCase("X-Verigram-Api-Key")) {
-                    return key;
-                }
-                if (key != null && name.equalsIgnoreCase("X-Verigram-Api-Version")) {
-                    return "2";
-                }
-                return null;
-            }
-
-            @Override
-            public InputStream body() {
-                return new ByteArrayInputStream(body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public List<UploadPart> parts() {
-                return List.of();
-            }
-        });
     }
 }
