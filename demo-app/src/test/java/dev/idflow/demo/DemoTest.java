@@ -75,10 +75,10 @@ class DemoTest {
     @Test
     void itsDataDirectoryIsTheOwnersOnlyAndSoAreTheFilesInIt() throws Exception {
         Path dir = dataDir.resolve("new-data-dir");
-        String[] args = {"--port", "0", "--data-dir", dir.toString(), "--consumer", "bank:demo-perm-key-1"};
+        String[] args = {"--port", "0", "--data-dir", dir.toString(), "--consumer", "bank:demo-perm-key-1-5b8e2f0c7a3d9146e2b0"};
         DemoMain.Demo demo = DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
         try {
-            assertThat(createFlow(demo.port(), "demo-perm-key-1").statusCode()).isEqualTo(201);
+            assertThat(createFlow(demo.port(), "demo-perm-key-1-5b8e2f0c7a3d9146e2b0").statusCode()).isEqualTo(201);
         } finally {
             demo.stop();
         }
@@ -91,7 +91,7 @@ class DemoTest {
 
     @Test
     void aDataDirectoryAnOlderDemoLeftReadableIsTightenedAtTheNextStart() throws Exception {
-        String[] args = {"--port", "0", "--data-dir", dataDir.toString(), "--consumer", "bank:demo-perm-key-2"};
+        String[] args = {"--port", "0", "--data-dir", dataDir.toString(), "--consumer", "bank:demo-perm-key-2-c4a1e7d3b9f05826a1c3"};
         DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream())).stop();
         Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (Path f : regularFiles(dataDir)) {
