@@ -141,6 +141,57 @@ class FrameBombTest {
     }
 
     @Test
+    void framesOverTheAttemptsByteBudgetAreRefusedBeforeAnyIsRead() throws Exception {
+        // six parts of 4.5 MiB, each within a frame's 5 MiB: 27 MiB together, over the 24 MiB budget, on a
+        // mount that takes bodies as large as the demo's default (50 MiB)
+        byte[] large = new byte[(9 << 20) / 2];
+        JsonNode error;
+        try (TestServer roomy = TestServer.withMaxUpload("/kyc", 50L << 20)) {
+            PersonDevice person = PersonDevice.testKey(roomy);
+            String id = newPerson();
+            person.script(id, "verilive", "real");
+            Created flow = person.createFlow(id, "[{\"service_name\":\"verilive\"}]");
+            person.start(flow.vlinkId());
+            JsonNode step = person.state(flow.vlinkId()).get("current_step");
+            error = clientError(person.attemptReply(step.get("access_token").asText(),
+                    attempt(metadata(step.get("pipeline"), roomy.clock.instant().minusSeconds(8), null),
+                            large, large, large, large, large, large)), 422, "INVALID_PAYLOAD");
+        }
+        // refused by their sizes: none was read far enough to be found not to be an image
+        assertThat(error.get("error_msg").asText())
+                .startsWith("frame: the frames of one attempt may have at most 25165824 bytes together");
+    }
+
+    @Test
+    void anAttemptRefusedBecauseTheDecodersAreBusyKeepsItsAttempt() throws Exception {
+        JsonNode step = livenessStep();
+        String token = step.get("access_token").asText();
+        int before = PersonDevice.clientOk(device.clientSession(token)).get("attempts_left").asInt();
+        java.util.concurrent.Semaphore decoders = nodeDecoders();
+        int held = decoders.drainPermits();
+        Reply busy;
+        try {
+            busy = send(step, PersonDevice.frame());
+        } finally {
+            decoders.release(held);
+        }
+
+        clientError(busy, 429, "TOO_MANY_REQUESTS");
+        assertThat(busy.header("Retry-After")).hasValue("2");
+        // the server's want, not the person's: the attempt is given back, and the next one is judged
+        assertThat(PersonDevice.clientOk(device.clientSession(token)).get("attempts_left").asInt()).isEqualTo(before);
+        assertThat(device.attempt(token, device.honestAttempt(step)).get("success").asBoolean()).isTrue();
+    }
+
+    /** The JVM's decode permits (package-private in core: a test may hold them all to make the node busy). */
+    private static java.util.concurrent.Semaphore nodeDecoders() throws Exception {
+        Object node = dev.idflow.core.internal.FrameImages.forThisNode();
+        java.lang.reflect.Method permits = node.getClass().getDeclaredMethod("permits");
+        permits.setAccessible(true);
+        return (java.util.concurrent.Semaphore) permits.invoke(node);
+    }
+
+    @Test
     void aNormal640By480FrameStillPasses() throws Exception {
         JsonNode step = livenessStep();
         Reply reply = send(step, PersonDevice.jpeg(640, 480, new Color(90, 120, 160), true),

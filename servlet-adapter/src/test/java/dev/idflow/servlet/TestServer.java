@@ -79,16 +79,21 @@ final class TestServer implements AutoCloseable {
      */
     static TestServer withDefaultThrottles(String mountPath, java.util.function.Consumer<Idflow.Builder> customize)
             throws Exception {
-        return new TestServer(mountPath, storage -> storage, 1000, 1000, false, customize);
+        return new TestServer(mountPath, storage -> storage, 1000, 1000, false, MAX_UPLOAD, customize);
+    }
+
+    /** As {@link #TestServer(String)}, with requests (their multipart bodies) of up to {@code maxUpload} bytes. */
+    static TestServer withMaxUpload(String mountPath, long maxUpload) throws Exception {
+        return new TestServer(mountPath, storage -> storage, 1000, 1000, true, maxUpload, builder -> { });
     }
 
     private TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
                        double perSecond, int burst, java.util.function.Consumer<Idflow.Builder> customize) throws Exception {
-        this(mountPath, storageView, perSecond, burst, true, customize);
+        this(mountPath, storageView, perSecond, burst, true, MAX_UPLOAD, customize);
     }
 
     private TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
-                       double perSecond, int burst, boolean liftClientThrottles,
+                       double perSecond, int burst, boolean liftClientThrottles, long maxUpload,
                        java.util.function.Consumer<Idflow.Builder> customize) throws Exception {
         this.mountPath = mountPath;
         server = new Server();
@@ -106,7 +111,7 @@ final class TestServer implements AutoCloseable {
                 .clock(clock)
                 .publicBaseUrl(baseUrl)
                 .secretKey(new byte[32])
-                .maxUploadBytes(MAX_UPLOAD)
+                .maxUploadBytes(maxUpload)
                 .rateLimits(perSecond, burst, perSecond, burst);
         if (liftClientThrottles) {
             builder.clientRateLimit(1_000_000, 1_000_000).clientAddressRateLimit(1_000_000, 1_000_000)
@@ -129,7 +134,7 @@ final class TestServer implements AutoCloseable {
         context.addEventListener(new jakarta.servlet.ServletContextListener() {
             @Override
             public void contextInitialized(jakarta.servlet.ServletContextEvent event) {
-                IdflowServlet.mount(event.getServletContext(), "idflow", mountPath + "/*", idflow, MAX_UPLOAD);
+                IdflowServlet.mount(event.getServletContext(), "idflow", mountPath + "/*", idflow, maxUpload);
             }
         });
         server.setHandler(context);

@@ -193,7 +193,7 @@ public final class ApiDispatcher {
             if (e.status() == 401 || "LINK_NOT_FOUND".equals(e.errorCode())) {
                 recordFailure(address);
             }
-            return answer(e);
+            return ApiResponse.error(e); // a RetryLater carries its Retry-After
         } catch (FlowEngine.Refusal e) {
             return ApiResponse.error(new ApiException(e.status(), e.code(), e.getMessage()));
         } catch (Throwable e) {
@@ -246,7 +246,7 @@ public final class ApiDispatcher {
                     "X-Verigram-Api-Key: too many requests for this key; slow down");
             return operation.run(caller);
         } catch (ApiException e) {
-            return answer(within(allowed, e));
+            return ApiResponse.error(within(allowed, e));
         } catch (FlowEngine.Refusal e) {
             return ApiResponse.error(within(allowed, new ApiException(e.status(), e.code(), e.getMessage())));
         } catch (Throwable e) {
@@ -254,19 +254,9 @@ public final class ApiDispatcher {
         }
     }
 
-    /** A 429 that says when to come back: {@code Retry-After} in seconds. */
-    static final class TooManyRequests extends ApiException {
-        private final long retryAfterSeconds;
-
-        TooManyRequests(long retryAfterSeconds, String message) {
-            super(429, "TOO_MANY_REQUESTS", message);
-            this.retryAfterSeconds = retryAfterSeconds;
-        }
-    }
-
     private static void throttle(RateLimiter.Decision decision, String message) {
         if (!decision.allowed()) {
-            throw new TooManyRequests(decision.retryAfterSeconds(), message);
+            throw new RetryLater(message, decision.retryAfterSeconds());
         }
     }
 
@@ -281,14 +271,6 @@ public final class ApiDispatcher {
         if (address != null) {
             rateLimiter.recordFailure("failures:" + address, throttles.authFailures());
         }
-    }
-
-    private static ApiResponse answer(ApiException e) {
-        ApiResponse response = ApiResponse.error(e);
-        if (e instanceof TooManyRequests tooMany) {
-            response.header("Retry-After", Long.toString(tooMany.retryAfterSeconds));
-        }
-        return response;
     }
 
     /** Keeps to the operation's listed statuses: a 403 where none is listed becomes 404, anything else unlisted 500. */

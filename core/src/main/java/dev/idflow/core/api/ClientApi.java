@@ -42,6 +42,12 @@ final class ClientApi {
     private static final Logger LOG = LoggerFactory.getLogger(ClientApi.class);
     private static final int MAX_FRAMES = 40;
     private static final int MAX_FRAME_BYTES = 5 << 20;
+    /**
+     * The frames of one attempt together: they are read into memory before they are judged, so without it
+     * one request could hold {@code MAX_FRAMES × MAX_FRAME_BYTES} (200 MiB). A camera's 40 frames of
+     * 640×480 JPEG are about 2 MiB.
+     */
+    private static final long MAX_ATTEMPT_FRAME_BYTES = 24L << 20;
     private static final int MAX_METADATA_BYTES = 64 << 10;
     /** One per node: the bound on concurrent frame decodes holds across every request this JVM serves. */
     private static final FrameImages FRAME_IMAGES = FrameImages.forThisNode();
@@ -246,7 +252,13 @@ final class ClientApi {
         } catch (IOException | RuntimeException | Error e) {
             engine.discardFiles(fileIds);
             try {
-                engine.refuseAttempt(session.sessionId(), flow.flowId(), attemptId, "model_prediction");
+                if (e instanceof RetryLater) {
+                    // the node's decoders were busy: the server's want, not the person's fault, so the
+                    // attempt goes back (nothing was judged and nothing was stored)
+                    engine.returnAttempt(session.sessionId(), flow.flowId(), attemptId);
+                } else {
+                    engine.refuseAttempt(session.sessionId(), flow.flowId(), attemptId, "model_prediction");
+                }
             } catch (RuntimeException refusing) {
                 e.addSuppressed(refusing);
             }
@@ -311,6 +323,18 @@ final class ClientApi {
         List<UploadPart> parts = request.parts();
         if (parts.isEmpty()) {
             throw ApiException.invalid("body: must be multipart/form-data with parts metadata, frame (one or more), video");
+        }
+        // the frames' sizes first, from the parts as the container spooled them: nothing is read into
+        // memory for an attempt whose frames together exceed the budget
+        long frameBytes = 0;
+        for (UploadPart part : parts) {
+            if ("frame".equals(part.name()) && part.size() > 0) {
+                frameBytes += part.size();
+            }
+        }
+        if (frameBytes > MAX_ATTEMPT_FRAME_BYTES) {
+            throw ApiException.invalid("frame: the frames of one attempt may have at most " + MAX_ATTEMPT_FRAME_BYTES
+                    + " bytes together (" + frameBytes + " sent)");
         }
         JsonNode metadata = null;
         List<FrameImages.Frame> frames = new ArrayList<>();

@@ -2,8 +2,8 @@ package dev.idflow.core.api;
 
 /**
  * A 429 that tells the client when to come back: answered with a {@code Retry-After} header of
- * {@link #seconds()}. Thrown where the server, not the request, is the limit (all image-decode
- * permits of this node are busy).
+ * {@link #seconds()}. Every 429 idflow answers is one: a rate limit or a lockout of the dispatcher,
+ * or the node's image decoders all busy.
  */
 public final class RetryLater extends ApiException {
     private final long seconds;

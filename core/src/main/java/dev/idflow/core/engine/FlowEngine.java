@@ -496,6 +496,24 @@ public final class FlowEngine {
         });
     }
 
+    /**
+     * A reserved attempt the server could not judge for want of its own resources (the node's decoders
+     * were busy): the reservation is dropped and the attempt given back, so the person may send it
+     * again. Nothing happens when the attempt is no longer reserved (the session ended meanwhile).
+     */
+    public void returnAttempt(String sessionId, String flowId, String attemptId) {
+        inFlow(flowId, tx -> {
+            Optional<ServiceSession> found = tx.session(sessionId);
+            if (found.isEmpty() || !isOpen(found.get()) || tx.read.ended()
+                    || !found.get().liveness().reservedAttempts().contains(attemptId)) {
+                return null;
+            }
+            LivenessDetails released = found.get().liveness().releasing(attemptId);
+            tx.save(found.get().withLiveness(released.withAttemptsLeft(released.attemptsLeft() + 1), tx.now));
+            return null;
+        });
+    }
+
     /** An attempt after the token expired: the session ends as a timeout (and may be retried). */
     public AttemptOutcome expireSession(String sessionId, String flowId) {
         return inFlow(flowId, tx -> {

@@ -67,9 +67,13 @@ public final class FrameImages {
         this.permitWait = permitWait;
     }
 
-    /** One decode per core: decoding is CPU work, and each one holds at most a few MB. */
+    /** The JVM's decoders: decoding is CPU and memory of this machine, whatever number of Idflow instances it runs. */
+    private static final FrameImages NODE = new FrameImages(Math.max(1, Runtime.getRuntime().availableProcessors()),
+            PERMIT_WAIT);
+
+    /** One decode per core, shared by the whole JVM: decoding is CPU work, and each one holds at most a few MB. */
     public static FrameImages forThisNode() {
-        return new FrameImages(Math.max(1, Runtime.getRuntime().availableProcessors()), PERMIT_WAIT);
+        return NODE;
     }
 
     /** A frame whose header was read: its type (by its bytes) and declared size. Nothing decoded yet. */
