@@ -137,6 +137,9 @@ final class HostedPage {
     // ---- the HTML
 
     private boolean page(HttpServletRequest request, HttpServletResponse response, String vlink) throws IOException {
+        if (throttled(request, response, vlink)) {
+            return true;
+        }
         Optional<HostedPageInfo> info;
         try {
             info = idflow.hostedPage(vlink);
@@ -279,6 +282,9 @@ final class HostedPage {
     // ---- the template's css
 
     private boolean customCss(HttpServletRequest request, HttpServletResponse response, String vlink) throws IOException {
+        if (throttled(request, response, vlink)) {
+            return true;
+        }
         String css = "";
         try {
             css = idflow.hostedPage(vlink).map(HostedPageInfo::ui).map(FlowUi::css).orElse("");
@@ -292,6 +298,27 @@ final class HostedPage {
         response.setHeader("X-Content-Type-Options", "nosniff");
         response.setHeader("Cross-Origin-Resource-Policy", "same-origin");
         write(request, response, css.getBytes(StandardCharsets.UTF_8));
+        return true;
+    }
+
+    /**
+     * The page and its css look the vlink up in the store: throttled like the page's API calls (per
+     * address and per vlink), answered 429 with Retry-After when over. Static assets are not: they
+     * touch no store and are the same for everyone.
+     */
+    private boolean throttled(HttpServletRequest request, HttpServletResponse response, String vlink) throws IOException {
+        java.util.OptionalLong wait = idflow.api().throttleHostedPage(request.getRemoteAddr(), vlink);
+        if (wait.isEmpty()) {
+            return false;
+        }
+        response.setStatus(429);
+        response.setContentType("text/plain; charset=utf-8");
+        response.setHeader("Retry-After", Long.toString(wait.getAsLong()));
+        response.setHeader("Cache-Control", "no-store");
+        response.setHeader("Referrer-Policy", "no-referrer");
+        response.setHeader("X-Content-Type-Options", "nosniff");
+        write(request, response, ("Too many requests; try again in " + wait.getAsLong() + " s.")
+                .getBytes(StandardCharsets.UTF_8));
         return true;
     }
 

@@ -107,6 +107,31 @@ class ThrottlingTest {
     }
 
     @Test
+    void reloadingTheHostedPageTooFastGets429AndSharesTheLinksBudgetWithItsPolling() throws Exception {
+        try (TestServer server = TestServer.withDefaultThrottles("/kyc", b -> { })) {
+            PersonDevice device = PersonDevice.testKey(server);
+            PersonDevice.Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"consent\"}]");
+            for (int i = 0; i < 10; i++) {
+                assertThat(server.get("/hf/" + flow.vlinkId(), new TestServer.Headers()).status()).isEqualTo(200);
+                assertThat(server.get("/hf/" + flow.vlinkId() + "/custom.css", new TestServer.Headers()).status())
+                        .isEqualTo(200);
+            }
+
+            Reply page = server.get("/hf/" + flow.vlinkId(), new TestServer.Headers());
+            Reply polled = device.stateReply(flow.vlinkId());
+
+            assertThat(page.status()).isEqualTo(429);
+            assertThat(retryAfter(page)).isEqualTo(1L);
+            assertThat(page.header("Cache-Control")).hasValue("no-store");
+            clientError(polled, 429, "TOO_MANY_REQUESTS");
+            // the static assets touch no store and stay served
+            assertThat(server.get("/hf/assets/favicon.svg", new TestServer.Headers()).status()).isEqualTo(200);
+            server.clock.advance(Duration.ofSeconds(1));
+            assertThat(server.get("/hf/" + flow.vlinkId(), new TestServer.Headers()).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void oneAccessTokenUsedTooFastGets429() throws Exception {
         try (TestServer server = TestServer.withDefaultThrottles("/kyc", b -> { })) {
             PersonDevice device = PersonDevice.testKey(server);

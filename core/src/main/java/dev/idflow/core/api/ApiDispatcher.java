@@ -72,6 +72,30 @@ public final class ApiDispatcher {
                 new ClientApi(storage, engine, analyzer), new OpenApiDocument(publicBaseUrl));
     }
 
+    /**
+     * The hosted page's HTML and css are the client API too (PRODUCT.md): the same address lockout,
+     * address bucket and vlink bucket as {@code /hf/{vlink}/api/…}, so a page load and its polling share
+     * one budget. Empty when the request may go on, else the seconds to wait (its {@code Retry-After}).
+     * Called by the servlet adapter before it looks the vlink up; an unknown vlink is not counted as a
+     * failed authentication here (the page answers it like any other), its {@code api/state} call is.
+     */
+    public java.util.OptionalLong throttleHostedPage(String clientAddress, String vlinkId) {
+        try {
+            refuseLockedOut(clientAddress, "client");
+            if (clientAddress != null) {
+                throttle(rateLimiter.acquire("address:" + clientAddress, throttles.clientAddress()),
+                        "client: too many requests from this address; slow down");
+            }
+            if (vlinkId != null) {
+                throttle(rateLimiter.acquire(vlink(vlinkId), throttles.clientToken()),
+                        "vlink: too many requests for this link; slow down");
+            }
+            return java.util.OptionalLong.empty();
+        } catch (RetryLater e) {
+            return java.util.OptionalLong.of(e.seconds());
+        }
+    }
+
     public ApiResponse handle(ApiRequest request) {
         ApiResponse response;
         try {

@@ -285,9 +285,20 @@ public final class FlowEngine {
                 // compare-and-set on the flow and every changed session: if anyone changed them since we
                 // read, nothing is written and we decide again on what they wrote
                 committed = storage.commit(tx.toChange());
+            } catch (Refusal refusal) {
+                discardFiles(tx.written);
+                // the flow and its sessions are two reads: a commit between them (the sweeper ending the
+                // flow) gives a flow as it was and sessions as they are now, and a refusal decided on
+                // that mix would be wrong (STEP_NOT_CURRENT for a flow that has in fact ended). Every
+                // change of a flow's sessions bumps the flow's version, so an unchanged version proves
+                // the two reads agree; otherwise decide again on what is stored now.
+                if (storage.flows().findById(flowId).map(Flow::version).orElse(-1L) == flow.version()) {
+                    throw refusal;
+                }
+                continue;
             } catch (RuntimeException | Error e) {
-                // refused, or a duplicate key: nothing was committed, so nothing of this decision is bound.
-                // (A commit that failed half way through its transaction rolled back whole.)
+                // a duplicate key or a failing store: nothing was committed, so nothing of this decision is
+                // bound. (A commit that failed half way through its transaction rolled back whole.)
                 discardFiles(tx.written);
                 throw e;
             }
