@@ -257,7 +257,20 @@ final class TestServer implements AutoCloseable {
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
-        HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest request = b.build();
+        HttpResponse<byte[]> r;
+        try {
+            r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException closed) {
+            // HTTP/1.1 keep-alive: Jetty closes a connection after answering a request whose body was left
+            // unread (a refusal), and the client may already have taken that pooled connection for this
+            // request; it reads EOF before a single byte of an answer. Once more, on a fresh connection:
+            // a server that really drops requests fails this too.
+            if (closed.getMessage() == null || !closed.getMessage().contains("received no bytes")) {
+                throw closed;
+            }
+            r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        }
         String text = new String(r.body(), StandardCharsets.UTF_8);
         ValidationReport report = validate(method, pathWithQuery, r, text);
         return new Reply(r.statusCode(), text, r.body(), r.headers().map(), report);
