@@ -147,11 +147,7 @@ public final class Idflow implements AutoCloseable {
 
     /** The flow behind a vlink token, for the hosted page's HTML; empty for an unknown token. */
     public Optional<HostedPageInfo> hostedPage(String vlinkId) {
-        if (vlinkId == null || !vlinkId.matches("[A-Za-z0-9_-]{16,64}")) {
-            return Optional.empty();
-        }
-        return storage.flows().findByVlinkHash(dev.idflow.core.internal.Crypto.sha256Hex(vlinkId))
-                .map(f -> new HostedPageInfo(f.flowId(), f.locale(), f.template().ui()));
+        return engine.flowOfVlink(vlinkId).map(f -> new HostedPageInfo(f.flowId(), f.locale(), f.template().ui()));
     }
 
     /**

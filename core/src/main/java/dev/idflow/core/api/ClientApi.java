@@ -65,10 +65,7 @@ final class ClientApi {
     // ---- vlink ----
 
     Flow flowOfVlink(String vlinkId) {
-        if (vlinkId == null || !vlinkId.matches("[A-Za-z0-9_-]{16,64}")) {
-            throw new ApiException(404, "LINK_NOT_FOUND", "vlink: unknown or expired link");
-        }
-        return storage.flows().findByVlinkHash(dev.idflow.core.internal.Crypto.sha256Hex(vlinkId))
+        return engine.flowOfVlink(vlinkId)
                 .orElseThrow(() -> new ApiException(404, "LINK_NOT_FOUND", "vlink: unknown or expired link"));
     }
 

@@ -82,8 +82,7 @@ public final class FlowEngine {
 
     /** The liveness session's bearer token, unsealed: for the one who opened it and the hosted page. */
     public String accessToken(ServiceSession session) {
-        byte[] sealed = java.util.Base64.getDecoder().decode(session.liveness().sealedAccessToken());
-        return new String(cipher.decrypt(sealed), java.nio.charset.StandardCharsets.UTF_8);
+        return unseal(session.liveness().sealedAccessToken());
     }
 
     /**
@@ -95,8 +94,23 @@ public final class FlowEngine {
             throw new IllegalStateException("flow " + flow.flowId() + " has no sealed vlink yet: "
                     + "Idflow seals the clear vlinks of older rows when it starts");
         }
-        byte[] sealed = java.util.Base64.getDecoder().decode(flow.sealedVlink());
-        return new String(cipher.decrypt(sealed), java.nio.charset.StandardCharsets.UTF_8);
+        return unseal(flow.sealedVlink());
+    }
+
+    /**
+     * The flow a vlink token opens: looked up by the token's hash, never by the token. Empty for a
+     * token that cannot be one (wrong shape) or opens no flow.
+     */
+    public Optional<Flow> flowOfVlink(String vlinkToken) {
+        if (vlinkToken == null || !vlinkToken.matches("[A-Za-z0-9_-]{16,64}")) {
+            return Optional.empty();
+        }
+        return storage.flows().findByVlinkHash(Crypto.sha256Hex(vlinkToken));
+    }
+
+    private String unseal(String sealed) {
+        return new String(cipher.decrypt(java.util.Base64.getDecoder().decode(sealed)),
+                java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Seals a bearer token with the host's cipher (base64): what the stores keep to show it again. */
@@ -481,9 +495,8 @@ public final class FlowEngine {
      */
     public void refuseAttempt(String sessionId, String flowId, String attemptId, String errorCode) {
         inFlow(flowId, tx -> {
-            Optional<ServiceSession> found = tx.session(sessionId);
-            if (found.isEmpty() || !isOpen(found.get()) || tx.read.ended()
-                    || !found.get().liveness().reservedAttempts().contains(attemptId)) {
+            Optional<ServiceSession> found = reservedOn(tx, sessionId, attemptId);
+            if (found.isEmpty()) {
                 return null;
             }
             ServiceSession s = found.get();
@@ -514,15 +527,18 @@ public final class FlowEngine {
      */
     public void returnAttempt(String sessionId, String flowId, String attemptId) {
         inFlow(flowId, tx -> {
-            Optional<ServiceSession> found = tx.session(sessionId);
-            if (found.isEmpty() || !isOpen(found.get()) || tx.read.ended()
-                    || !found.get().liveness().reservedAttempts().contains(attemptId)) {
-                return null;
-            }
-            LivenessDetails released = found.get().liveness().releasing(attemptId);
-            tx.save(found.get().withLiveness(released.withAttemptsLeft(released.attemptsLeft() + 1), tx.now));
+            reservedOn(tx, sessionId, attemptId).ifPresent(s -> {
+                LivenessDetails released = s.liveness().releasing(attemptId);
+                tx.save(s.withLiveness(released.withAttemptsLeft(released.attemptsLeft() + 1), tx.now));
+            });
             return null;
         });
+    }
+
+    /** The session, while it is open in a running flow and still holds {@code attemptId}'s reservation. */
+    private static Optional<ServiceSession> reservedOn(Tx tx, String sessionId, String attemptId) {
+        return tx.session(sessionId).filter(s -> isOpen(s) && !tx.read.ended()
+                && s.liveness().reservedAttempts().contains(attemptId));
     }
 
     /** An attempt after the token expired: the session ends as a timeout (and may be retried). */
@@ -909,13 +925,9 @@ public final class FlowEngine {
      * deleted ({@link #inFlow}). Written before the commit, so a committed session never lacks its files.
      */
     private void storeFiles(Tx tx, String sessionId, Map<String, ServiceHandler.File> files) {
-        String runId = ids.token(16);
-        List<String> saved = new ArrayList<>();
-        try {
-            saved.addAll(storeAttemptFiles(tx.current(), sessionId, runId, files));
-        } finally {
-            tx.written.addAll(saved);
-        }
+        // storeAttemptFiles deletes what it saved when it fails part way, so only a success is recorded
+        List<String> saved = storeAttemptFiles(tx.current(), sessionId, ids.token(16), files);
+        tx.written.addAll(saved);
         tx.bind(saved);
     }
 
