@@ -10,6 +10,13 @@ import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.spi.FlowListener;
 import dev.idflow.core.spi.LivenessAnalyzer;
 import dev.idflow.core.spi.ServiceHandler;
+import dev.idflow.core.spi.FlowService;
+import dev.idflow.core.spi.ServiceFile;
+import dev.idflow.core.spi.ServiceOutcome;
+import dev.idflow.core.engine.ServiceRegistry;
+import dev.idflow.core.services.BuiltInServices;
+import dev.idflow.core.services.ServiceHandlerAdapter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +42,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,10 +62,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Idflow implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Idflow.class);
-    /** The services idflow runs itself; a host adds its own. */
-    private static final Set<String> BUILT_IN_SERVICES = Set.of(
-            ServiceNames.VERILIVE, ServiceNames.CONSENT, ServiceNames.LANGUAGE_SELECTOR);
-
     private final IdflowStorage storage;
     private final Clock clock;
     private final Ids ids;
@@ -102,20 +104,19 @@ public final class Idflow implements AutoCloseable {
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,
                 b.keyCacheTtl);
-        this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, b.services, cipher);
+        LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
+        ServiceRegistry services = BuiltInServices.registry(
+                BuiltInServices.of(new BuiltInServices.Needs(storage, analyzer)), b.services);
+        this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, services, cipher);
         // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
         // which the SQL migration could not use (the migration already stored their hashes)
         int sealed = storage.flows().sealClearVlinks(engine::seal);
         if (sealed > 0) {
             LOG.info("sealed the clear vlink tokens of {} flows stored before schema V3", sealed);
         }
-        Set<String> available = new java.util.TreeSet<>(BUILT_IN_SERVICES);
-        available.addAll(b.services.keySet());
-        LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
-        this.api = ApiDispatcher.wire(storage, engine, templates, available, authenticator,
+        this.api = ApiDispatcher.wire(storage, engine, templates, authenticator,
                 new RateLimiter(clock), new ApiDispatcher.Throttles(b.testLimit, b.liveLimit, b.clientTokenLimit,
-                        b.clientAddressLimit, b.authFailureLimit), ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes,
-                analyzer);
+                        b.clientAddressLimit, b.authFailureLimit), ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes);
         this.sweeper = new Sweeper(storage, engine, 100);
         this.events = new EventDelivery(storage, clock);
         b.listeners.forEach(events::addListener);
@@ -161,6 +162,29 @@ public final class Idflow implements AutoCloseable {
             throw new IllegalArgumentException("a review needs a reason");
         }
         return engine.review(sessionId, outcome, reason);
+    }
+
+    /**
+     * An outside system completes a session that waits for it: a host's service that answered
+     * {@link dev.idflow.core.spi.StepDecision#awaitOutside} (its KISC request came back), an operator
+     * resuming an {@code interrupter} step. The step's service decides on the outcome (by default the
+     * session ends with it) and the flow moves on. Safe from any thread and any node.
+     *
+     * @return false when the session no longer waits: it timed out, its flow ended, or it was completed
+     *         already (of a completion and the sweeper's timeout exactly one wins)
+     * @throws IllegalArgumentException for an unknown session
+     * @throws IllegalStateException    for a session that waits for the person, not an outside system
+     */
+    public boolean completeSession(String sessionId, ServiceOutcome outcome) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(outcome, "outcome");
+        return engine.complete(sessionId, outcome);
+    }
+
+    /** {@link #completeSession(String, ServiceOutcome)} with a status, a result and files ({label: file}). */
+    public boolean completeSession(String sessionId, ExecutionStatus status, ObjectNode result,
+                                   Map<String, ServiceFile> files) {
+        return completeSession(sessionId, new ServiceOutcome(status, result, files, null));
     }
 
     /** Tells {@code listener} of flow events committed from now on (and of those still undelivered). */
@@ -389,7 +413,7 @@ public final class Idflow implements AutoCloseable {
                 new RateLimiter.FailureLimit(20, Duration.ofMinutes(1), Duration.ofMinutes(5));
         private int maxJsonBytes = 1 << 20;
         private long maxUploadBytes = 50L << 20;
-        private final Map<String, ServiceHandler> services = new java.util.LinkedHashMap<>();
+        private final Map<String, FlowService> services = new java.util.LinkedHashMap<>();
         private final java.util.List<FlowListener> listeners = new java.util.ArrayList<>();
         private LivenessAnalyzer faceAnalysis;
         private int maxLivenessSessionsPerHour = 10;
@@ -397,16 +421,24 @@ public final class Idflow implements AutoCloseable {
         private Builder() {
         }
 
-        /** A service the host runs itself (its KISC, e-sign…); pipelines may then name it with a live key. */
-        public Builder service(ServiceHandler handler) {
-            if (BUILT_IN_SERVICES.contains(handler.serviceName())) {
-                throw new IllegalArgumentException(handler.serviceName() + " is built in");
+        /**
+         * A service the host performs itself (its KISC, AML or e-sign integration, its own screens): pipelines
+         * may then name it with a live key. One of a built-in name replaces the built-in service. See the
+         * README, "Write your own service".
+         */
+        public Builder service(FlowService service) {
+            Objects.requireNonNull(service, "service");
+            if (!ServiceNames.ALL.contains(service.name())) {
+                throw new IllegalArgumentException("service " + service.name() + ": is not a service the API names "
+                        + "(a pipeline can name only the spec's ServiceName values)");
             }
-            if (!ServiceNames.ALL.contains(handler.serviceName())) {
-                throw new IllegalArgumentException(handler.serviceName() + " is not a service the API names");
-            }
-            services.put(handler.serviceName(), handler);
+            services.put(service.name(), service);
             return this;
+        }
+
+        /** A service written against the first, synchronous SPI: runs when its step opens, its outcome ends it. */
+        public Builder service(ServiceHandler handler) {
+            return service(new ServiceHandlerAdapter(handler));
         }
 
         /**

@@ -6,6 +6,9 @@ import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.internal.QueryString;
 import dev.idflow.core.internal.RateLimiter;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +47,7 @@ public final class ApiDispatcher {
     private final ConsumerApi api;
     private final ClientApi client;
     private final OpenApiDocument openApi;
+    private final List<Route> routes;
 
     ApiDispatcher(Authenticator authenticator, RateLimiter rateLimiter, Throttles throttles,
                   ConsumerApi api, ClientApi client, OpenApiDocument openApi) {
@@ -53,6 +57,7 @@ public final class ApiDispatcher {
         this.api = api;
         this.client = client;
         this.openApi = openApi;
+        this.routes = routes();
     }
 
     /**
@@ -60,16 +65,15 @@ public final class ApiDispatcher {
      * live in different packages.
      */
     public static ApiDispatcher wire(dev.idflow.core.spi.IdflowStorage storage, dev.idflow.core.engine.FlowEngine engine,
-                                     dev.idflow.core.spi.TemplateRegistry templates, Set<String> availableServices,
+                                     dev.idflow.core.spi.TemplateRegistry templates,
                                      Authenticator authenticator, RateLimiter rateLimiter, Throttles throttles,
                                      dev.idflow.core.internal.Ids ids, String publicBaseUrl,
-                                     int maxJsonBytes, long maxUploadBytes,
-                                     dev.idflow.core.spi.LivenessAnalyzer analyzer) {
-        ConsumerApi api = new ConsumerApi(storage, engine, templates, Set.copyOf(availableServices),
+                                     int maxJsonBytes, long maxUploadBytes) {
+        ConsumerApi api = new ConsumerApi(storage, engine, templates,
                 new dev.idflow.core.internal.validation.InputValidator(),
                 new dev.idflow.core.internal.RequestBodies(maxJsonBytes), ids, publicBaseUrl, maxUploadBytes);
         return new ApiDispatcher(authenticator, rateLimiter, throttles, api,
-                new ClientApi(storage, engine, analyzer), new OpenApiDocument(publicBaseUrl));
+                new ClientApi(storage, engine, maxUploadBytes), new OpenApiDocument(publicBaseUrl));
     }
 
     /**
@@ -110,6 +114,110 @@ public final class ApiDispatcher {
         return response;
     }
 
+    /** A path's variable parts ({@code {flow_id}}, …) by name, as they appeared in the path. */
+    private record PathVars(Map<String, String> values) {
+        String get(String name) {
+            return values.get(name);
+        }
+    }
+
+    /** The request as a route sees it: the request, its variables, the path a signature covers. */
+    private record Call(ApiRequest request, PathVars vars, String signedPath) {
+    }
+
+    /** What a route does with a call; answers within its statuses (consumer) or any (client). */
+    @FunctionalInterface
+    private interface Handler {
+        ApiResponse handle(Call call);
+    }
+
+    /**
+     * One operation: its method and path pattern ({@code /flow/{flow_id}/result}; a {@code {name}}
+     * segment matches any one segment), and its handler.
+     */
+    private record Route(String method, List<String> pattern, Handler handler) {
+        static Route of(String method, String pattern, Handler handler) {
+            return new Route(method, List.of(pattern.substring(1).split("/", -1)), handler);
+        }
+
+        /** The path's variables when {@code segments} match the pattern, else null. */
+        PathVars match(String[] segments) {
+            if (segments.length != pattern.size()) {
+                return null;
+            }
+            Map<String, String> vars = new java.util.HashMap<>();
+            for (int i = 0; i < segments.length; i++) {
+                String p = pattern.get(i);
+                if (p.startsWith("{") && p.endsWith("}")) {
+                    vars.put(p.substring(1, p.length() - 1), segments[i]);
+                } else if (!p.equals(segments[i])) {
+                    return null;
+                }
+            }
+            return new PathVars(vars);
+        }
+    }
+
+    /**
+     * Every operation of the consumer API (authenticated by API key, within the spec's statuses) and of
+     * the client API (the person's device, with a vlink token or a liveness access token). The order
+     * does not matter: no two patterns match the same path.
+     */
+    private List<Route> routes() {
+        return List.of(
+                Route.of("GET", "/openapi.json", c -> openApi.response()),
+                consumer("POST", "/flow", CREATE, (caller, c) -> api.createFlow(caller, c.request())),
+                consumer("GET", "/flow/{flow_id}", READ, (caller, c) -> api.getFlow(caller, c.vars().get("flow_id"))),
+                consumer("GET", "/flow/{flow_id}/result", READ,
+                        (caller, c) -> api.getFlowResult(caller, c.vars().get("flow_id"))),
+                consumer("GET", "/journal/session/{session_id}", READ_NO_403,
+                        (caller, c) -> api.getSession(caller, c.vars().get("session_id"))),
+                consumer("POST", "/liveness2/session", CREATE, (caller, c) -> api.createLivenessSession(caller, c.request())),
+                consumer("GET", "/resources/file", READ,
+                        (caller, c) -> api.getFile(caller, QueryString.parse(c.request().rawQuery()))),
+                consumer("POST", "/resources/storage", CREATE, (caller, c) -> api.storeUpload(caller, c.request())),
+                consumer("POST", "/mockery/result", MOCKERY, (caller, c) -> api.scriptMockery(caller, c.request())),
+                // ---- the client API ----
+                byVlink("GET", "/hf/{vlink}/api/state", (v, c) -> client.state(v)),
+                byVlink("POST", "/hf/{vlink}/api/start", (v, c) -> client.start(v, c.request())),
+                byVlink("POST", "/hf/{vlink}/api/steps/{step_id}/submit",
+                        (v, c) -> client.submit(v, c.vars().get("step_id"), c.request())),
+                byVlink("POST", "/hf/{vlink}/api/steps/{step_id}/resend",
+                        (v, c) -> client.resend(v, c.vars().get("step_id"), c.request())),
+                byVlink("POST", "/hf/{vlink}/api/steps/{step_id}/files",
+                        (v, c) -> client.files(v, c.vars().get("step_id"), c.request())),
+                byBearer("GET", "/liveness2/client/session", c -> client.livenessSession(c.request())),
+                byBearer("POST", "/liveness2/client/attempts", c -> client.attempt(c.request())));
+    }
+
+    @FunctionalInterface
+    private interface ConsumerHandler {
+        ApiResponse handle(Caller caller, Call call) throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface VlinkHandler {
+        ApiResponse handle(String vlinkId, Call call) throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface BearerHandler {
+        ApiResponse handle(Call call) throws IOException;
+    }
+
+    private Route consumer(String method, String pattern, Set<Integer> allowed, ConsumerHandler handler) {
+        return Route.of(method, pattern, c -> run(c.request(), c.signedPath(), allowed, caller -> handler.handle(caller, c)));
+    }
+
+    private Route byVlink(String method, String pattern, VlinkHandler handler) {
+        return Route.of(method, pattern, c -> runClient(c.request(), vlink(c.vars().get("vlink")),
+                () -> handler.handle(c.vars().get("vlink"), c)));
+    }
+
+    private Route byBearer(String method, String pattern, BearerHandler handler) {
+        return Route.of(method, pattern, c -> runClient(c.request(), bearer(c.request()), () -> handler.handle(c)));
+    }
+
     private ApiResponse route(ApiRequest request) {
         String path = request.rawPath() == null || request.rawPath().isEmpty() ? "/" : request.rawPath();
         // HEAD is GET without a body (the servlet writes none): same operation, same answer
@@ -118,58 +226,19 @@ public final class ApiDispatcher {
                 ? path.substring(1, path.length() - 1).split("/", -1) : path.substring(1).split("/", -1);
         // What the signature covers: the path relative to the mount point, with the query as sent.
         String signedPath = request.rawQuery() == null ? path : path + "?" + request.rawQuery();
-
-        if (seg.length == 1 && seg[0].equals("openapi.json")) {
-            return "GET".equals(method) ? openApi.response() : methodNotAllowed("GET");
+        List<String> allowed = new ArrayList<>();
+        for (Route route : routes) {
+            PathVars vars = route.match(seg);
+            if (vars == null) {
+                continue;
+            }
+            if (route.method().equals(method)) {
+                return route.handler().handle(new Call(request, vars, signedPath));
+            }
+            allowed.add(route.method());
         }
-        if (seg.length == 1 && seg[0].equals("flow")) {
-            return "POST".equals(method) ? run(request, signedPath, CREATE, c -> api.createFlow(c, request))
-                    : methodNotAllowed("POST");
-        }
-        if (seg.length == 2 && seg[0].equals("flow")) {
-            return "GET".equals(method) ? run(request, signedPath, READ, c -> api.getFlow(c, seg[1]))
-                    : methodNotAllowed("GET");
-        }
-        if (seg.length == 3 && seg[0].equals("flow") && seg[2].equals("result")) {
-            return "GET".equals(method) ? run(request, signedPath, READ, c -> api.getFlowResult(c, seg[1]))
-                    : methodNotAllowed("GET");
-        }
-        if (seg.length == 3 && seg[0].equals("journal") && seg[1].equals("session")) {
-            return "GET".equals(method) ? run(request, signedPath, READ_NO_403, c -> api.getSession(c, seg[2]))
-                    : methodNotAllowed("GET");
-        }
-        if (seg.length == 2 && seg[0].equals("liveness2") && seg[1].equals("session")) {
-            return "POST".equals(method) ? run(request, signedPath, CREATE, c -> api.createLivenessSession(c, request))
-                    : methodNotAllowed("POST");
-        }
-        if (seg.length == 2 && seg[0].equals("resources") && seg[1].equals("file")) {
-            return "GET".equals(method) ? run(request, signedPath, READ,
-                    c -> api.getFile(c, QueryString.parse(request.rawQuery()))) : methodNotAllowed("GET");
-        }
-        if (seg.length == 2 && seg[0].equals("resources") && seg[1].equals("storage")) {
-            return "POST".equals(method) ? run(request, signedPath, CREATE, c -> api.storeUpload(c, request))
-                    : methodNotAllowed("POST");
-        }
-        if (seg.length == 2 && seg[0].equals("mockery") && seg[1].equals("result")) {
-            return "POST".equals(method) ? run(request, signedPath, MOCKERY, c -> api.scriptMockery(c, request))
-                    : methodNotAllowed("POST");
-        }
-        // ---- the client API: the person's device, with a vlink token or a liveness access token ----
-        if (seg.length == 4 && seg[0].equals("hf") && seg[2].equals("api") && seg[3].equals("state")) {
-            return "GET".equals(method) ? runClient(request, vlink(seg[1]), () -> client.state(seg[1])) : methodNotAllowed("GET");
-        }
-        if (seg.length == 4 && seg[0].equals("hf") && seg[2].equals("api") && seg[3].equals("start")) {
-            return "POST".equals(method) ? runClient(request, vlink(seg[1]), () -> client.start(seg[1], request)) : methodNotAllowed("POST");
-        }
-        if (seg.length == 6 && seg[0].equals("hf") && seg[2].equals("api") && seg[3].equals("steps") && seg[5].equals("submit")) {
-            return "POST".equals(method) ? runClient(request, vlink(seg[1]), () -> client.submit(seg[1], seg[4], request))
-                    : methodNotAllowed("POST");
-        }
-        if (seg.length == 3 && seg[0].equals("liveness2") && seg[1].equals("client") && seg[2].equals("session")) {
-            return "GET".equals(method) ? runClient(request, bearer(request), () -> client.livenessSession(request)) : methodNotAllowed("GET");
-        }
-        if (seg.length == 3 && seg[0].equals("liveness2") && seg[1].equals("client") && seg[2].equals("attempts")) {
-            return "POST".equals(method) ? runClient(request, bearer(request), () -> client.attempt(request)) : methodNotAllowed("POST");
+        if (!allowed.isEmpty()) {
+            return methodNotAllowed(String.join(", ", allowed));
         }
         return ApiResponse.error(ApiException.notFound("path: no operation here; see /openapi.json"));
     }

@@ -41,7 +41,9 @@ public final class ApiResponse {
     }
 
     public static ApiResponse error(ApiException e) {
-        ApiResponse response = json(e.status(), new ErrorBody(e.errorCode(), e.getMessage()));
+        ApiResponse response = e instanceof InputError input
+                ? json(e.status(), new InputError.Body(e.errorCode(), e.getMessage(), input.field(), input.rule()))
+                : json(e.status(), new ErrorBody(e.errorCode(), e.getMessage()));
         return e instanceof RetryLater later ? response.header("Retry-After", Long.toString(later.seconds())) : response;
     }
 

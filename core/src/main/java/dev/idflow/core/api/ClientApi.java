@@ -14,23 +14,21 @@ import dev.idflow.core.model.FileLabels;
 import dev.idflow.core.model.Flow;
 import dev.idflow.core.model.FlowTemplate;
 import dev.idflow.core.model.FlowUi;
-import dev.idflow.core.model.MockeryScript;
 import dev.idflow.core.model.PipelineStep;
-import dev.idflow.core.model.ServiceNames;
 import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.model.SessionStateName;
 import dev.idflow.core.spi.IdflowStorage;
-import dev.idflow.core.spi.LivenessAnalyzer;
-import dev.idflow.core.spi.ServiceHandler;
+import dev.idflow.core.spi.CameraService;
+import dev.idflow.core.spi.InputRejected;
+import dev.idflow.core.spi.PersonInput;
+import dev.idflow.core.spi.ServiceFile;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,14 +50,17 @@ final class ClientApi {
     /** One per node: the bound on concurrent frame decodes holds across every request this JVM serves. */
     private static final FrameImages FRAME_IMAGES = FrameImages.forThisNode();
 
+    /** Files of one upload step together: they are read into memory to be checked and stored. */
+    private static final int MAX_STEP_FILES = 10;
+
     private final IdflowStorage storage;
     private final FlowEngine engine;
-    private final LivenessAnalyzer analyzer;
+    private final long maxUploadBytes;
 
-    ClientApi(IdflowStorage storage, FlowEngine engine, LivenessAnalyzer analyzer) {
+    ClientApi(IdflowStorage storage, FlowEngine engine, long maxUploadBytes) {
         this.storage = storage;
         this.engine = engine;
-        this.analyzer = analyzer;
+        this.maxUploadBytes = maxUploadBytes;
     }
 
     // ---- vlink ----
@@ -91,13 +92,83 @@ final class ClientApi {
         if (device != null && !device.equals("mobile") && !device.equals("desktop")) {
             throw ApiException.invalid("device_type: must be mobile or desktop");
         }
-        return ApiResponse.json(200, stateView(engine.start(flow.flowId(), device)));
+        String platform = body.path("platform").asText(null);
+        if (platform != null && !List.of("android", "ios", "web").contains(platform)) {
+            throw ApiException.invalid("platform: must be android, ios or web");
+        }
+        engine.start(flow.flowId(), device, platform);
+        return ApiResponse.json(200, stateView(reread(flow)));
     }
 
     ApiResponse submit(String vlinkId, String stepId, ApiRequest request) throws IOException {
         Flow flow = flowOfVlink(vlinkId);
         activity(flow);
-        return ApiResponse.json(200, stateView(engine.submit(flow.flowId(), stepId, optionalJson(request))));
+        return answer(flow, stepId, new PersonInput.Submit(optionalJson(request)));
+    }
+
+    ApiResponse resend(String vlinkId, String stepId, ApiRequest request) throws IOException {
+        Flow flow = flowOfVlink(vlinkId);
+        activity(flow);
+        optionalJson(request); // no body is expected; one that is sent must still be a small JSON object
+        return answer(flow, stepId, new PersonInput.Resend());
+    }
+
+    /**
+     * {@code POST …/files}: every part a file under the label its name gives, its type sniffed from its
+     * bytes. Read whole (each is bounded by the upload limit, the step's own limit is its service's to
+     * check), never stored here: the service decides, and the engine stores what it accepts.
+     */
+    ApiResponse files(String vlinkId, String stepId, ApiRequest request) throws IOException {
+        Flow flow = flowOfVlink(vlinkId);
+        activity(flow);
+        List<UploadPart> parts = request.parts();
+        if (parts.isEmpty()) {
+            throw ApiException.invalid("body: must be multipart/form-data with one part per file, named by its label");
+        }
+        if (parts.size() > MAX_STEP_FILES) {
+            throw ApiException.invalid("body: at most " + MAX_STEP_FILES + " files in one upload");
+        }
+        List<PersonInput.UploadedFile> files = new ArrayList<>();
+        long total = 0;
+        for (UploadPart part : parts) {
+            if (!part.name().matches("[a-z0-9_-]{1,64}")) {
+                throw ApiException.invalid("files: a part's name is the file's label and must match [a-z0-9_-]{1,64}");
+            }
+            if (part.fileName() == null) {
+                throw ApiException.invalid("files." + part.name() + ": must be a file part (with a filename)");
+            }
+            byte[] bytes;
+            try (InputStream in = part.open()) {
+                bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxUploadBytes + 1));
+            }
+            total += bytes.length;
+            if (bytes.length > maxUploadBytes || total > maxUploadBytes) {
+                throw ApiException.invalid("files." + part.name() + ": the upload may have at most " + maxUploadBytes + " bytes");
+            }
+            // the type is what the bytes say, never what the device declared
+            files.add(new PersonInput.UploadedFile(part.name(), part.fileName(),
+                    new ServiceFile(FileTypes.sniff(bytes), bytes)));
+        }
+        return answer(flow, stepId, new PersonInput.Upload(files));
+    }
+
+    /** The person's answer to the step: its service decides; a rejection is 422 (or 429), else the new state. */
+    private ApiResponse answer(Flow flow, String stepId, PersonInput input) {
+        FlowEngine.Answer answer;
+        try {
+            answer = engine.act(flow.flowId(), stepId, input);
+        } catch (InputRejected rejected) {
+            throw InputError.of(rejected); // nothing was stored: the step stays as it was
+        }
+        if (answer.rejection() != null) {
+            throw InputError.of(answer.rejection()); // committed (a try used), and still a wrong answer
+        }
+        return ApiResponse.json(200, stateView(reread(answer.flow())));
+    }
+
+    /** The flow as stored now: a service's work after its commit may have moved it on already. */
+    private Flow reread(Flow flow) {
+        return storage.flows().findById(flow.flowId()).orElse(flow);
     }
 
     private static JsonNode optionalJson(ApiRequest request) throws IOException {
@@ -118,8 +189,9 @@ final class ClientApi {
     record StepView(String stepId, String serviceName, String status) {
     }
 
-    record CurrentStep(String stepId, String serviceName, Map<String, JsonNode> options, String sessionId,
-                       String accessToken, List<List<String>> pipeline, Integer attemptsLeft, Instant expiresAt) {
+    record CurrentStep(String stepId, String serviceName, Map<String, JsonNode> options, ObjectNode screen,
+                       String sessionId, String accessToken, List<List<String>> pipeline, Integer attemptsLeft,
+                       Instant expiresAt) {
     }
 
     record StateView(String flowId, boolean started, ExecutionStatus flowStatus, EndCause endCause, String locale,
@@ -159,13 +231,22 @@ final class ClientApi {
                     open = s;
                 }
             }
+            ObjectNode screen = open == null ? null : FlowEngine.screenOf(open);
             if (open != null && open.liveness() != null) {
-                currentStep = new CurrentStep(flow.currentStepId(), step.serviceName(), step.options(), open.sessionId(),
-                        engine.accessToken(open), open.liveness().pipeline(), open.liveness().attemptsLeft(),
+                String token = engine.accessToken(open);
+                ObjectNode camera = (screen == null ? Json.mapper().createObjectNode().put("kind", "camera") : screen)
+                        .put("session_id", open.sessionId()).put("access_token", token)
+                        .put("attempts_left", open.liveness().attemptsLeft())
+                        .put("expires_at", open.liveness().expiresAt().toString());
+                camera.set("pipeline", Json.mapper().valueToTree(open.liveness().pipeline()));
+                currentStep = new CurrentStep(flow.currentStepId(), step.serviceName(), step.options(), camera,
+                        open.sessionId(), token, open.liveness().pipeline(), open.liveness().attemptsLeft(),
                         open.liveness().expiresAt());
             } else {
-                currentStep = new CurrentStep(flow.currentStepId(), step.serviceName(), step.options(), null, null,
-                        null, null, null);
+                // no screen: the step's service is at work (a server-side step, a sandbox answer): the page waits
+                currentStep = new CurrentStep(flow.currentStepId(), step.serviceName(), step.options(),
+                        screen != null ? screen : Json.mapper().createObjectNode().put("kind", "wait"),
+                        null, null, null, null, null);
             }
         }
         return new StateView(flow.flowId(), flow.started(), flow.flowStatus(), flow.endCause(), flow.locale(),
@@ -223,19 +304,18 @@ final class ClientApi {
             FlowEngine.AttemptOutcome expired = engine.expireSession(session.sessionId(), flow.flowId());
             return ApiResponse.json(200, new AttemptAnswer(false, "timeout", expired.attemptsLeft()));
         }
+        CameraService camera = engine.cameraService(flow, session).orElseThrow(() -> new IllegalStateException(
+                "the service of session " + session.sessionId() + " judges no camera attempts"));
         // the attempt is taken before a byte of the body is read: of N uploads a device holds open, only as
         // many as the session has attempts get past this line, and a refused upload has used its attempt
         String attemptId = engine.reserveAttempt(session.sessionId(), flow.flowId());
         List<String> fileIds = new ArrayList<>();
-        ObjectNode result;
+        CameraService.AttemptVerdict verdict;
         try {
             Upload upload = readUpload(request);
-            // the sandbox script, read once: it stands in for the analyzer and may bring files of its own
-            Optional<MockeryScript> script = flow.testFlow()
-                    ? storage.mockery().find(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE) : Optional.empty();
-            result = verdict(session, flow, upload, now, script);
-            Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
-            files.put(FileLabels.BESTFRAME, new ServiceHandler.File("image/jpeg", upload.bestframe));
+            verdict = judge(camera, flow, session, upload, now);
+            Map<String, ServiceFile> files = new LinkedHashMap<>();
+            files.put(FileLabels.BESTFRAME, new ServiceFile("image/jpeg", upload.bestframe));
             // saved unbound, tagged with the attempt: no download finds them unless this attempt's verdict lands
             if (upload.video != null) {
                 try (InputStream in = upload.video.open()) {
@@ -243,8 +323,7 @@ final class ClientApi {
                             FileLabels.LIVENESS_VIDEO, upload.videoType, in));
                 }
             }
-            script.map(MockeryScript::files).ifPresent(scripted -> scripted.forEach((label, bytes) ->
-                    files.put(label, new ServiceHandler.File(FileTypes.sniff(bytes), bytes))));
+            files.putAll(verdict.files());
             fileIds.addAll(engine.storeAttemptFiles(flow, session.sessionId(), attemptId, files));
         } catch (IOException | RuntimeException | Error e) {
             engine.discardFiles(fileIds);
@@ -264,7 +343,7 @@ final class ClientApi {
         FlowEngine.AttemptOutcome outcome;
         try {
             // binds this attempt's files in the commit that records its verdict, if it is still reserved
-            outcome = engine.recordAttempt(session.sessionId(), flow.flowId(), attemptId, result, fileIds);
+            outcome = engine.recordAttempt(session.sessionId(), flow.flowId(), attemptId, verdict, fileIds);
         } catch (FlowEngine.Refusal lost) {
             // the session ended while this upload was judged: its files were never bound, and never will be
             engine.discardFiles(fileIds);
@@ -273,39 +352,28 @@ final class ClientApi {
         return ApiResponse.json(200, new AttemptAnswer(outcome.success(), outcome.errorCode(), outcome.attemptsLeft()));
     }
 
-    /** The verdict: the sandbox script in test flows, else the analyzer (rules, then the bank's engine). */
-    private ObjectNode verdict(ServiceSession session, Flow flow, Upload upload, Instant now,
-                               Optional<MockeryScript> script) {
-        ObjectNode result = Json.mapper().createObjectNode().put("service_name", ServiceNames.VERILIVE);
-        if (script.isPresent()) {
-            ObjectNode scripted = script.get().result();
-            result.put("service_status", scripted.path("service_status").asText("unknown"));
-            result.set("error_codes", scripted.has("error_codes") ? scripted.get("error_codes") : Json.mapper().createArrayNode());
-            result.set("warnings", scripted.has("warnings") ? scripted.get("warnings") : Json.mapper().createArrayNode());
-        } else {
-            LivenessAnalyzer.Verdict verdict;
-            int recent = storage.sessions().countCreatedSince(flow.consumerId(), flow.personId(), ServiceNames.VERILIVE,
-                    now.minus(Duration.ofHours(1)));
-            boolean allowDesktop = flow.template().pipeline().get(Math.max(0, flow.template().indexOf(session.stepId())))
-                    .options().getOrDefault("allow_desktop", Json.mapper().getNodeFactory().booleanNode(true)).asBoolean(true);
-            try {
-                verdict = analyzer.analyze(new LivenessAnalyzer.Attempt(flow.consumerId(), flow.personId(),
-                        session.sessionId(), session.liveness().pipeline(), upload.metadata, upload.frames,
-                        upload.video != null, now, session.createdAt(), allowDesktop, recent));
-            } catch (Exception e) {
-                // the engine failed, not the person: no verdict rather than a made-up one
-                LOG.error("liveness analyzer failed on session {}", session.sessionId(), e);
-                verdict = LivenessAnalyzer.Verdict.unknown();
-            }
-            result.put("service_status", verdict.serviceStatus());
-            verdict.errorCodes().forEach(result.withArray("error_codes")::add);
-            verdict.warnings().forEach(result.withArray("warnings")::add);
+    /**
+     * The step's camera service judges the attempt. A service that fails is the server's failure, not the
+     * person's: the attempt gets no verdict ({@code unknown}) rather than a made-up one.
+     */
+    private CameraService.AttemptVerdict judge(CameraService camera, Flow flow, ServiceSession session,
+                                               Upload upload, Instant now) {
+        CameraService.CameraAttempt attempt = new CameraService.CameraAttempt(upload.metadata, upload.frames,
+                upload.video != null, now, session.liveness().pipeline());
+        try {
+            return camera.judge(engine.context(flow, session), attempt);
+        } catch (ApiException e) {
+            throw e; // a RetryLater (busy decoders) gives the attempt back
+        } catch (Exception e) {
+            LOG.error("camera service {} failed on session {}", session.serviceName(), session.sessionId(), e);
+            ObjectNode result = Json.mapper().createObjectNode().put("service_name", session.serviceName())
+                    .put("service_status", "unknown");
+            result.putArray("error_codes");
+            result.putArray("warnings");
+            result.put("start_time", session.createdAt().toString());
+            result.put("end_time", attempt.receivedAt().toString());
+            return new CameraService.AttemptVerdict(ExecutionStatus.UNKNOWN, result, null);
         }
-        // the server's clock only, never the device's: the session's life began when the server created
-        // it, and the attempt ended (for this result) when the server received it
-        result.put("start_time", session.createdAt().toString());
-        result.put("end_time", now.toString());
-        return result;
     }
 
     /**

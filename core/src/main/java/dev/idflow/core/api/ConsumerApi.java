@@ -18,8 +18,11 @@ import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.model.SessionState;
 import dev.idflow.core.model.SessionStateName;
 import dev.idflow.core.model.StoredFile;
+import dev.idflow.core.services.VeriliveService;
 import dev.idflow.core.spi.FileQuery;
+import dev.idflow.core.spi.FlowService;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.StepDecision;
 import dev.idflow.core.spi.TemplateRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +32,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -47,19 +51,17 @@ final class ConsumerApi {
     private final IdflowStorage storage;
     private final FlowEngine engine;
     private final TemplateRegistry templates;
-    private final Set<String> availableServices;
     private final InputValidator validator;
     private final RequestBodies bodies;
     private final Ids ids;
     private final String publicBaseUrl;
     private final long maxUploadBytes;
 
-    ConsumerApi(IdflowStorage storage, FlowEngine engine, TemplateRegistry templates, Set<String> availableServices,
+    ConsumerApi(IdflowStorage storage, FlowEngine engine, TemplateRegistry templates,
                 InputValidator validator, RequestBodies bodies, Ids ids, String publicBaseUrl, long maxUploadBytes) {
         this.storage = storage;
         this.engine = engine;
         this.templates = templates;
-        this.availableServices = availableServices;
         this.validator = validator;
         this.bodies = bodies;
         this.ids = ids;
@@ -92,18 +94,33 @@ final class ConsumerApi {
                 () -> ApiException.invalid("template_id: no template with this id is registered"));
     }
 
+    /**
+     * Every step's service must be performable here, for the caller's kind of flow (the sandbox can script
+     * any service in a test flow; a live flow needs an implementation that can work now), and its options
+     * must be ones the service understands.
+     */
     private void checkServicesAvailable(Caller caller, FlowTemplate template, String field) {
-        if (caller.test()) {
-            return; // the sandbox can script any service
-        }
         List<PipelineStep> pipeline = template.pipeline();
+        boolean byId = field.equals("template_id");
         for (int i = 0; i < pipeline.size(); i++) {
-            String name = pipeline.get(i).serviceName();
-            if (!availableServices.contains(name)) {
-                throw new ApiException(422, "SERVICE_NOT_AVAILABLE", field
-                        + (field.equals("template_id") ? "" : "[" + i + "].service_name")
-                        + ": service " + name + " is not available on this server (available: "
-                        + String.join(", ", availableServices) + ")");
+            PipelineStep step = pipeline.get(i);
+            String name = step.serviceName();
+            String at = byId ? field : field + "[" + i + "]";
+            Optional<FlowService> service = engine.services().find(name, caller.test());
+            if (service.isEmpty() || !service.get().availableIn(caller.test())) {
+                Set<String> usable = new java.util.TreeSet<>();
+                for (String known : engine.services().names(caller.test())) {
+                    engine.services().find(known, caller.test()).filter(s -> s.availableIn(caller.test()))
+                            .ifPresent(s -> usable.add(known));
+                }
+                throw new ApiException(422, "SERVICE_NOT_AVAILABLE", at + (byId ? "" : ".service_name")
+                        + ": service " + name + " of step-" + (i + 1) + " is not available on this server"
+                        + (service.isPresent() ? " (it needs what the host has not set up, such as a message sender)" : "")
+                        + " (available: " + String.join(", ", usable) + ")");
+            }
+            List<String> problems = service.get().checkOptions(step.options());
+            if (!problems.isEmpty()) {
+                throw ApiException.invalid(at + "." + problems.get(0));
             }
         }
     }
@@ -177,8 +194,11 @@ final class ConsumerApi {
             stepId = FlowTemplate.stepId(0);
         }
         int attempts = (body.maxRetries() == null ? 3 : body.maxRetries()) + 1;
-        ServiceSession session = engine.openConsumerLivenessSession(new FlowEngine.NewLivenessSession(flow.flowId(),
-                        stepId, body.duration() == null ? 300 : body.duration(), body.pipeline(), body.platform(), attempts))
+        // no pipeline given: drawn here, so that no replay can be prepared for it
+        List<List<String>> pipeline = body.pipeline() == null ? VeriliveService.randomPipeline(ids.random()) : body.pipeline();
+        ServiceSession session = engine.openConsumerCameraSession(new FlowEngine.NewCameraSession(flow.flowId(), stepId,
+                        new StepDecision.Camera(pipeline, attempts, body.duration() == null ? 300 : body.duration(),
+                                body.platform())))
                 .orElseThrow(() -> ApiException.invalid("flow_id: the flow has already ended"));
         return ApiResponse.json(201, new Views.LivenessSessionCreated(engine.accessToken(session),
                 session.sessionId(), session.personId(), session.flowId(), session.createdAt(),
@@ -327,7 +347,7 @@ final class ConsumerApi {
                 new SessionState(SessionStateName.PROCESSING, now), new SessionState(SessionStateName.PROCESSED, now));
         storage.sessions().insert(new ServiceSession(sessionId, caller.consumerId(), personId, null, null,
                 ServiceNames.FILE_STORAGE, FlowEngine.API_VERSION, caller.test(), SessionStateName.PROCESSED, states,
-                ExecutionStatus.PASS, null, null, null, now, now, 0));
+                ExecutionStatus.PASS, null, null, null, null, now, now, 0));
         return ApiResponse.json(201, new Views.StoredUpload(sessionId));
     }
 

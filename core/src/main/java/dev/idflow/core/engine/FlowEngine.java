@@ -3,7 +3,6 @@ package dev.idflow.core.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.internal.Crypto;
-import dev.idflow.core.internal.FileTypes;
 import dev.idflow.core.internal.Ids;
 import dev.idflow.core.internal.Json;
 import dev.idflow.core.model.EndCause;
@@ -13,9 +12,7 @@ import dev.idflow.core.model.FlowEvent;
 import dev.idflow.core.model.FlowInputData;
 import dev.idflow.core.model.FlowTemplate;
 import dev.idflow.core.model.LivenessDetails;
-import dev.idflow.core.model.MockeryScript;
 import dev.idflow.core.model.PipelineStep;
-import dev.idflow.core.model.ServiceNames;
 import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.model.SessionState;
 import dev.idflow.core.model.SessionStateName;
@@ -23,8 +20,15 @@ import dev.idflow.core.model.StoredFile;
 import dev.idflow.core.spi.DuplicateKeyException;
 import dev.idflow.core.spi.FlowChange;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.CameraService;
+import dev.idflow.core.spi.FlowService;
+import dev.idflow.core.spi.InputRejected;
+import dev.idflow.core.spi.PersonInput;
 import dev.idflow.core.spi.SecretCipher;
-import dev.idflow.core.spi.ServiceHandler;
+import dev.idflow.core.spi.ServiceFile;
+import dev.idflow.core.spi.ServiceOutcome;
+import dev.idflow.core.spi.StepContext;
+import dev.idflow.core.spi.StepDecision;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,10 +40,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,34 +52,36 @@ import org.slf4j.LoggerFactory;
  * sessions it opens or changes, the events it emits. When a commit loses a race (the person's request
  * against the sweeper, two requests of one person), the flow is read again and the change decided
  * anew from what is now stored, so exactly one of two conflicting outcomes wins.
+ *
+ * <p>The engine knows no service by name: each step's {@link FlowService}, found in the
+ * {@link ServiceRegistry}, is told when its session opens and when the person or an outside system
+ * answers it, and the engine carries out its {@link StepDecision}.
  */
 public final class FlowEngine {
     private static final Logger LOG = LoggerFactory.getLogger(FlowEngine.class);
     public static final String API_VERSION = "2.0.0";
     public static final int DEFAULT_TTL = 86_400;
     private static final int CAS_ATTEMPTS = 16;
-    /** Actions a camera front end can prompt for and a person can do without instructions. */
-    private static final List<String> RANDOM_ACTIONS = List.of(
-            "turn-left", "turn-right", "smile", "blink", "zoom-in", "zoom-out", "tilt-up", "tilt-down", "open-mouth");
-    private static final Set<String> PASSING = Set.of("success", "pass", "passed", "real", "approved", "ok", "valid", "found");
-    private static final Set<String> FAILING = Set.of("fail", "failed", "failure", "attack", "denied", "rejected",
-            "invalid", "error", "not_found");
 
     private final IdflowStorage storage;
     private final Clock clock;
     private final Ids ids;
     private final Duration inactivityTimeout;
-    private final Map<String, ServiceHandler> services;
+    private final ServiceRegistry services;
     private final SecretCipher cipher;
 
     public FlowEngine(IdflowStorage storage, Clock clock, Ids ids, Duration inactivityTimeout,
-                      Map<String, ServiceHandler> services, SecretCipher cipher) {
+                      ServiceRegistry services, SecretCipher cipher) {
         this.storage = storage;
         this.clock = clock;
         this.ids = ids;
         this.inactivityTimeout = inactivityTimeout;
-        this.services = Map.copyOf(services);
+        this.services = services;
         this.cipher = cipher;
+    }
+
+    public ServiceRegistry services() {
+        return services;
     }
 
     /** The liveness session's bearer token, unsealed: for the one who opened it and the hosted page. */
@@ -212,6 +216,10 @@ public final class FlowEngine {
         private final List<String> bind = new ArrayList<>();
         /** Files this decision wrote itself: deleted if its change is not committed (a retry writes anew). */
         private final List<String> written = new ArrayList<>();
+        /** Work the services asked for once this change is committed ({@link StepDecision#then}). */
+        private final List<StepDecision.Effect> effects = new ArrayList<>();
+        /** A wrong answer to report although the change is committed ({@link StepDecision#rejecting}). */
+        private InputRejected rejection;
         private boolean dirty;
 
         Tx(Flow read, List<ServiceSession> sessions, Instant now) {
@@ -291,6 +299,7 @@ public final class FlowEngine {
                 result = decide.apply(tx);
                 if (!tx.dirty) {
                     discardFiles(tx.written);
+                    runEffects(tx);
                     return result;
                 }
                 if (!tx.current().ended()) {
@@ -299,7 +308,7 @@ public final class FlowEngine {
                 // compare-and-set on the flow and every changed session: if anyone changed them since we
                 // read, nothing is written and we decide again on what they wrote
                 committed = storage.commit(tx.toChange());
-            } catch (Refusal refusal) {
+            } catch (Refusal | InputRejected refusal) {
                 discardFiles(tx.written);
                 // the flow and its sessions are two reads: a commit between them (the sweeper ending the
                 // flow) gives a flow as it was and sessions as they are now, and a refusal decided on
@@ -317,11 +326,27 @@ public final class FlowEngine {
                 throw e;
             }
             if (committed) {
+                runEffects(tx);
                 return result;
             }
             discardFiles(tx.written);
         }
         throw new IllegalStateException("flow " + flowId + " kept changing; gave up after " + CAS_ATTEMPTS + " tries");
+    }
+
+    /**
+     * The services' work for after the commit, in order. A failing effect is logged and does not undo the
+     * commit (it cannot): a service that must know whether its effect worked completes its session from
+     * the effect ({@code Idflow.completeSession}).
+     */
+    private void runEffects(Tx tx) {
+        for (StepDecision.Effect effect : tx.effects) {
+            try {
+                effect.run();
+            } catch (Exception | Error e) {
+                LOG.error("a service's work after the commit failed for flow {}", tx.read.flowId(), e);
+            }
+        }
     }
 
     /** The next moment the sweeper must look at the flow: its ttl, its step's timeout, the person's silence. */
@@ -341,8 +366,11 @@ public final class FlowEngine {
 
     // ---------------------------------------------------------------- the person's actions
 
-    /** The person starts the flow through the vlink; idempotent while it runs. */
-    public Flow start(String flowId, String deviceType) {
+    /**
+     * The person starts the flow through the vlink; idempotent while it runs. The device facts (mobile or
+     * desktop; android, ios or web) are what the page reported, kept for the services that decide on them.
+     */
+    public Flow start(String flowId, String deviceType, String platform) {
         return inFlow(flowId, tx -> {
             if (tx.read.ended()) {
                 throw new Refusal(409, "FLOW_ENDED", "flow: has already ended");
@@ -354,14 +382,25 @@ public final class FlowEngine {
             if (deviceType != null) {
                 tx.flow.initialDeviceType(deviceType);
             }
+            if (platform != null) {
+                tx.flow.devicePlatform(platform);
+            }
             tx.emit(FlowEvent.Type.FLOW_STARTED, null, payload(tx));
             goToStep(tx, 0);
             return tx.current();
         });
     }
 
-    /** The person finishes a step that needs only their input (consent, language choice). */
-    public Flow submit(String flowId, String stepId, JsonNode body) {
+    /** The flow after the person's answer, and the wrong answer to report if the service rejected it. */
+    public record Answer(Flow flow, InputRejected rejection) {
+    }
+
+    /**
+     * The person answered the current step's screen (a submit, a resend, an upload): its service decides
+     * ({@link FlowService#act}) and the decision is committed. A rejection the service threw commits nothing
+     * and is thrown; one it returned ({@link StepDecision#rejecting}) is committed and given back.
+     */
+    public Answer act(String flowId, String stepId, PersonInput input) {
         return inFlow(flowId, tx -> {
             Flow f = tx.current();
             if (f.ended()) {
@@ -373,37 +412,67 @@ public final class FlowEngine {
             if (!stepId.equals(f.currentStepId())) {
                 throw new Refusal(409, "STEP_NOT_CURRENT", "step_id: " + stepId + " is not the current step");
             }
-            int index = f.template().indexOf(stepId);
-            String service = f.template().pipeline().get(index).serviceName();
             ServiceSession open = openSessionOf(tx, stepId)
                     .orElseThrow(() -> new Refusal(409, "STEP_NOT_CURRENT", "step_id: the step has no open session"));
-            ObjectNode result = Json.mapper().createObjectNode().put("service_name", service);
-            ExecutionStatus status;
-            if (ServiceNames.CONSENT.equals(service)) {
-                JsonNode accepted = body == null ? null : body.get("accepted");
-                if (accepted == null || !accepted.isBoolean()) {
-                    throw new Refusal(422, "INVALID_PAYLOAD", "accepted: is required (true or false)");
-                }
-                result.put("accepted", accepted.asBoolean());
-                status = accepted.asBoolean() ? ExecutionStatus.PASS : ExecutionStatus.FAIL;
-            } else if (ServiceNames.LANGUAGE_SELECTOR.equals(service)) {
-                JsonNode locale = body == null ? null : body.get("locale");
-                if (locale == null || !List.of("kk", "ru", "en").contains(locale.asText())) {
-                    throw new Refusal(422, "INVALID_PAYLOAD", "locale: must be one of kk, ru, en");
-                }
-                result.put("locale", locale.asText());
-                tx.flow.locale(locale.asText());
-                status = ExecutionStatus.PASS;
-            } else {
-                throw new Refusal(422, "INVALID_PAYLOAD", "step_id: a " + service + " step is not completed by a submit");
+            if (!"person".equals(awaits(open))) {
+                throw new Refusal(422, "INVALID_PAYLOAD", "step_id: a " + open.serviceName()
+                        + " step is not answered through " + inputName(input));
+            }
+            FlowService service = serviceOf(f, open);
+            StepDecision decision;
+            try {
+                decision = service.act(context(tx, open), input);
+            } catch (RuntimeException e) {
+                throw e; // a rejection (nothing committed, the step stays open) or a failure (500)
+            } catch (Exception e) {
+                throw new IllegalStateException("service " + open.serviceName() + " failed on the person's answer", e);
             }
             tx.flow.lastActivityAt(tx.now);
-            ServiceSession done = open.transition(SessionStateName.PROCESSING, tx.now)
-                    .transition(SessionStateName.PROCESSED, tx.now)
-                    .withOutcome(status, result, tx.now);
-            tx.save(done);
-            afterSessionEnd(tx, done);
-            return tx.current();
+            carryOut(tx, open, decision, false);
+            return new Answer(tx.current(), tx.rejection);
+        });
+    }
+
+    private static String inputName(PersonInput input) {
+        if (input instanceof PersonInput.Resend) {
+            return "resend";
+        }
+        return input instanceof PersonInput.Upload ? "a file upload" : "submit";
+    }
+
+    /**
+     * An outside system completes a session that waits for it (the host's service, an operator resuming a
+     * held step): its service decides ({@link FlowService#complete}, by default the outcome given) and the
+     * flow moves on. False when the session is no longer open (it timed out, the flow ended, it was
+     * completed already): exactly one of a completion and the sweeper's timeout wins, by compare-and-set.
+     *
+     * @throws IllegalArgumentException for an unknown session
+     * @throws IllegalStateException    for a session that waits for the person, not for an outside system
+     */
+    public boolean complete(String sessionId, ServiceOutcome outcome) {
+        ServiceSession s = storage.sessions().findById(sessionId)
+                .orElseThrow(() -> new IllegalArgumentException("sessionId: no session " + sessionId));
+        if (s.flowId() == null) {
+            throw new IllegalArgumentException("sessionId: session " + sessionId + " belongs to no flow");
+        }
+        return inFlow(s.flowId(), tx -> {
+            ServiceSession current = tx.session(sessionId).orElseThrow();
+            if (tx.read.ended() || !isOpen(current)) {
+                return false;
+            }
+            if (!"outside".equals(awaits(current))) {
+                throw new IllegalStateException("session " + sessionId + " waits for the person, not for an outside system");
+            }
+            StepDecision decision;
+            try {
+                decision = serviceOf(tx.current(), current).complete(context(tx, current), outcome);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("service " + current.serviceName() + " failed on its completion", e);
+            }
+            carryOut(tx, current, decision, false);
+            return true;
         });
     }
 
@@ -445,8 +514,8 @@ public final class FlowEngine {
      * reserved: the session ended meanwhile (another attempt's verdict, the token's expiry, the sweeper)
      * or the verdict was recorded already. The caller then deletes the files.
      */
-    public AttemptOutcome recordAttempt(String sessionId, String flowId, String attemptId, ObjectNode veriliveResult,
-                                        List<String> fileIds) {
+    public AttemptOutcome recordAttempt(String sessionId, String flowId, String attemptId,
+                                        CameraService.AttemptVerdict verdict, List<String> fileIds) {
         return inFlow(flowId, tx -> {
             ServiceSession s = tx.session(sessionId)
                     .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "session: no such session"));
@@ -456,12 +525,9 @@ public final class FlowEngine {
             if (tx.read.ended()) {
                 throw new Refusal(409, "FLOW_ENDED", "flow: has already ended");
             }
-            String verdict = veriliveResult.path("service_status").asText("unknown");
-            ExecutionStatus status = switch (verdict) {
-                case "real" -> ExecutionStatus.PASS;
-                case "attack" -> ExecutionStatus.FAIL;
-                default -> ExecutionStatus.UNKNOWN;
-            };
+            ExecutionStatus status = verdict.status();
+            ObjectNode result = verdict.result();
+            result.put("service_name", s.serviceName());
             LivenessDetails liveness = s.liveness().releasing(attemptId);
             int left = liveness.attemptsLeft();
             // an attempt without a verdict would only get the same "unknown" again: it ends the session too.
@@ -472,9 +538,9 @@ public final class FlowEngine {
                 liveness = liveness.withoutReservations();
             }
             ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
-            next = next.withLiveness(liveness, tx.now).withOutcome(status, veriliveResult, tx.now);
+            next = next.withLiveness(liveness, tx.now).withOutcome(status, result, tx.now);
             if (ends) {
-                next = next.transition(SessionStateName.PROCESSED, tx.now);
+                next = next.transition(SessionStateName.PROCESSED, tx.now).withStepState(null, tx.now);
             }
             tx.flow.lastActivityAt(tx.now);
             tx.save(next);
@@ -482,7 +548,7 @@ public final class FlowEngine {
             if (ends) {
                 afterSessionEnd(tx, next);
             }
-            String errorCode = status == ExecutionStatus.PASS ? null : firstErrorCode(veriliveResult, status);
+            String errorCode = status == ExecutionStatus.PASS ? null : firstErrorCode(result, status);
             return new AttemptOutcome(next, status == ExecutionStatus.PASS, errorCode, left);
         });
     }
@@ -509,7 +575,7 @@ public final class FlowEngine {
             }
             if (next.result() == null) {
                 // no earlier attempt was judged: the session's only word is why its last upload was refused
-                ObjectNode result = Json.mapper().createObjectNode().put("service_name", ServiceNames.VERILIVE)
+                ObjectNode result = Json.mapper().createObjectNode().put("service_name", s.serviceName())
                         .put("service_status", "unknown");
                 result.putArray("error_codes").add(errorCode);
                 next = next.withOutcome(next.status(), result, tx.now);
@@ -566,16 +632,16 @@ public final class FlowEngine {
 
     // ---------------------------------------------------------------- the consumer's liveness sessions
 
-    /** What a consumer-driven liveness session is made of, already validated. */
-    public record NewLivenessSession(String flowId, String stepId, int durationSeconds,
-                                     List<List<String>> pipeline, String platform, int attempts) {
+    /** What a consumer-driven camera session is made of, already validated. */
+    public record NewCameraSession(String flowId, String stepId, StepDecision.Camera camera) {
     }
 
     /**
-     * Opens a liveness session for the consumer's own front end ({@code POST /liveness2/session}) at
-     * {@code stepId}, starting the flow there if nobody has. Empty when the flow has ended.
+     * Opens a camera session for the consumer's own front end ({@code POST /liveness2/session}) at
+     * {@code stepId}, starting the flow there if nobody has; its attempts are the consumer's retries, so
+     * the flow opens no new session when it fails. Empty when the flow has ended.
      */
-    public Optional<ServiceSession> openConsumerLivenessSession(NewLivenessSession spec) {
+    public Optional<ServiceSession> openConsumerCameraSession(NewCameraSession spec) {
         return inFlow(spec.flowId(), tx -> {
             if (tx.read.ended()) {
                 return Optional.<ServiceSession>empty();
@@ -585,9 +651,8 @@ public final class FlowEngine {
                         .currentStepId(spec.stepId()).currentStepStartedAt(tx.now);
                 tx.emit(FlowEvent.Type.FLOW_STARTED, null, payload(tx));
             }
-            ServiceSession session = livenessSession(tx, spec.stepId(),
-                    spec.pipeline() == null ? randomPipeline() : spec.pipeline(), spec.platform(), spec.attempts(),
-                    spec.durationSeconds(), true);
+            String service = tx.read.template().pipeline().get(tx.read.template().indexOf(spec.stepId())).serviceName();
+            ServiceSession session = cameraSession(tx, plainSession(tx, spec.stepId(), service), spec.camera(), true);
             tx.create(session);
             return Optional.of(session);
         });
@@ -685,84 +750,154 @@ public final class FlowEngine {
     }
 
     /**
-     * Opens a session for step {@code index}. Returns it when it ended at once (a server-side
-     * service ran), for the caller to walk on from; null when it waits for the person (or the
-     * service failed and the flow ended).
+     * Opens a session for step {@code index} and asks its service what to do. Returns it when it ended at
+     * once (server-side work, a sandbox answer), for the caller to walk on from; null when it waits (for the
+     * person, the camera, an outside system) or its service failed and the flow ended.
      */
     private ServiceSession openSession(Tx tx, int index) {
         Flow f = tx.current();
         PipelineStep step = f.template().pipeline().get(index);
-        String stepId = FlowTemplate.stepId(index);
-        String service = step.serviceName();
-        if (ServiceNames.VERILIVE.equals(service)) {
-            int duration = (int) Math.min(600, step.timeout());
-            tx.create(livenessSession(tx, stepId, pipelineOption(step), null, 1, duration, false));
-            return null;
-        }
-        ServiceSession session = plainSession(tx, stepId, service);
-        if (ServiceNames.CONSENT.equals(service) || ServiceNames.LANGUAGE_SELECTOR.equals(service)) {
-            tx.create(session);
-            return null;
-        }
-        // a server-side service: it runs now and its outcome ends the session at once
-        ServiceHandler.Outcome outcome;
+        ServiceSession session = plainSession(tx, FlowTemplate.stepId(index), step.serviceName());
+        StepDecision decision;
         try {
-            outcome = runService(f, step, session.sessionId());
+            decision = serviceOf(f, session).open(context(tx, session));
+            if (decision == null) {
+                throw new IllegalStateException("service " + step.serviceName() + " decided nothing");
+            }
         } catch (Exception e) {
-            LOG.error("service {} failed for flow {} session {}", service, f.flowId(), session.sessionId(), e);
+            LOG.error("service {} failed for flow {} session {}", step.serviceName(), f.flowId(), session.sessionId(), e);
             ServiceSession failed = session.transition(SessionStateName.PROCESSING, tx.now)
                     .transition(SessionStateName.PROCESSED, tx.now)
                     .withOutcome(ExecutionStatus.FAIL, Json.mapper().createObjectNode()
-                            .put("service_name", service).put("service_status", "error"), tx.now);
+                            .put("service_name", step.serviceName()).put("service_status", "error"), tx.now);
             tx.create(failed);
             tx.emit(FlowEvent.Type.SESSION_ENDED, failed.sessionId(), sessionPayload(failed));
             finish(tx, EndCause.FAILED, ExecutionStatus.FAIL);
             return null;
         }
-        // findable only once the commit that records this outcome lands (a lost race runs the service again)
-        storeFiles(tx, session.sessionId(), outcome.files());
-        ServiceSession done = session.transition(SessionStateName.PROCESSING, tx.now)
-                .transition(SessionStateName.PROCESSED, tx.now)
-                .withOutcome(outcome.status(), outcome.result(), tx.now);
-        tx.create(done);
-        return done;
+        return carryOut(tx, session, decision, true);
     }
 
-    /** The host's handler, or in a test flow the sandbox script (or a plain success). */
-    private ServiceHandler.Outcome runService(Flow f, PipelineStep step, String sessionId) throws Exception {
-        if (f.testFlow()) {
-            Optional<MockeryScript> script = storage.mockery().find(f.consumerId(), f.personId(), step.serviceName());
-            if (script.isPresent()) {
-                ObjectNode result = script.get().result();
-                Map<String, ServiceHandler.File> files = new LinkedHashMap<>();
-                script.get().files().forEach((label, bytes) -> files.put(label, new ServiceHandler.File(FileTypes.sniff(bytes), bytes)));
-                return new ServiceHandler.Outcome(statusOf(result.path("service_status").asText()), result, files);
+    /**
+     * Carries out a service's decision on {@code session} ({@code opening}: not stored yet). Returns the
+     * session when the decision ended it, for the caller to walk on from ({@link #afterSessionEnd} for a
+     * session that was waiting, the step walk for one being opened); null when it waits.
+     */
+    private ServiceSession carryOut(Tx tx, ServiceSession session, StepDecision decision, boolean opening) {
+        tx.effects.addAll(decision.effects());
+        if (decision.rejection() != null) {
+            tx.rejection = decision.rejection();
+        }
+        ServiceSession next;
+        ServiceSession ended = null;
+        switch (decision.kind()) {
+            case FINISH -> {
+                ServiceOutcome outcome = decision.outcome();
+                // findable only once the commit that records this outcome lands (a lost race decides again)
+                storeFiles(tx, session.sessionId(), outcome.files());
+                fillInputData(tx, outcome.data());
+                ObjectNode result = outcome.result();
+                if (!result.hasNonNull("service_name")) {
+                    result.put("service_name", session.serviceName());
+                }
+                next = (session.state() == SessionStateName.CREATED ? session.transition(SessionStateName.PROCESSING, tx.now) : session)
+                        .transition(SessionStateName.PROCESSED, tx.now)
+                        .withOutcome(outcome.status(), result, tx.now)
+                        .withStepState(null, tx.now);
+                ended = next;
             }
-            if (!services.containsKey(step.serviceName())) {
-                // the sandbox's default for a service nobody scripted: it succeeds
-                return new ServiceHandler.Outcome(ExecutionStatus.PASS, Json.mapper().createObjectNode()
-                        .put("service_name", step.serviceName()).put("service_status", "success"), Map.of());
+            case AWAIT_PERSON, AWAIT_OUTSIDE -> {
+                ObjectNode stepState = Json.mapper().createObjectNode();
+                stepState.set("screen", decision.screen().toJson());
+                stepState.set("state", decision.state());
+                stepState.put("awaits", decision.kind() == StepDecision.Kind.AWAIT_PERSON ? "person" : "outside");
+                next = session.withStepState(stepState, tx.now);
             }
+            case AWAIT_CAMERA -> {
+                if (!opening || session.liveness() != null) {
+                    throw new IllegalStateException("service " + session.serviceName()
+                            + " may ask for the camera only when its session opens");
+                }
+                next = cameraSession(tx, session, decision.camera(), false);
+            }
+            default -> throw new IllegalStateException("unknown decision " + decision.kind());
         }
-        ServiceHandler handler = services.get(step.serviceName());
-        if (handler == null) {
-            throw new IllegalStateException("no handler for service " + step.serviceName());
+        if (opening) {
+            tx.create(next);
+            return ended;
         }
-        ServiceHandler.Outcome outcome = handler.execute(new ServiceHandler.Call(f.consumerId(), f.personId(),
-                f.flowId(), sessionId, f.testFlow(), f.inputData(), step.options()));
-        if (outcome == null) {
-            throw new IllegalStateException("service " + step.serviceName() + " returned no outcome");
+        tx.save(next);
+        if (ended != null) {
+            afterSessionEnd(tx, ended);
         }
-        return outcome;
+        return null;
     }
 
-    /** A scripted or reported service_status as an ExecutionStatus. */
-    public static ExecutionStatus statusOf(String serviceStatus) {
-        String s = serviceStatus == null ? "" : serviceStatus.toLowerCase(Locale.ROOT);
-        if (PASSING.contains(s)) {
-            return ExecutionStatus.PASS;
+    /**
+     * Data a service produced for later steps fills the flow's input_data where it has none; its
+     * {@code locale}, when kk, ru or en, is the flow's language from now on.
+     */
+    private static void fillInputData(Tx tx, Map<String, String> given) {
+        Map<String, String> data = new LinkedHashMap<>(given);
+        String locale = data.remove("locale");
+        if (locale != null && List.of("kk", "ru", "en").contains(locale)) {
+            tx.flow.locale(locale);
         }
-        return FAILING.contains(s) ? ExecutionStatus.FAIL : ExecutionStatus.UNKNOWN;
+        if (data.isEmpty()) {
+            return;
+        }
+        FlowInputData before = tx.current().inputData();
+        ObjectNode merged = before == null ? Json.mapper().createObjectNode() : Json.mapper().valueToTree(before);
+        boolean changed = false;
+        for (Map.Entry<String, String> e : data.entrySet()) {
+            JsonNode present = merged.get(e.getKey());
+            if (e.getValue() != null && (present == null || present.isNull() || present.asText().isEmpty())) {
+                merged.put(e.getKey(), e.getValue());
+                changed = true;
+            }
+        }
+        if (changed) {
+            tx.flow.inputData(Json.mapper().convertValue(merged, FlowInputData.class));
+        }
+    }
+
+    /** The service of a session's step, as registered for the flow's kind (test or live). */
+    private FlowService serviceOf(Flow f, ServiceSession session) {
+        return services.find(session.serviceName(), f.testFlow()).orElseThrow(() -> new IllegalStateException(
+                "no service " + session.serviceName() + " is registered for " + (f.testFlow() ? "test" : "live") + " flows"));
+    }
+
+    /** What a service sees of a session being decided in {@code tx}. */
+    private StepContext context(Tx tx, ServiceSession session) {
+        return new EngineStepContext(storage, tx.current(), tx.sessions(), session, tx.now, ids.random());
+    }
+
+    /** What a camera service sees of its session when judging an attempt (outside any transaction). */
+    public StepContext context(Flow flow, ServiceSession session) {
+        return new EngineStepContext(storage, flow, storage.sessions().findByFlowId(flow.flowId()), session, now(),
+                ids.random());
+    }
+
+    /** The camera service of a session, if its step's service judges camera attempts. */
+    public Optional<CameraService> cameraService(Flow flow, ServiceSession session) {
+        return services.find(session.serviceName(), flow.testFlow())
+                .filter(CameraService.class::isInstance).map(CameraService.class::cast);
+    }
+
+    /** What a waiting session waits for: {@code person}, {@code outside}, {@code camera}; null for none. */
+    static String awaits(ServiceSession s) {
+        if (s.liveness() != null) {
+            return "camera";
+        }
+        ObjectNode stepState = s.stepState();
+        return stepState == null ? null : stepState.path("awaits").asText(null);
+    }
+
+    /** The screen of a waiting session, for the hosted page; null when it shows none. */
+    public static ObjectNode screenOf(ServiceSession s) {
+        ObjectNode stepState = s.stepState();
+        JsonNode screen = stepState == null ? null : stepState.get("screen");
+        return screen instanceof ObjectNode o ? o : null;
     }
 
     /**
@@ -839,7 +974,8 @@ public final class FlowEngine {
     private ServiceSession closeAsFailed(Tx tx, ServiceSession s, String reason) {
         ObjectNode result = s.result() != null ? s.result() : Json.mapper().createObjectNode();
         result.put("service_name", s.serviceName());
-        if (ServiceNames.VERILIVE.equals(s.serviceName())) {
+        if (s.liveness() != null) {
+            // a camera session's result keeps its verdict's shape (VeriliveResult): no verdict is "unknown"
             result.put("service_status", result.path("service_status").asText("unknown"));
             result.put("end_time", tx.now.toString());
         }
@@ -848,7 +984,8 @@ public final class FlowEngine {
             result.putArray("error_codes").add("timeout");
         }
         ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
-        next = next.transition(SessionStateName.PROCESSED, tx.now).withOutcome(ExecutionStatus.FAIL, result, tx.now);
+        next = next.transition(SessionStateName.PROCESSED, tx.now).withOutcome(ExecutionStatus.FAIL, result, tx.now)
+                .withStepState(null, tx.now);
         if (next.liveness() != null) {
             // ended: no attempt still being read or judged can count any more
             next = next.withLiveness(next.liveness().withAttemptsLeft(0).withoutReservations(), tx.now);
@@ -877,44 +1014,18 @@ public final class FlowEngine {
         return new ServiceSession(ids.sessionId(), f.consumerId(), f.personId(), f.flowId(), stepId, service,
                 API_VERSION, f.testFlow(), SessionStateName.CREATED,
                 List.of(new SessionState(SessionStateName.CREATED, tx.now)), ExecutionStatus.UNKNOWN, null, null, null,
-                tx.now, tx.now, 0);
+                null, tx.now, tx.now, 0);
     }
 
-    private ServiceSession livenessSession(Tx tx, String stepId, List<List<String>> pipeline, String platform,
-                                           int attempts, int durationSeconds, boolean consumerDriven) {
+    /** {@code session} with what a camera step needs: a fresh access token, the actions, its attempts. */
+    private ServiceSession cameraSession(Tx tx, ServiceSession session, StepDecision.Camera camera, boolean consumerDriven) {
         String token = ids.accessToken();
-        LivenessDetails liveness = new LivenessDetails(seal(token), Crypto.sha256Hex(token), pipeline, platform, attempts,
-                tx.now.plusSeconds(durationSeconds), consumerDriven);
-        return plainSession(tx, stepId, ServiceNames.VERILIVE).withLiveness(liveness, tx.now);
-    }
-
-    /** A verilive step may name its actions ({@code "pipeline": [["smile"], …]}); else they are drawn. */
-    private List<List<String>> pipelineOption(PipelineStep step) {
-        JsonNode option = step.options().get("pipeline");
-        if (option != null && option.isArray() && !option.isEmpty()) {
-            List<List<String>> groups = new ArrayList<>();
-            for (JsonNode group : option) {
-                if (!group.isArray() || group.isEmpty()) {
-                    return randomPipeline();
-                }
-                List<String> actions = new ArrayList<>();
-                group.forEach(a -> actions.add(a.asText()));
-                groups.add(actions);
-            }
-            return groups;
-        }
-        return randomPipeline();
-    }
-
-    /** 2–3 distinct actions, one per group, drawn with SecureRandom so a replay cannot be prepared. */
-    public List<List<String>> randomPipeline() {
-        List<String> pool = new ArrayList<>(RANDOM_ACTIONS);
-        int n = 2 + ids.random().nextInt(2);
-        List<List<String>> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(List.of(pool.remove(ids.random().nextInt(pool.size()))));
-        }
-        return out;
+        LivenessDetails liveness = new LivenessDetails(seal(token), Crypto.sha256Hex(token), camera.pipeline(),
+                camera.platform(), camera.attempts(), tx.now.plusSeconds(camera.durationSeconds()), consumerDriven);
+        ObjectNode stepState = Json.mapper().createObjectNode();
+        stepState.set("screen", Json.mapper().createObjectNode().put("kind", "camera"));
+        stepState.put("awaits", "camera");
+        return session.withLiveness(liveness, tx.now).withStepState(stepState, tx.now);
     }
 
     // ---------------------------------------------------------------- files and payloads
@@ -924,7 +1035,10 @@ public final class FlowEngine {
      * the commit that records the session's outcome binds them, and if that commit does not land they are
      * deleted ({@link #inFlow}). Written before the commit, so a committed session never lacks its files.
      */
-    private void storeFiles(Tx tx, String sessionId, Map<String, ServiceHandler.File> files) {
+    private void storeFiles(Tx tx, String sessionId, Map<String, ServiceFile> files) {
+        if (files.isEmpty()) {
+            return;
+        }
         // storeAttemptFiles deletes what it saved when it fails part way, so only a success is recorded
         List<String> saved = storeAttemptFiles(tx.current(), sessionId, ids.token(16), files);
         tx.written.addAll(saved);
@@ -936,10 +1050,10 @@ public final class FlowEngine {
      * until {@link #recordAttempt} binds them. Returns their ids; on failure, deletes those already saved.
      */
     public List<String> storeAttemptFiles(Flow f, String sessionId, String attemptId,
-                                          Map<String, ServiceHandler.File> files) {
+                                          Map<String, ServiceFile> files) {
         List<String> saved = new ArrayList<>();
         try {
-            for (Map.Entry<String, ServiceHandler.File> e : files.entrySet()) {
+            for (Map.Entry<String, ServiceFile> e : files.entrySet()) {
                 saved.add(storeAttemptFile(f, sessionId, attemptId, e.getKey(), e.getValue().contentType(),
                         new ByteArrayInputStream(e.getValue().content())));
             }

@@ -14,6 +14,10 @@ import java.util.Objects;
  * consumer. A copy of the database therefore holds no usable token (PRODUCT.md, "Bearer tokens at
  * rest"). {@code sealedVlink} is null only for a row written before schema V3 that no start has sealed yet
  * ({@link dev.idflow.core.spi.FlowRepository#sealClearVlinks}).
+ *
+ * <p>{@code initialDeviceType} and {@code devicePlatform} are what the person's page reported when it
+ * started the flow (mobile|desktop; android|ios|web): the device facts services such as device-filter
+ * decide on.
  */
 public record Flow(
         String flowId,
@@ -29,6 +33,7 @@ public record Flow(
         String callbackUrl,
         FlowInputData inputData,
         String initialDeviceType,
+        String devicePlatform,
         int ttl,
         Instant createdAt,
         Instant updatedAt,
@@ -85,6 +90,7 @@ public record Flow(
         private String callbackUrl;
         private FlowInputData inputData;
         private String initialDeviceType;
+        private String devicePlatform;
         private int ttl;
         private Instant createdAt;
         private Instant updatedAt;
@@ -117,6 +123,7 @@ public record Flow(
             callbackUrl = f.callbackUrl;
             inputData = f.inputData;
             initialDeviceType = f.initialDeviceType;
+            devicePlatform = f.devicePlatform;
             ttl = f.ttl;
             createdAt = f.createdAt;
             updatedAt = f.updatedAt;
@@ -146,6 +153,7 @@ public record Flow(
         public Builder callbackUrl(String v) { callbackUrl = v; return this; }
         public Builder inputData(FlowInputData v) { inputData = v; return this; }
         public Builder initialDeviceType(String v) { initialDeviceType = v; return this; }
+        public Builder devicePlatform(String v) { devicePlatform = v; return this; }
         public Builder ttl(int v) { ttl = v; return this; }
         public Builder createdAt(Instant v) { createdAt = v; return this; }
         public Builder updatedAt(Instant v) { updatedAt = v; return this; }
@@ -163,7 +171,7 @@ public record Flow(
 
         public Flow build() {
             return new Flow(flowId, consumerId, vlinkHash, sealedVlink, apiVersion, locale, personId, template, templateId,
-                    testFlow, callbackUrl, inputData, initialDeviceType, ttl, createdAt, updatedAt, polledAt,
+                    testFlow, callbackUrl, inputData, initialDeviceType, devicePlatform, ttl, createdAt, updatedAt, polledAt,
                     startedAt, currentStepId, currentStepStartedAt, lastActivityAt, endedAt, flowStatus, endCause,
                     edited, deadlineAt, version);
         }

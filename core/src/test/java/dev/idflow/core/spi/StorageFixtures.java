@@ -210,6 +210,7 @@ public final class StorageFixtures {
                 .callbackUrl("https://bank.example/done?x=1&y=%20")
                 .inputData(inputData(INPUT_DATA_JSON))
                 .initialDeviceType("mobile")
+                .devicePlatform("android")
                 .ttl(7200)
                 .createdAt(T0)
                 .updatedAt(T0.plusMillis(1_001))
@@ -239,7 +240,7 @@ public final class StorageFixtures {
         return new ServiceSession(sessionId(), consumerId, personId, flowId, flowId == null ? null : "step-1",
                 serviceName, null, false, SessionStateName.CREATED,
                 List.of(new SessionState(SessionStateName.CREATED, createdAt)), ExecutionStatus.UNKNOWN,
-                null, null, null, createdAt, null, 0);
+                null, null, null, null, createdAt, null, 0);
     }
 
     /** A verilive session with every field set, including liveness details, a result and a history. */
@@ -261,6 +262,7 @@ public final class StorageFixtures {
                 new SessionState(SessionStateName.PROCESSED, T0.plusMillis(30)));
         return new ServiceSession(sessionId(), consumerId, personId, flowId, "step-1", "verilive", "2.0",
                 true, SessionStateName.PROCESSED, history, ExecutionStatus.FAIL, result, liveness,
+                object("{\"screen\":{\"kind\":\"otp\",\"destination\":\"+7 *** *** 45 67\"},\"state\":{\"tries\":[1,2.5,\"Ə\"]},\"awaits\":\"person\"}"),
                 "operator: document mismatch", T0, T0.plusMillis(30), 7);
     }
 
@@ -279,7 +281,7 @@ public final class StorageFixtures {
                 s.liveness().expiresAt(), s.liveness().consumerDriven());
         return new ServiceSession(sessionId, s.consumerId(), s.personId(), s.flowId(), s.stepId(), s.serviceName(),
                 s.apiVersion(), s.testSession(), s.state(), s.states(), s.status(), s.result(), liveness,
-                s.reviewReason(), createdAt, s.updatedAt(), s.version());
+                s.stepState(), s.reviewReason(), createdAt, s.updatedAt(), s.version());
     }
 
     // ---- files ----

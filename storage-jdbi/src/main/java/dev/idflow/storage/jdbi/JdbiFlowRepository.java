@@ -22,11 +22,11 @@ import org.jdbi.v3.core.statement.SqlStatement;
 /** Flows in {@code idflow_flow}; every state change is a compare-and-set on {@code version}. */
 final class JdbiFlowRepository implements FlowRepository {
     private static final String COLUMNS = "flow_id, consumer_id, vlink_hash, vlink_sealed, api_version, locale, person_id, template, "
-            + "template_id, test_flow, callback_url, input_data, initial_device_type, ttl, created_at, updated_at, "
+            + "template_id, test_flow, callback_url, input_data, initial_device_type, device_platform, ttl, created_at, updated_at, "
             + "polled_at, started_at, current_step_id, current_step_started_at, last_activity_at, ended_at, "
             + "flow_status, end_cause, edited, deadline_at, version";
     private static final String PARAMETERS = ":flowId, :consumerId, :vlinkHash, :sealedVlink, :apiVersion, :locale, :personId, "
-            + ":template, :templateId, :testFlow, :callbackUrl, :inputData, :initialDeviceType, :ttl, :createdAt, "
+            + ":template, :templateId, :testFlow, :callbackUrl, :inputData, :initialDeviceType, :devicePlatform, :ttl, :createdAt, "
             + ":updatedAt, :polledAt, :startedAt, :currentStepId, :currentStepStartedAt, :lastActivityAt, :endedAt, "
             + ":flowStatus, :endCause, :edited, :deadlineAt, :version";
 
@@ -38,7 +38,7 @@ final class JdbiFlowRepository implements FlowRepository {
     private static final String UPDATE = "UPDATE idflow_flow SET "
             + "consumer_id = :consumerId, api_version = :apiVersion, locale = :locale, person_id = :personId, "
             + "template = :template, template_id = :templateId, test_flow = :testFlow, callback_url = :callbackUrl, "
-            + "input_data = :inputData, initial_device_type = :initialDeviceType, ttl = :ttl, created_at = :createdAt, "
+            + "input_data = :inputData, initial_device_type = :initialDeviceType, device_platform = :devicePlatform, ttl = :ttl, created_at = :createdAt, "
             + "updated_at = :updatedAt, "
             + "polled_at = CASE WHEN polled_at IS NULL OR polled_at < :polledAt THEN :polledAt ELSE polled_at END, "
             + "started_at = :startedAt, current_step_id = :currentStepId, "
@@ -185,6 +185,7 @@ final class JdbiFlowRepository implements FlowRepository {
                 .bind("callbackUrl", f.callbackUrl())
                 .bind("inputData", Sql.json(f.inputData()))
                 .bind("initialDeviceType", f.initialDeviceType())
+                .bind("devicePlatform", f.devicePlatform())
                 .bind("ttl", f.ttl())
                 .bind("createdAt", Sql.time(f.createdAt()))
                 .bind("updatedAt", Sql.time(f.updatedAt()))
@@ -217,6 +218,7 @@ final class JdbiFlowRepository implements FlowRepository {
                 .callbackUrl(rs.getString("callback_url"))
                 .inputData(Sql.json(rs.getString("input_data"), FlowInputData.class))
                 .initialDeviceType(rs.getString("initial_device_type"))
+                .devicePlatform(rs.getString("device_platform"))
                 .ttl(rs.getInt("ttl"))
                 .createdAt(Sql.time(rs, "created_at"))
                 .updatedAt(Sql.time(rs, "updated_at"))

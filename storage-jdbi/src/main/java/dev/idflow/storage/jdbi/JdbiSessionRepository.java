@@ -22,11 +22,11 @@ final class JdbiSessionRepository implements SessionRepository {
     private static final String COLUMNS = "session_id, consumer_id, person_id, flow_id, step_id, service_name, "
             + "api_version, test_session, state, states, status, result, sealed_access_token, access_token_hash, "
             + "liveness_pipeline, liveness_platform, liveness_consumer_driven, attempts_left, expires_at, review_reason, "
-            + "liveness_reserved_attempts, created_at, updated_at, version";
+            + "liveness_reserved_attempts, step_state, created_at, updated_at, version";
     private static final String PARAMETERS = ":sessionId, :consumerId, :personId, :flowId, :stepId, :serviceName, "
             + ":apiVersion, :testSession, :state, :states, :status, :result, :accessToken, :accessTokenHash, "
             + ":livenessPipeline, :livenessPlatform, :consumerDriven, :attemptsLeft, :expiresAt, :reviewReason, "
-            + ":reservedAttempts, :createdAt, :updatedAt, :version";
+            + ":reservedAttempts, :stepState, :createdAt, :updatedAt, :version";
     private static final TypeReference<List<SessionState>> STATES = new TypeReference<>() { };
     private static final TypeReference<List<List<String>>> PIPELINE = new TypeReference<>() { };
     private static final TypeReference<List<String>> RESERVED = new TypeReference<>() { };
@@ -95,7 +95,7 @@ final class JdbiSessionRepository implements SessionRepository {
                         + "liveness_pipeline = :livenessPipeline, liveness_platform = :livenessPlatform, "
                         + "liveness_consumer_driven = :consumerDriven, attempts_left = :attemptsLeft, "
                         + "expires_at = :expiresAt, review_reason = :reviewReason, "
-                        + "liveness_reserved_attempts = :reservedAttempts, created_at = :createdAt, "
+                        + "liveness_reserved_attempts = :reservedAttempts, step_state = :stepState, created_at = :createdAt, "
                         + "updated_at = :updatedAt, version = version + 1 "
                         + "WHERE session_id = :sessionId AND version = :version"), session)
                 .execute() == 1;
@@ -137,6 +137,7 @@ final class JdbiSessionRepository implements SessionRepository {
                 .bind("expiresAt", Sql.time(l == null ? null : l.expiresAt()))
                 .bind("reviewReason", s.reviewReason())
                 .bind("reservedAttempts", l == null ? null : Sql.json(l.reservedAttempts()))
+                .bind("stepState", Sql.json(s.stepState()))
                 .bind("createdAt", Sql.time(s.createdAt()))
                 .bind("updatedAt", Sql.time(s.updatedAt()))
                 .bind("version", s.version());
@@ -171,6 +172,7 @@ final class JdbiSessionRepository implements SessionRepository {
                 ExecutionStatus.fromWire(rs.getString("status")),
                 Sql.json(rs.getString("result"), ObjectNode.class),
                 liveness,
+                Sql.json(rs.getString("step_state"), ObjectNode.class),
                 rs.getString("review_reason"),
                 Sql.time(rs, "created_at"),
                 Sql.time(rs, "updated_at"),

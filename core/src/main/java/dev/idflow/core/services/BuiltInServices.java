@@ -1,0 +1,59 @@
+package dev.idflow.core.services;
+
+import dev.idflow.core.engine.ServiceRegistry;
+import dev.idflow.core.model.ServiceNames;
+import dev.idflow.core.spi.FlowService;
+import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.LivenessAnalyzer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The services idflow performs itself, and the registry made of them and the host's. A host's service
+ * replaces the built-in one of its name. Test flows: every built-in runs as itself (each keeps to the
+ * sandbox on its own: an OTP of a test flow sends nothing); a host's service, and every service name
+ * of the spec without an implementation, runs through the {@link SandboxService}.
+ */
+public final class BuiltInServices {
+    private BuiltInServices() {
+    }
+
+    /** What the built-in services need from the host's set-up. */
+    public record Needs(IdflowStorage storage, LivenessAnalyzer analyzer) {
+    }
+
+    public static Map<String, FlowService> of(Needs needs) {
+        Map<String, FlowService> builtIn = new LinkedHashMap<>();
+        add(builtIn, new ConsentService());
+        add(builtIn, new LanguageSelectorService());
+        add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions()));
+        return builtIn;
+    }
+
+    private static void add(Map<String, FlowService> services, FlowService service) {
+        services.put(service.name(), service);
+    }
+
+    /** The registry: built-in services, replaced or joined by the host's. */
+    public static ServiceRegistry registry(Map<String, FlowService> builtIn, Map<String, FlowService> host) {
+        Map<String, FlowService> live = new LinkedHashMap<>(builtIn);
+        live.putAll(host);
+        Map<String, FlowService> test = new LinkedHashMap<>();
+        Set<String> names = new TreeSet<>(ServiceNames.ALL);
+        names.addAll(live.keySet());
+        for (String name : names) {
+            FlowService hosts = host.get(name);
+            if (hosts == null && builtIn.containsKey(name)) {
+                test.put(name, builtIn.get(name));
+            } else if (hosts instanceof dev.idflow.core.spi.CameraService) {
+                // judged attempt by attempt: its mockery script is its own to read (StepContext.sandboxScript)
+                test.put(name, hosts);
+            } else {
+                test.put(name, new SandboxService(name, hosts));
+            }
+        }
+        return new ServiceRegistry(live, test);
+    }
+}

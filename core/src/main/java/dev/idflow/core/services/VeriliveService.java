@@ -1,0 +1,127 @@
+package dev.idflow.core.services;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idflow.core.internal.FileTypes;
+import dev.idflow.core.internal.Json;
+import dev.idflow.core.model.ExecutionStatus;
+import dev.idflow.core.model.MockeryScript;
+import dev.idflow.core.spi.CameraService;
+import dev.idflow.core.spi.LivenessAnalyzer;
+import dev.idflow.core.spi.ServiceFile;
+import dev.idflow.core.spi.SessionRepository;
+import dev.idflow.core.spi.StepContext;
+import dev.idflow.core.spi.StepDecision;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code verilive}: the person performs the step's actions before the camera; each attempt is judged by
+ * the {@link LivenessAnalyzer} (idflow's honest rules, then the bank's engine), or in a test flow by the
+ * consumer's mockery script. {@code real} passes, {@code attack} fails, anything else ends the session
+ * without a verdict ({@code unknown}). The step's options: {@code pipeline} (action groups), else 2–3
+ * actions are drawn; {@code allow_desktop} (default true).
+ */
+public final class VeriliveService implements CameraService {
+    public static final String NAME = "verilive";
+    /** Actions a camera front end can prompt for and a person can do without instructions. */
+    private static final List<String> RANDOM_ACTIONS = List.of(
+            "turn-left", "turn-right", "smile", "blink", "zoom-in", "zoom-out", "tilt-up", "tilt-down", "open-mouth");
+
+    private final LivenessAnalyzer analyzer;
+    private final SessionRepository sessions;
+
+    public VeriliveService(LivenessAnalyzer analyzer, SessionRepository sessions) {
+        this.analyzer = analyzer;
+        this.sessions = sessions;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public StepDecision open(StepContext step) {
+        // one attempt per session for the hosted page: a retry is a new session (and a new token)
+        int duration = Math.min(600, step.timeoutSeconds());
+        return StepDecision.awaitCamera(new StepDecision.Camera(pipelineOption(step.options().get("pipeline"), step.random()),
+                1, duration, null));
+    }
+
+    @Override
+    public AttemptVerdict judge(StepContext step, CameraAttempt attempt) {
+        ObjectNode result = Json.mapper().createObjectNode().put("service_name", NAME);
+        Map<String, ServiceFile> files = new LinkedHashMap<>();
+        Optional<MockeryScript> script = step.sandboxScript();
+        if (script.isPresent()) {
+            ObjectNode scripted = script.get().result();
+            result.put("service_status", scripted.path("service_status").asText("unknown"));
+            result.set("error_codes", scripted.has("error_codes") ? scripted.get("error_codes") : Json.mapper().createArrayNode());
+            result.set("warnings", scripted.has("warnings") ? scripted.get("warnings") : Json.mapper().createArrayNode());
+            script.get().files().forEach((label, bytes) -> files.put(label, new ServiceFile(FileTypes.sniff(bytes), bytes)));
+        } else {
+            int recent = sessions.countCreatedSince(step.consumerId(), step.personId(), NAME,
+                    attempt.receivedAt().minus(Duration.ofHours(1)));
+            boolean allowDesktop = step.options().getOrDefault("allow_desktop",
+                    Json.mapper().getNodeFactory().booleanNode(true)).asBoolean(true);
+            LivenessAnalyzer.Verdict verdict;
+            try {
+                verdict = analyzer.analyze(new LivenessAnalyzer.Attempt(step.consumerId(), step.personId(),
+                        step.sessionId(), attempt.pipeline(), attempt.metadata(), attempt.frames(), attempt.videoSent(),
+                        attempt.receivedAt(), step.openedAt(), allowDesktop, recent));
+            } catch (Exception e) {
+                // the engine failed, not the person: no verdict rather than a made-up one
+                org.slf4j.LoggerFactory.getLogger(VeriliveService.class)
+                        .error("liveness analyzer failed on session {}", step.sessionId(), e);
+                verdict = LivenessAnalyzer.Verdict.unknown();
+            }
+            result.put("service_status", verdict.serviceStatus());
+            verdict.errorCodes().forEach(result.withArray("error_codes")::add);
+            verdict.warnings().forEach(result.withArray("warnings")::add);
+        }
+        // the server's clock only, never the device's: the session's life began when the server created
+        // it, and the attempt ended (for this result) when the server received it
+        result.put("start_time", step.openedAt().toString());
+        result.put("end_time", attempt.receivedAt().toString());
+        ExecutionStatus status = switch (result.path("service_status").asText("unknown")) {
+            case "real" -> ExecutionStatus.PASS;
+            case "attack" -> ExecutionStatus.FAIL;
+            default -> ExecutionStatus.UNKNOWN;
+        };
+        return new AttemptVerdict(status, result, files);
+    }
+
+    /** A verilive step may name its actions ({@code "pipeline": [["smile"], …]}); else they are drawn. */
+    static List<List<String>> pipelineOption(JsonNode option, SecureRandom random) {
+        if (option != null && option.isArray() && !option.isEmpty()) {
+            List<List<String>> groups = new ArrayList<>();
+            for (JsonNode group : option) {
+                if (!group.isArray() || group.isEmpty()) {
+                    return randomPipeline(random);
+                }
+                List<String> actions = new ArrayList<>();
+                group.forEach(a -> actions.add(a.asText()));
+                groups.add(actions);
+            }
+            return groups;
+        }
+        return randomPipeline(random);
+    }
+
+    /** 2–3 distinct actions, one per group, drawn with SecureRandom so a replay cannot be prepared. */
+    public static List<List<String>> randomPipeline(SecureRandom random) {
+        List<String> pool = new ArrayList<>(RANDOM_ACTIONS);
+        int n = 2 + random.nextInt(2);
+        List<List<String>> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(List.of(pool.remove(random.nextInt(pool.size()))));
+        }
+        return out;
+    }
+}
