@@ -106,7 +106,8 @@ public final class Idflow implements AutoCloseable {
                 b.keyCacheTtl);
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
         ServiceRegistry services = BuiltInServices.registry(
-                BuiltInServices.of(new BuiltInServices.Needs(storage, analyzer)), b.services);
+                BuiltInServices.of(new BuiltInServices.Needs(storage, analyzer,
+                        this::completeSession)), b.services);
         this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, services, cipher);
         // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
         // which the SQL migration could not use (the migration already stored their hashes)

@@ -120,7 +120,9 @@ final class ConsumerApi {
             }
             List<String> problems = service.get().checkOptions(step.options());
             if (!problems.isEmpty()) {
-                throw ApiException.invalid(at + "." + problems.get(0));
+                // a template registered by the host: its path is the step's, within the template named
+                throw ApiException.invalid(byId ? "template_id: the template's step-" + (i + 1) + " option "
+                        + problems.get(0) : at + "." + problems.get(0));
             }
         }
     }

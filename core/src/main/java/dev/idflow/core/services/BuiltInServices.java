@@ -20,8 +20,18 @@ public final class BuiltInServices {
     private BuiltInServices() {
     }
 
-    /** What the built-in services need from the host's set-up. */
-    public record Needs(IdflowStorage storage, LivenessAnalyzer analyzer) {
+    /**
+     * What the built-in services need from the host's set-up: the storage, the liveness analyzer, and
+     * {@code completer}, {@code Idflow.completeSession} for a service that completes its own session from
+     * its work after the commit (the engine is made after the services, so it is reached through this).
+     */
+    public record Needs(IdflowStorage storage, LivenessAnalyzer analyzer, Completer completer) {
+    }
+
+    /** Completes a session that waits for an outside system; false when it no longer waits. */
+    @FunctionalInterface
+    public interface Completer {
+        boolean complete(String sessionId, dev.idflow.core.spi.ServiceOutcome outcome);
     }
 
     public static Map<String, FlowService> of(Needs needs) {
