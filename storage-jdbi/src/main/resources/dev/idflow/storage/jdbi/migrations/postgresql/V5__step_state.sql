@@ -1,0 +1,1 @@
+-- V5 is written on another branch
