@@ -74,6 +74,7 @@ public final class Idflow implements AutoCloseable {
     private final String publicBaseUrl;
     private final Sweeper sweeper;
     private final EventDelivery events;
+    private final KycLists kycLists;
     private ScheduledExecutorService background;
 
     private Idflow(Builder b) {
@@ -121,6 +122,7 @@ public final class Idflow implements AutoCloseable {
         this.sweeper = new Sweeper(storage, engine, 100);
         this.events = new EventDelivery(storage, clock);
         b.listeners.forEach(events::addListener);
+        this.kycLists = new KycLists(storage.kycLists(), storage.apiKeys(), engine::now);
     }
 
     public static Builder builder() {
@@ -352,6 +354,13 @@ public final class Idflow implements AutoCloseable {
     static String displayPrefix(String apiKey) {
         String rest = apiKey.startsWith("live_") || apiKey.startsWith("test_") ? apiKey.substring(5) : apiKey;
         return rest.substring(0, KEY_PREFIX_CHARACTERS);
+    }
+
+    // ---- KYC lists ----
+
+    /** The consumers' KYC lists, which {@code kyc-list} steps check flows against. */
+    public KycLists kycLists() {
+        return kycLists;
     }
 
     // ---- templates ----

@@ -5,14 +5,17 @@ import java.util.List;
 
 /** Registers the consumers of the command line, or one "demo" consumer with a generated test key. */
 final class DemoConsumers {
+    /** The consumer the demo makes when the command line names none. */
+    static final String DEMO_CONSUMER = "demo";
+
     private DemoConsumers() {
     }
 
     /** Returns the generated key to print, or null when the command line named the consumers. */
     static String register(Idflow idflow, List<DemoOptions.ConsumerKey> consumers) {
         if (consumers.isEmpty()) {
-            idflow.registerConsumer("demo", "Demo consumer");
-            return idflow.newTestKey("demo");
+            idflow.registerConsumer(DEMO_CONSUMER, "Demo consumer");
+            return idflow.newTestKey(DEMO_CONSUMER);
         }
         for (DemoOptions.ConsumerKey c : consumers) {
             idflow.registerConsumer(c.consumerId(), c.consumerId());
@@ -26,5 +29,12 @@ final class DemoConsumers {
             }
         }
         return null;
+    }
+
+    /** Puts the command line's values on the consumers' KYC lists (a value there already stays as it is). */
+    static void fillKycLists(Idflow idflow, List<DemoOptions.KycListValue> values) {
+        for (DemoOptions.KycListValue v : values) {
+            idflow.kycLists().add(v.consumerId(), v.listName(), v.field(), v.value());
+        }
     }
 }

@@ -94,6 +94,7 @@ public final class DemoMain {
                             event.sessionId() == null ? "" : " session " + event.sessionId(), event.payload()))
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());
+            DemoConsumers.fillKycLists(idflow, options.kycLists());
 
             Server server = new Server();
             HttpConfiguration http = new HttpConfiguration();

@@ -1,6 +1,7 @@
 package dev.idflow.demo;
 
 import dev.idflow.core.Idflow;
+import dev.idflow.core.model.KycListEntry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ record DemoOptions(
         Duration sweepInterval,
         List<String> frameAncestors,
         double testRps,
-        double liveRps) {
+        double liveRps,
+        List<KycListValue> kycLists) {
 
     static final String USAGE = """
             usage: java -jar idflow-demo.jar [options]
@@ -43,8 +45,22 @@ record DemoOptions(
                                           bursts are 5x test, 2x live)
               --frame-ancestors ORIGIN    a portal origin allowed to show the hosted page in an iframe
                                           (repeatable; default: no framing)
+              --kyc-list CONSUMER:LIST:FIELD:VALUE
+                                          puts VALUE on the consumer's KYC list LIST, which kyc-list
+                                          steps check (repeatable). CONSUMER: one of --consumer (or
+                                          demo without any); LIST: 1-64 of a-z 0-9 _ -; FIELD:
+                                          person_id, iin or phone_number; VALUE: 1-256 characters
               --help                      this text
             """;
+
+    /** One --kyc-list value: a value on one of a consumer's KYC lists. */
+    record KycListValue(String consumerId, String listName, String field, String value) {
+        @Override
+        public String toString() {
+            // the value is a person's data: never in a log line by accident
+            return "KycListValue[" + consumerId + ":" + listName + ":" + field + "]";
+        }
+    }
 
     /** One --consumer value. */
     record ConsumerKey(String consumerId, String apiKey, String secret) {
@@ -68,6 +84,7 @@ record DemoOptions(
         List<String> frameAncestors = new ArrayList<>();
         double testRps = 20;
         double liveRps = 200;
+        List<KycListValue> kycLists = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -102,6 +119,7 @@ record DemoOptions(
                 case "--inactivity-timeout" -> inactivity = parseDuration(arg, value);
                 case "--sweep-interval" -> sweepInterval = parseDuration(arg, value);
                 case "--frame-ancestors" -> frameAncestors.add(value);
+                case "--kyc-list" -> kycLists.add(parseKycList(value));
                 case "--rate-limit" -> {
                     String[] parts = value.split(":");
                     try {
@@ -123,8 +141,48 @@ record DemoOptions(
         if (baseUrl == null) {
             baseUrl = "http://localhost:" + port;
         }
+        List<String> consumerIds = consumers.isEmpty() ? List.of(DemoConsumers.DEMO_CONSUMER)
+                : consumers.stream().map(ConsumerKey::consumerId).toList();
+        for (KycListValue entry : kycLists) {
+            if (!consumerIds.contains(entry.consumerId())) {
+                throw new UsageException("--kyc-list: CONSUMER " + entry.consumerId() + " is not a consumer of this "
+                        + "demo (" + String.join(", ", consumerIds) + "; give it with --consumer)");
+            }
+        }
         return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
-                List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors), testRps, liveRps);
+                List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors), testRps, liveRps,
+                List.copyOf(kycLists));
+    }
+
+    /**
+     * CONSUMER:LIST:FIELD:VALUE, each part checked by the rules the KYC lists apply, so that a mistyped one
+     * is a usage error naming the part (exit status 2) rather than a stack trace at start. The value may
+     * hold ':' itself; it is never repeated in a message (it is a person's data).
+     */
+    static KycListValue parseKycList(String value) {
+        String[] parts = value.split(":", 4);
+        if (parts.length < 4) {
+            throw new UsageException("--kyc-list: must be CONSUMER:LIST:FIELD:VALUE (" + parts.length + " of the 4 parts given)");
+        }
+        if (parts[0].isEmpty()) {
+            throw new UsageException("--kyc-list: CONSUMER is empty");
+        }
+        try {
+            KycListEntry.checkListName(parts[1]);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--kyc-list: LIST must be 1-64 characters of a-z, 0-9, _ and -");
+        }
+        try {
+            KycListEntry.checkField(parts[2]);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--kyc-list: FIELD must be one of " + String.join(", ", KycListEntry.FIELDS));
+        }
+        if (KycListEntry.storedForm(parts[2], parts[3]).isEmpty()) {
+            throw new UsageException("--kyc-list: VALUE must be 1-" + KycListEntry.MAX_VALUE_LENGTH + " characters, not blank"
+                    + (parts[2].equals(KycListEntry.PHONE_NUMBER) ? "; a phone_number holds digits, one leading '+' "
+                    + "and spaces, '-', '(', ')' or '.' between them" : ""));
+        }
+        return new KycListValue(parts[0], parts[1], parts[2], parts[3]);
     }
 
     private static int parsePort(String value) {

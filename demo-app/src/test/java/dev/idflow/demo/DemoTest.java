@@ -167,6 +167,50 @@ class DemoTest {
         assertThat(secrets).containsExactly("s".repeat(32), "null");
     }
 
+    @Test
+    void kycListValuesFromTheCommandLineAreOnTheConsumersListsAtStart() throws Exception {
+        DemoOptions options = DemoOptions.parse(new String[] {"--port", "0", "--storage", "memory",
+                "--kyc-list", "demo:blocked:iin:880101300123", "--kyc-list=demo:blocked:phone_number:+7 701 234 5678",
+                "--kyc-list", "demo:vip:person_id:client:42"});
+        assertThat(options.kycLists()).extracting(DemoOptions.KycListValue::value)
+                .containsExactly("880101300123", "+7 701 234 5678", "client:42");
+        assertThat(options.kycLists().get(0).toString()).doesNotContain("880101300123");
+        DemoMain.Demo demo = DemoMain.Demo.start(options, new PrintStream(new ByteArrayOutputStream()));
+        try {
+            assertThat(demo.idflow.kycLists().listNames("demo")).containsExactly("blocked", "vip");
+            assertThat(demo.idflow.kycLists().list("demo", "blocked")).extracting(e -> e.field() + "=" + e.value())
+                    .containsExactly("iin=880101300123", "phone_number=77012345678");
+            assertThat(demo.idflow.kycLists().list("demo", "vip")).extracting(e -> e.value()).containsExactly("client:42");
+        } finally {
+            demo.stop();
+        }
+    }
+
+    @Test
+    void aWrongKycListValueIsAUsageErrorNamingThePartThatIsWrong() {
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", "demo:blocked:iin"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("CONSUMER:LIST:FIELD:VALUE");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", ":blocked:iin:880101300123"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("CONSUMER");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", "demo:Blocked List:iin:880101300123"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("LIST must be 1-64 characters");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", "demo:blocked:email:a@b.kz"}))
+                .isInstanceOf(DemoOptions.UsageException.class)
+                .hasMessageContaining("FIELD must be one of person_id, iin, phone_number");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", "demo:blocked:phone_number:call me"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("VALUE")
+                .hasMessageContaining("phone_number").hasMessageNotContaining("call me");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", "demo:blocked:iin:   "}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("VALUE must be 1-256 characters");
+        // a consumer the demo does not have: without --consumer it has only "demo"
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", "bank:blocked:iin:880101300123"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("CONSUMER bank")
+                .hasMessageContaining("--consumer");
+        assertThat(DemoOptions.parse(new String[] {"--consumer", "bank:" + "k".repeat(32),
+                "--kyc-list", "bank:blocked:iin:880101300123"}).kycLists()).hasSize(1);
+        assertThat(DemoOptions.USAGE).contains("--kyc-list CONSUMER:LIST:FIELD:VALUE");
+    }
+
     private HttpResponse<String> createFlow(int port, String key) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/flow"))
                 .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2")

@@ -131,8 +131,8 @@ final class ClientApi {
         List<PersonInput.UploadedFile> files = new ArrayList<>();
         long total = 0;
         for (UploadPart part : parts) {
-            if (!part.name().matches("[a-z0-9_-]{1,64}")) {
-                throw ApiException.invalid("files: a part's name is the file's label and must match [a-z0-9_-]{1,64}");
+            if (!FileLabels.STEP_LABEL.matcher(part.name()).matches()) {
+                throw ApiException.invalid("files: a part's name is the file's label and " + FileLabels.STEP_LABEL_RULE);
             }
             if (part.fileName() == null) {
                 throw ApiException.invalid("files." + part.name() + ": must be a file part (with a filename)");
@@ -147,7 +147,7 @@ final class ClientApi {
             }
             // the type is what the bytes say, never what the device declared
             files.add(new PersonInput.UploadedFile(part.name(), part.fileName(),
-                    new ServiceFile(FileTypes.sniff(bytes), bytes)));
+                    new ServiceFile(FileTypes.of(bytes), bytes)));
         }
         return answer(flow, stepId, new PersonInput.Upload(files));
     }

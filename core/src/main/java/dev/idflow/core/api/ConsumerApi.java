@@ -232,8 +232,9 @@ final class ConsumerApi {
         if (label == null) {
             throw ApiException.invalid("label: is required");
         }
-        if (!FileLabels.ALL.contains(label)) {
-            throw ApiException.invalid("label: must be one of " + String.join(", ", FileLabels.ALL));
+        boolean specLabel = FileLabels.ALL.contains(label);
+        if (!specLabel && !FileLabels.STEP_LABEL.matcher(label).matches()) {
+            throw ApiException.invalid(unknownLabel());
         }
         String sessionId = single(query, "session_id");
         String flowId = single(query, "flow_id");
@@ -263,9 +264,15 @@ final class ConsumerApi {
         } else {
             fileQuery = FileQuery.person(checkPersonId(personId), caller.test());
         }
-        StoredFile file = storage.files().findNewest(caller.consumerId(), label, fileQuery)
-                .orElseThrow(() -> ApiException.notFound("label: no " + label + " file for that "
-                        + fileQuery.kind().name().toLowerCase()));
+        Optional<StoredFile> found = storage.files().findNewest(caller.consumerId(), label, fileQuery);
+        if (found.isEmpty() && !specLabel) {
+            // a label of the caller's own making (a file-storage step's) is a label only where such a file
+            // is: elsewhere it is a wrong label, as it always was. The lookup is the caller's files only,
+            // of its own kind, so the difference from a 404 tells nothing of anyone else's files.
+            throw ApiException.invalid(unknownLabel());
+        }
+        StoredFile file = found.orElseThrow(() -> ApiException.notFound("label: no " + label + " file for that "
+                + fileQuery.kind().name().toLowerCase()));
         InputStream content = storage.files().open(file.fileId())
                 .orElseThrow(() -> ApiException.notFound("label: the " + label + " file is no longer stored"));
         // the file's own type when idflow made it or checked it on upload, whatever the Accept says
@@ -279,6 +286,11 @@ final class ConsumerApi {
                 .header("Content-Security-Policy", "sandbox")
                 .header("X-Content-Type-Options", "nosniff")
                 .header("Cache-Control", "no-store");
+    }
+
+    private static String unknownLabel() {
+        return "label: must be one of " + String.join(", ", FileLabels.ALL)
+                + ", or the label of a file a file-storage step stored there (none with this label is)";
     }
 
     private static String downloadName(StoredFile file) {

@@ -3,8 +3,10 @@ package dev.idflow.core.internal;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -67,6 +69,27 @@ public final class FileTypes {
             return MP4;
         }
         return OCTET_STREAM;
+    }
+
+    /**
+     * The type of a whole file held in memory, by its bytes only: a binary signature ({@link #sniff}), else
+     * application/json or text/plain for UTF-8 text ({@link #textType}, {@link #isJson}), else
+     * application/octet-stream, which is also what markup (HTML, SVG, XML) and unknown binaries (an
+     * executable) get. Every type but octet-stream is one of {@link #UPLOADABLE}.
+     */
+    public static String of(byte[] content) {
+        String sniffed = sniff(content);
+        if (!OCTET_STREAM.equals(sniffed)) {
+            return sniffed;
+        }
+        try {
+            if (textType(new ByteArrayInputStream(content)) == null) {
+                return OCTET_STREAM;
+            }
+            return isJson(new ByteArrayInputStream(content)) ? JSON : TEXT;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading bytes held in memory", e);
+        }
     }
 
     /** Whether the first bytes are a WebM or MP4 container (a liveness {@code video} part must be). */

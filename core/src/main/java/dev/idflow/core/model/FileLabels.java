@@ -1,8 +1,12 @@
 package dev.idflow.core.model;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
-/** The file labels the spec names for {@code GET /resources/file}. */
+/**
+ * The file labels the spec names for {@code GET /resources/file}, and the rule for the labels a
+ * {@code file-storage} step names itself (the files the person uploads, found by that label).
+ */
 public final class FileLabels {
     public static final String BESTFRAME = "bestframe";
     public static final String LIVENESS_VIDEO = "liveness_video";
@@ -14,6 +18,10 @@ public final class FileLabels {
             "kisc_raw_headers", "signed_doc", "signed_docs", "certificate", "cert_status", "esign_original_doc",
             "client_card", "signed_doc_ticket", "doc_builder_template", "doc_builder_data", "doc_builder_pdf",
             "doc_builder_pdfs");
+
+    /** A label a step may give a file: the spec's labels all keep to it. */
+    public static final Pattern STEP_LABEL = Pattern.compile("[a-z0-9_-]{1,64}");
+    public static final String STEP_LABEL_RULE = "must be 1–64 characters of a-z, 0-9, _ and -";
 
     private FileLabels() {
     }

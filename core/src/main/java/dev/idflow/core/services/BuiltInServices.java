@@ -39,6 +39,10 @@ public final class BuiltInServices {
         add(builtIn, new ConsentService());
         add(builtIn, new LanguageSelectorService());
         add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions()));
+        add(builtIn, new DeviceFilterService());
+        add(builtIn, new InterrupterService());
+        add(builtIn, new KycListService(needs.storage().kycLists()));
+        add(builtIn, new FileStorageService());
         return builtIn;
     }
 

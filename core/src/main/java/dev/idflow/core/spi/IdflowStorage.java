@@ -21,6 +21,9 @@ public interface IdflowStorage {
     /** Signed requests already served, so that a replay is refused on every node. */
     SignatureLedger signatures();
 
+    /** The consumers' KYC lists, checked by the {@code kyc-list} service. */
+    KycListRepository kycLists();
+
     /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each

@@ -30,6 +30,16 @@ class FileTypesTest {
     }
 
     @Test
+    void aWholeFileIsTypedByItsSignatureThenAsJsonOrTextAndMarkupOrAnExecutableIsOctetStream() {
+        assertThat(FileTypes.of("%PDF-1.7\n%%EOF".getBytes(StandardCharsets.US_ASCII))).isEqualTo("application/pdf");
+        assertThat(FileTypes.of("{\"a\": [1, 2]}".getBytes(StandardCharsets.UTF_8))).isEqualTo("application/json");
+        assertThat(FileTypes.of("a note\n".getBytes(StandardCharsets.UTF_8))).isEqualTo("text/plain");
+        assertThat(FileTypes.of("<!doctype html><p>hi".getBytes(StandardCharsets.UTF_8))).isEqualTo("application/octet-stream");
+        assertThat(FileTypes.of(new byte[] {'M', 'Z', (byte) 0x90, 0, 3, 0, 0, 0})).isEqualTo("application/octet-stream");
+        assertThat(FileTypes.of(new byte[0])).isEqualTo("application/octet-stream");
+    }
+
+    @Test
     void textIsUtf8WithoutNulAndNeverMarkup() throws IOException {
         assertThat(textType("plain words, ещё и кириллица\n")).isEqualTo("text/plain");
         assertThat(textType("\uFEFF  a note")).isEqualTo("text/plain");

@@ -44,6 +44,7 @@ import dev.idflow.core.model.Flow;
 import dev.idflow.core.model.FlowEvent;
 import dev.idflow.core.model.FlowInputData;
 import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.model.KycListEntry;
 import dev.idflow.core.model.LivenessDetails;
 import dev.idflow.core.model.MockeryScript;
 import dev.idflow.core.model.ServiceSession;
@@ -130,6 +131,10 @@ public abstract class StorageContractTest {
 
     protected SignatureLedger signatures() {
         return storage.signatures();
+    }
+
+    protected KycListRepository kycLists() {
+        return storage.kycLists();
     }
 
     // ================================================================ flows: round-trips
@@ -1734,6 +1739,209 @@ public abstract class StorageContractTest {
         assertThat(mockery().find(script.consumerId(), script.personId(), "veriface")).isEmpty();
         assertThat(mockery().find(script.consumerId(), personId(), "kisc")).isEmpty();
         assertThat(mockery().find(consumerId(), script.personId(), "kisc")).isEmpty();
+    }
+
+    // ================================================================ KYC lists
+
+    @Test
+    void aKycEntryIsAddedOnceAndAddingItAgainKeepsTheFirst() {
+        String consumer = consumerId();
+
+        assertThat(kycLists().add(consumer, "blocked", "iin", "900101300123", T0)).isTrue();
+        assertThat(kycLists().add(consumer, "blocked", "iin", "900101300123", T0.plusSeconds(60))).isFalse();
+
+        assertThat(kycLists().list(consumer, "blocked"))
+                .containsExactly(new KycListEntry(consumer, "blocked", "iin", "900101300123", T0));
+        assertThat(kycLists().listNames(consumer)).containsExactly("blocked");
+    }
+
+    @Test
+    void removingAnEntryTakesOnlyItOffAndAnEmptiedListIsGone() {
+        String consumer = consumerId();
+        kycLists().add(consumer, "blocked", "iin", "900101300123", T0);
+        kycLists().add(consumer, "blocked", "person_id", "900101300123", T0);
+        kycLists().add(consumer, "vip", "iin", "900101300123", T0);
+
+        assertThat(kycLists().remove(consumer, "blocked", "iin", "900101300123")).isTrue();
+        assertThat(kycLists().remove(consumer, "blocked", "iin", "900101300123")).as("already gone").isFalse();
+
+        assertThat(kycLists().matches(consumer, List.of("blocked", "vip"), "iin", "900101300123")).containsExactly("vip");
+        assertThat(kycLists().list(consumer, "blocked"))
+                .containsExactly(new KycListEntry(consumer, "blocked", "person_id", "900101300123", T0));
+
+        assertThat(kycLists().remove(consumer, "blocked", "person_id", "900101300123")).isTrue();
+        assertThat(kycLists().list(consumer, "blocked")).isEmpty();
+        assertThat(kycLists().listNames(consumer)).containsExactly("vip");
+        assertThat(kycLists().remove(consumer, "never", "iin", "900101300123")).isFalse();
+    }
+
+    @Test
+    void matchesNamesEachAskedListHoldingTheValueForThatFieldSortedAndOnce() {
+        String consumer = consumerId();
+        kycLists().add(consumer, "sanctions", "iin", "900101300123", T0);
+        kycLists().add(consumer, "fraud", "iin", "900101300123", T0);
+        kycLists().add(consumer, "fraud", "iin", "850505400456", T0);
+        kycLists().add(consumer, "pep", "person_id", "900101300123", T0);
+        kycLists().add(consumer, "not-asked", "iin", "900101300123", T0);
+
+        assertThat(kycLists().matches(consumer, List.of("sanctions", "pep", "fraud", "fraud", "empty"), "iin", "900101300123"))
+                .as("pep holds the value under person_id only; not-asked is not asked")
+                .containsExactly("fraud", "sanctions");
+        assertThat(kycLists().matches(consumer, List.of("sanctions", "pep"), "person_id", "900101300123"))
+                .containsExactly("pep");
+        assertThat(kycLists().matches(consumer, List.of("sanctions", "fraud", "pep"), "iin", "900101300124")).isEmpty();
+        assertThat(kycLists().matches(consumer, List.of(), "iin", "900101300123")).isEmpty();
+    }
+
+    @Test
+    void valuesOtherThanPhoneNumbersMatchExactly() {
+        String consumer = consumerId();
+        kycLists().add(consumer, "blocked", "person_id", "Client.42", T0);
+
+        assertThat(kycLists().matches(consumer, List.of("blocked"), "person_id", "Client.42")).containsExactly("blocked");
+        assertThat(kycLists().matches(consumer, List.of("blocked"), "person_id", "client.42")).isEmpty();
+        assertThat(kycLists().matches(consumer, List.of("blocked"), "person_id", " Client.42")).isEmpty();
+        assertThat(kycLists().add(consumer, "blocked", "person_id", "+7 701 234 5678", T0)).isTrue();
+        assertThat(kycLists().matches(consumer, List.of("blocked"), "person_id", "77012345678")).isEmpty();
+    }
+
+    @Test
+    void aPhoneNumberIsKeptAndMatchedAsItsDigits() {
+        String consumer = consumerId();
+
+        assertThat(kycLists().add(consumer, "blocked", "phone_number", "+7 701 234 5678", T0)).isTrue();
+        assertThat(kycLists().add(consumer, "blocked", "phone_number", "7 (701) 234-56-78", T0))
+                .as("the same number written otherwise").isFalse();
+
+        assertThat(kycLists().list(consumer, "blocked"))
+                .containsExactly(new KycListEntry(consumer, "blocked", "phone_number", "77012345678", T0));
+        for (String written : List.of("77012345678", "+77012345678", "+7 701 234 56 78", "7.701.234.56.78")) {
+            assertThat(kycLists().matches(consumer, List.of("blocked"), "phone_number", written)).as(written)
+                    .containsExactly("blocked");
+        }
+        assertThat(kycLists().matches(consumer, List.of("blocked"), "phone_number", "87012345678"))
+                .as("no other rewriting: a leading 8 is another number").isEmpty();
+        assertThat(kycLists().remove(consumer, "blocked", "phone_number", "+7-701-234-56-78")).isTrue();
+        assertThat(kycLists().listNames(consumer)).isEmpty();
+    }
+
+    @Test
+    void aValueNoEntryCanHoldMatchesNothingInsteadOfFailing() {
+        String consumer = consumerId();
+        kycLists().add(consumer, "blocked", "phone_number", "77012345678", T0);
+
+        for (String input : new String[] {null, "", "   ", "n/a", "+", "7701+2345678", "7".repeat(257)}) {
+            assertThat(kycLists().matches(consumer, List.of("blocked"), "phone_number", input)).as(String.valueOf(input)).isEmpty();
+        }
+        assertThat(kycLists().matches(consumer, List.of("blocked"), "iin", "x".repeat(257))).isEmpty();
+    }
+
+    @Test
+    void aConsumerNeverSeesMatchesOrChangesAnotherConsumersLists() {
+        String owner = consumerId();
+        String other = consumerId();
+        kycLists().add(owner, "blocked", "iin", "900101300123", T0);
+
+        assertThat(kycLists().matches(other, List.of("blocked"), "iin", "900101300123")).isEmpty();
+        assertThat(kycLists().list(other, "blocked")).isEmpty();
+        assertThat(kycLists().listNames(other)).isEmpty();
+        assertThat(kycLists().remove(other, "blocked", "iin", "900101300123")).isFalse();
+        assertThat(kycLists().add(other, "blocked", "iin", "900101300123", T0.plusSeconds(5))).isTrue();
+        assertThat(kycLists().remove(other, "blocked", "iin", "900101300123")).isTrue();
+
+        assertThat(kycLists().list(owner, "blocked"))
+                .containsExactly(new KycListEntry(owner, "blocked", "iin", "900101300123", T0));
+    }
+
+    @Test
+    void aListIsOrderedByFieldThenValueAndListNamesAreSortedTheSameOnEveryStore() {
+        String consumer = consumerId();
+        kycLists().add(consumer, "mixed", "phone_number", "77012345678", T0);
+        kycLists().add(consumer, "mixed", "iin", "900101300123", T0);
+        kycLists().add(consumer, "mixed", "person_id", "b-2", T0);
+        kycLists().add(consumer, "mixed", "person_id", "B_1", T0);
+        kycLists().add(consumer, "mixed", "iin", "850505400456", T0);
+        kycLists().add(consumer, "mixed", "person_id", "b_1", T0);
+        kycLists().add(consumer, "mixed", "person_id", "b1", T0);
+        for (String name : List.of("ab", "a_c", "a-b", "9", "a")) {
+            kycLists().add(consumer, name, "iin", "900101300123", T0);
+        }
+
+        // Java's String order: '-' (0x2d) < '1' < 'B' < '_' (0x5f) < 'b', whatever a database's collation says
+        assertThat(kycLists().list(consumer, "mixed")).extracting(e -> e.field() + ":" + e.value()).containsExactly(
+                "iin:850505400456", "iin:900101300123",
+                "person_id:B_1", "person_id:b-2", "person_id:b1", "person_id:b_1",
+                "phone_number:77012345678");
+        assertThat(kycLists().listNames(consumer)).containsExactly("9", "a", "a-b", "a_c", "ab", "mixed");
+        assertThat(kycLists().matches(consumer, List.of("mixed", "ab", "a_c", "a-b"), "iin", "900101300123"))
+                .containsExactly("a-b", "a_c", "ab", "mixed");
+    }
+
+    @Test
+    void aFieldOtherThanPersonIdIinOrPhoneNumberIsRefusedByEveryMethod() {
+        String consumer = consumerId();
+        for (String field : new String[] {null, "", " ", "email", "IIN", "phone"}) {
+            assertThatThrownBy(() -> kycLists().add(consumer, "blocked", field, "x", T0)).as(String.valueOf(field))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("field must be one of person_id, iin, phone_number");
+            assertThatThrownBy(() -> kycLists().remove(consumer, "blocked", field, "x")).as(String.valueOf(field))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field");
+            assertThatThrownBy(() -> kycLists().matches(consumer, List.of("blocked"), field, "x")).as(String.valueOf(field))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field");
+        }
+        assertThat(kycLists().listNames(consumer)).isEmpty();
+    }
+
+    @Test
+    void aListNameOutsideLowercaseLettersDigitsUnderscoreAndDashIsRefused() {
+        String consumer = consumerId();
+        for (String name : new String[] {null, "", "Blocked", "black list", "list.1", "списки", "a".repeat(65)}) {
+            assertThatThrownBy(() -> kycLists().add(consumer, name, "iin", "900101300123", T0)).as(String.valueOf(name))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("listName must be 1–64 characters of a-z, 0-9, _ and -");
+            assertThatThrownBy(() -> kycLists().remove(consumer, name, "iin", "900101300123")).as(String.valueOf(name))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("listName");
+            assertThatThrownBy(() -> kycLists().matches(consumer, Collections.singletonList(name), "iin", "900101300123"))
+                    .as(String.valueOf(name)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("listName");
+            assertThatThrownBy(() -> kycLists().list(consumer, name)).as(String.valueOf(name))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("listName");
+        }
+        assertThat(kycLists().add(consumer, "a".repeat(64), "iin", "900101300123", T0)).as("64 is allowed").isTrue();
+        assertThat(kycLists().add(consumer, "sanctions_2024-q1", "iin", "900101300123", T0)).isTrue();
+        assertThat(kycLists().listNames(consumer)).containsExactly("a".repeat(64), "sanctions_2024-q1");
+    }
+
+    @Test
+    void aValueMustBeOneTo256CharactersAndAPhoneNumberDigits() {
+        String consumer = consumerId();
+        for (String value : new String[] {null, "", "  ", "x".repeat(257)}) {
+            assertThatThrownBy(() -> kycLists().add(consumer, "blocked", "person_id", value, T0)).as(String.valueOf(value))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("value must be 1–256 characters");
+        }
+        for (String phone : new String[] {"n/a", "+", "--", "7701+2345678", "++77012345678", "7701234567x"}) {
+            assertThatThrownBy(() -> kycLists().add(consumer, "blocked", "phone_number", phone, T0)).as(phone)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("value must be")
+                    .hasMessageContaining("a phone_number holds digits");
+        }
+        assertThatThrownBy(() -> kycLists().add(consumer, "blocked", "iin", "x".repeat(257), T0))
+                .as("the message names the rule, never the person's value").hasMessageNotContaining("xxx");
+        assertThat(kycLists().listNames(consumer)).isEmpty();
+
+        assertThat(kycLists().add(consumer, "long", "person_id", "é".repeat(256), T0)).as("256 characters fit").isTrue();
+        assertThat(kycLists().list(consumer, "long")).extracting(KycListEntry::value).containsExactly("é".repeat(256));
+    }
+
+    @Test
+    void ofEightRacingAddsOfOneEntryExactlyOneIsNew() throws Exception {
+        String consumer = consumerId();
+
+        List<Boolean> added = concurrently(8, i -> kycLists().add(consumer, "blocked", "phone_number",
+                i % 2 == 0 ? "+7 701 234 5678" : "77012345678", T0.plusMillis(i)));
+
+        assertThat(added).containsOnlyOnce(true).hasSize(8);
+        assertThat(kycLists().list(consumer, "blocked")).hasSize(1);
     }
 
     // ================================================================ helpers

@@ -7,6 +7,7 @@ import dev.idflow.core.spi.FileStore;
 import dev.idflow.core.spi.FlowChange;
 import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.KycListRepository;
 import dev.idflow.core.spi.MockeryRepository;
 import dev.idflow.core.spi.SessionRepository;
 import dev.idflow.core.spi.SignatureLedger;
@@ -48,6 +49,7 @@ public final class JdbiStorage implements IdflowStorage {
     /** The file store keeps its metadata in idflow_file (ours, not a host's): bound inside the commit. */
     private final boolean filesInIdflowTables;
     private final JdbiSignatureLedger signatures;
+    private final JdbiKycListRepository kycLists;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -60,6 +62,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.mockery = new JdbiMockeryRepository(jdbi);
         this.events = new JdbiEventOutbox(jdbi, dialect);
         this.signatures = new JdbiSignatureLedger(jdbi, dialect);
+        this.kycLists = new JdbiKycListRepository(jdbi, dialect);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -100,6 +103,11 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public SignatureLedger signatures() {
         return signatures;
+    }
+
+    @Override
+    public KycListRepository kycLists() {
+        return kycLists;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */

@@ -9,6 +9,7 @@ import dev.idflow.core.spi.FlowChange;
 import dev.idflow.core.spi.FileStore;
 import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.KycListRepository;
 import dev.idflow.core.spi.MockeryRepository;
 import dev.idflow.core.spi.SessionRepository;
 import dev.idflow.core.spi.SignatureLedger;
@@ -28,6 +29,7 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemoryMockeryRepository mockery = new InMemoryMockeryRepository();
     private final InMemoryEventOutbox events = new InMemoryEventOutbox();
     private final InMemorySignatureLedger signatures = new InMemorySignatureLedger();
+    private final InMemoryKycListRepository kycLists = new InMemoryKycListRepository();
 
     @Override
     public FlowRepository flows() {
@@ -62,6 +64,11 @@ public final class InMemoryStorage implements IdflowStorage {
     @Override
     public SignatureLedger signatures() {
         return signatures;
+    }
+
+    @Override
+    public KycListRepository kycLists() {
+        return kycLists;
     }
 
     /**
