@@ -55,7 +55,7 @@ class ScreenKindsBrowserTest {
                     entry("rule.type", "This value does not fit this field."), entry("rule.option", "Choose one of the options."),
                     entry("rule.iin", "An IIN is 12 digits."), entry("rule.required", "Fill in this field."),
                     entry("rule.wrong_code", "The code is wrong. Check it and try again."),
-                    entry("rule.file_type", "This type of file is not accepted."),
+                    entry("rule.file_type", "This type of file is not accepted."), entry("rule.no_file", "Choose a file."),
                     entry("rule.tick", "Tick this box to continue."),
                     entry("otp.sent", "We have sent a code by SMS to +7 *** *** 45 67."),
                     entry("otp.tries", "Attempts left: {n}"), entry("otp.resend", "Send a new code"),
@@ -74,7 +74,7 @@ class ScreenKindsBrowserTest {
                     entry("rule.type", "Значение не подходит для этого поля."), entry("rule.option", "Выберите один из вариантов."),
                     entry("rule.iin", "ИИН состоит из 12 цифр."), entry("rule.required", "Заполните это поле."),
                     entry("rule.wrong_code", "Неверный код. Проверьте его и попробуйте ещё раз."),
-                    entry("rule.file_type", "Файлы такого типа не принимаются."),
+                    entry("rule.file_type", "Файлы такого типа не принимаются."), entry("rule.no_file", "Выберите файл."),
                     entry("rule.tick", "Отметьте этот пункт, чтобы продолжить."),
                     entry("otp.sent", "Мы отправили код в СМС на номер +7 *** *** 45 67."),
                     entry("otp.tries", "Осталось попыток: {n}"), entry("otp.resend", "Отправить новый код"),
@@ -94,7 +94,7 @@ class ScreenKindsBrowserTest {
                     entry("rule.type", "Бұл мән осы өріске сәйкес келмейді."), entry("rule.option", "Нұсқалардың бірін таңдаңыз."),
                     entry("rule.iin", "ЖСН 12 саннан тұрады."), entry("rule.required", "Бұл өрісті толтырыңыз."),
                     entry("rule.wrong_code", "Код қате. Тексеріп, қайталап көріңіз."),
-                    entry("rule.file_type", "Мұндай түрдегі файл қабылданбайды."),
+                    entry("rule.file_type", "Мұндай түрдегі файл қабылданбайды."), entry("rule.no_file", "Файлды таңдаңыз."),
                     entry("rule.tick", "Жалғастыру үшін осы тармақты белгілеңіз."),
                     entry("otp.sent", "Кодты +7 *** *** 45 67 нөміріне СМС арқылы жібердік."),
                     entry("otp.tries", "Қалған талпыныс саны: {n}"), entry("otp.resend", "Жаңа код жіберу"),
@@ -329,7 +329,7 @@ class ScreenKindsBrowserTest {
         b.screenshot("kinds/upload-" + locale);
 
         b.click("upload-submit");
-        assertFieldError("file-1", requiredFile(locale));
+        assertFieldError("file-1", word(locale, "rule.no_file"));
         b.driver.findElement(By.id("file-1")).sendKeys(notes.toString());
         assertFieldError("file-1", word(locale, "rule.file_type"));
         b.driver.findElement(By.id("file-1")).sendKeys(front.toString());
@@ -473,7 +473,7 @@ class ScreenKindsBrowserTest {
         assertThat(attempt.path()).isEqualTo("/liveness2/client/attempts");
         assertThat(attempt.authorization()).isEqualTo("Bearer " + token);
         assertThat(attempt.parts()).extracting(Sent::name).startsWith("metadata", "frame");
-        JsonNode metadata = parse(new String(attempt.parts().get(0).bytes(), StandardCharsets.UTF_8));
+        JsonNode metadata = json(new String(attempt.parts().get(0).bytes(), StandardCharsets.UTF_8));
         assertThat(metadata.path("actions").get(0).path("action").asText()).isEqualTo("smile");
     }
 
@@ -866,10 +866,6 @@ class ScreenKindsBrowserTest {
         return Pattern.quote(word(locale, "otp.resend_in")).replace("{n}", "\\E[0-9]+\\Q");
     }
 
-    private static String requiredFile(String locale) {
-        return Map.of("en", "Choose a file.", "ru", "Выберите файл.", "kk", "Файлды таңдаңыз.").get(locale);
-    }
-
     /** The JSON bodies of the flow's POSTs to a path ending so, in order. */
     private static List<JsonNode> bodies(Flow flow, String pathEnd) {
         b.waiting(Duration.ofSeconds(5)).until(d -> !flow.posts(pathEnd).isEmpty());
@@ -877,10 +873,6 @@ class ScreenKindsBrowserTest {
     }
 
     private static JsonNode json(String text) {
-        return parse(text);
-    }
-
-    private static JsonNode parse(String text) {
         try {
             return JSON.readTree(text);
         } catch (IOException e) {
