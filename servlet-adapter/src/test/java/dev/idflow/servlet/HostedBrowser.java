@@ -62,6 +62,11 @@ final class HostedBrowser implements AutoCloseable {
         return new HostedBrowser(true, Map.of(), width, 860, true);
     }
 
+    /** A phone {@code width} × {@code height} css px that grants the fake camera without asking. */
+    static HostedBrowser phone(int width, int height) {
+        return new HostedBrowser(true, Map.of(), width, height, true);
+    }
+
     /** A phone whose camera the person has blocked (and no fake prompt-accepting UI). */
     static HostedBrowser cameraBlocked(int width) {
         return new HostedBrowser(false, Map.of("profile.default_content_setting_values.media_stream_camera", 2),
