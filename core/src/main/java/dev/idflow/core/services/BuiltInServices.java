@@ -39,6 +39,7 @@ public final class BuiltInServices {
         add(builtIn, new ConsentService());
         add(builtIn, new LanguageSelectorService());
         add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions()));
+        add(builtIn, new FlowFormService());
         return builtIn;
     }
 
