@@ -44,6 +44,7 @@ public final class BuiltInServices {
         add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions()));
         add(builtIn, new FlowFormService());
         add(builtIn, new OtpService(needs.messageSender()));
+        add(builtIn, new NotificationService(needs.messageSender(), needs.completer()));
         return builtIn;
     }
 
