@@ -9,6 +9,7 @@ import dev.idflow.core.model.ExecutionStatus;
 import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.spi.FlowListener;
 import dev.idflow.core.spi.LivenessAnalyzer;
+import dev.idflow.core.spi.MessageSender;
 import dev.idflow.core.spi.ServiceHandler;
 import dev.idflow.core.spi.FlowService;
 import dev.idflow.core.spi.ServiceFile;
@@ -108,7 +109,7 @@ public final class Idflow implements AutoCloseable {
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
         ServiceRegistry services = BuiltInServices.registry(
                 BuiltInServices.of(new BuiltInServices.Needs(storage, analyzer,
-                        this::completeSession)), b.services);
+                        this::completeSession, b.messageSender)), b.services);
         this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, services, cipher);
         // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
         // which the SQL migration could not use (the migration already stored their hashes)
@@ -427,6 +428,7 @@ public final class Idflow implements AutoCloseable {
         private final java.util.List<FlowListener> listeners = new java.util.ArrayList<>();
         private LivenessAnalyzer faceAnalysis;
         private int maxLivenessSessionsPerHour = 10;
+        private MessageSender messageSender;
 
         private Builder() {
         }
@@ -457,6 +459,17 @@ public final class Idflow implements AutoCloseable {
          */
         public Builder faceAnalysis(LivenessAnalyzer engine) {
             this.faceAnalysis = engine;
+            return this;
+        }
+
+        /**
+         * The bank's SMS and e-mail gateway, for the {@code otp} and {@code notification} steps: called once
+         * per message, after the step's decision was committed, never for a test flow. Without one, a live
+         * flow naming those services is refused at create (422 {@code SERVICE_NOT_AVAILABLE}); test flows
+         * use them either way (they send nothing).
+         */
+        public Builder messageSender(MessageSender sender) {
+            this.messageSender = Objects.requireNonNull(sender, "sender");
             return this;
         }
 

@@ -92,6 +92,8 @@ public final class DemoMain {
                     // the host's side of events: here, a log line each (ids and statuses, never tokens)
                     .listener(event -> LOG.info("event {} flow {}{} {}", event.type(), event.flowId(),
                             event.sessionId() == null ? "" : " session " + event.sessionId(), event.payload()))
+                    // otp and notification steps "send" to the demo's log; LogMessageSender says why only a demo may
+                    .messageSender(new LogMessageSender())
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());
             DemoConsumers.fillKycLists(idflow, options.kycLists());

@@ -187,6 +187,31 @@ class DemoTest {
     }
 
     @Test
+    void aLiveKeyMayNameOtpAndNotificationBecauseTheDemoSendsItsMessagesToItsLog() throws Exception {
+        String key = "live-demo-key-1-3c7e9a1f5b2d8046";
+        String secret = "live-demo-secret-1-9d4b2f7a1c6e3058";
+        DemoMain.Demo demo = DemoMain.Demo.start(DemoOptions.parse(new String[] {"--port", "0", "--storage", "memory",
+                "--consumer", "bank:" + key + ":" + secret}), new PrintStream(new ByteArrayOutputStream()));
+        try {
+            String ts = Long.toString(java.time.Instant.now().getEpochSecond());
+            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + demo.port() + "/flow"))
+                    .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2")
+                    .header("X-Verigram-Ts", ts)
+                    .header("X-Verigram-Hmac-SHA256", dev.idflow.core.internal.Crypto.hmacSha256Hex(
+                            secret.getBytes(StandardCharsets.UTF_8), ts + "/flow"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"person_id\":\"demo-person-2\","
+                            + "\"input_data\":{\"phone_number\":\"+77011234567\"},\"template\":{\"pipeline\":"
+                            + "[{\"service_name\":\"notification\",\"text\":\"Hello\"},{\"service_name\":\"otp\"}]}}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        } finally {
+            demo.stop();
+        }
+    }
+
+    @Test
     void aWrongKycListValueIsAUsageErrorNamingThePartThatIsWrong() {
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", "demo:blocked:iin"}))
                 .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("CONSUMER:LIST:FIELD:VALUE");

@@ -5,6 +5,7 @@ import dev.idflow.core.model.ServiceNames;
 import dev.idflow.core.spi.FlowService;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.core.spi.LivenessAnalyzer;
+import dev.idflow.core.spi.MessageSender;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -21,11 +22,13 @@ public final class BuiltInServices {
     }
 
     /**
-     * What the built-in services need from the host's set-up: the storage, the liveness analyzer, and
+     * What the built-in services need from the host's set-up: the storage, the liveness analyzer,
      * {@code completer}, {@code Idflow.completeSession} for a service that completes its own session from
-     * its work after the commit (the engine is made after the services, so it is reached through this).
+     * its work after the commit (the engine is made after the services, so it is reached through this),
+     * and the host's {@code messageSender} for otp and notification (null: live flows cannot use them).
      */
-    public record Needs(IdflowStorage storage, LivenessAnalyzer analyzer, Completer completer) {
+    public record Needs(IdflowStorage storage, LivenessAnalyzer analyzer, Completer completer,
+                        MessageSender messageSender) {
     }
 
     /** Completes a session that waits for an outside system; false when it no longer waits. */
@@ -39,6 +42,9 @@ public final class BuiltInServices {
         add(builtIn, new ConsentService());
         add(builtIn, new LanguageSelectorService());
         add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions()));
+        add(builtIn, new FlowFormService());
+        add(builtIn, new OtpService(needs.messageSender()));
+        add(builtIn, new NotificationService(needs.messageSender(), needs.completer()));
         add(builtIn, new DeviceFilterService());
         add(builtIn, new InterrupterService());
         add(builtIn, new KycListService(needs.storage().kycLists()));
