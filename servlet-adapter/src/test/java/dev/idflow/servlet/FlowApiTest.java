@@ -211,8 +211,10 @@ class FlowApiTest {
                 "{\"person_id\":\"" + newPerson() + "\",\"template\":{\"pipeline\":"
                         + "[{\"service_name\":\"verilive\"},{\"service_name\":\"kisc\"}]}}");
 
-        assertError(reply, 422, "SERVICE_NOT_AVAILABLE", "template.pipeline[1].service_name");
+        JsonNode body = assertError(reply, 422, "SERVICE_NOT_AVAILABLE", "template.pipeline[1].service_name");
         assertThat(reply.body()).contains("kisc");
+        assertThat(body.get("error_msg").asText()).as("names the service and the step")
+                .startsWith("template.pipeline[1].service_name: service kisc of step-2 is not available");
     }
 
     @Test
@@ -220,7 +222,9 @@ class FlowApiTest {
         Reply reply = server.postJson("/flow", server.live("/flow"),
                 "{\"person_id\":\"" + newPerson() + "\",\"template_id\":\"kyc-kisc\"}");
 
-        assertError(reply, 422, "SERVICE_NOT_AVAILABLE", "template_id");
+        JsonNode body = assertError(reply, 422, "SERVICE_NOT_AVAILABLE", "template_id");
+        assertThat(body.get("error_msg").asText()).as("names the template's step and its service")
+                .startsWith("template_id: service kisc of step-2 is not available");
     }
 
     @Test

@@ -72,6 +72,12 @@ final class TestServer implements AutoCloseable {
         this(mountPath, storage -> storage, 1000, 1000, customize);
     }
 
+    /** Both: idflow sees the store through {@code storageView}, and {@code customize} is applied to the builder. */
+    TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
+               java.util.function.Consumer<Idflow.Builder> customize) throws Exception {
+        this(mountPath, storageView, 1000, 1000, customize);
+    }
+
     /**
      * As {@link #TestServer(String, java.util.function.Consumer)}, with idflow's own default limits of
      * the client API and of failed authentications (the other constructors lift them, so that a test's
