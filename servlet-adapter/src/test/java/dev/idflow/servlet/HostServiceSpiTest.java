@@ -728,5 +728,10 @@ class HostServiceSpiTest {
         public SignatureLedger signatures() {
             return store.signatures();
         }
+
+        @Override
+        public dev.idflow.core.spi.KycListRepository kycLists() {
+            return store.kycLists();
+        }
     }
 }
