@@ -109,7 +109,7 @@ public final class Idflow implements AutoCloseable {
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
         ServiceRegistry services = BuiltInServices.registry(
                 BuiltInServices.of(new BuiltInServices.Needs(storage, analyzer,
-                        this::completeSession, b.messageSender)), b.services);
+                        this::completeSession, b.messageSender, codePepper(key, b.keyPepper))), b.services);
         this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, services, cipher);
         // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
         // which the SQL migration could not use (the migration already stored their hashes)
@@ -124,6 +124,16 @@ public final class Idflow implements AutoCloseable {
         this.events = new EventDelivery(storage, clock);
         b.listeners.forEach(events::addListener);
         this.kycLists = new KycLists(storage.kycLists(), storage.apiKeys(), engine::now);
+    }
+
+    /**
+     * The secret one-time codes are hashed under: the same on every node and across restarts, derived from
+     * the API-key pepper if given, else from the secret key (one of them is there, see the constructor).
+     */
+    private static byte[] codePepper(byte[] secretKey, byte[] keyPepper) {
+        byte[] base = keyPepper != null ? keyPepper : secretKey;
+        return dev.idflow.core.internal.Crypto.hmacSha256(base,
+                "idflow one-time code pepper".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public static Builder builder() {

@@ -35,9 +35,12 @@ class DeviceFilterServiceTest {
         server.close();
     }
 
-    /** A device-filter step with {@code options}, then a consent: passing the filter shows the consent. */
+    /**
+     * A device-filter step with {@code options} and the default max_retries (5), then a consent: passing the
+     * filter shows the consent.
+     */
     private static Created flow(String options) throws Exception {
-        return device.createFlow(newPerson(), "[{\"service_name\":\"device-filter\",\"max_retries\":1," + options
+        return device.createFlow(newPerson(), "[{\"service_name\":\"device-filter\"," + options
                 + "},{\"service_name\":\"consent\"}]");
     }
 
@@ -59,9 +62,9 @@ class DeviceFilterServiceTest {
         assertThat(state.get("end_cause").asText()).isEqualTo("completed");
         assertThat(state.has("current_step")).isFalse();
         List<ServiceSession> all = sessions(server, flow.flowId());
-        assertThat(all).as("max_retries 1: two sessions, each the same verdict").hasSize(2)
+        assertThat(all).as("a refused device is not retried: one session, whatever max_retries").hasSize(1)
                 .allSatisfy(s -> assertThat(s.status()).isEqualTo(ExecutionStatus.FAIL));
-        ObjectNode result = all.get(1).result();
+        ObjectNode result = all.get(0).result();
         assertThat(result.get("service_status").asText()).isEqualTo("fail");
         assertThat(result.get("error_codes")).extracting(JsonNode::asText).containsExactly(errorCode);
     }

@@ -171,6 +171,29 @@ class InterrupterServiceTest {
     }
 
     @Test
+    void aPersonWhoClosesThePageWhileTheBankReviewsIsNotDisconnectedTheStepsTimeoutBoundsTheWait() throws Exception {
+        Created flow = held(",\"timeout\":86400");
+        device.start(flow.vlinkId());
+        String sessionId = waitingSession(flow);
+
+        // two hours of silence: far past the inactivity threshold (300 s), within the step's timeout
+        server.clock.advance(Duration.ofHours(2));
+        server.idflow.sweepOnce();
+        JsonNode result = device.result(flow.flowId());
+        assertThat(result.path("end_cause").isMissingNode() || result.get("end_cause").isNull())
+                .as("still held for the review: %s", result).isTrue();
+
+        assertThat(completeFromAnotherThread(sessionId, ServiceOutcome.pass(null))).isTrue();
+        JsonNode state = device.state(flow.vlinkId());
+        assertThat(state.at("/current_step/service_name").asText()).isEqualTo("consent");
+
+        // once the person is asked for something again, their silence counts again
+        server.clock.advance(Duration.ofSeconds(301));
+        server.idflow.sweepOnce();
+        assertThat(device.state(flow.vlinkId()).get("end_cause").asText()).isEqualTo("disconnected");
+    }
+
+    @Test
     void completingASessionThatWaitsForThePersonIsAMistakeOfTheHost() throws Exception {
         Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"consent\"}]");
         device.start(flow.vlinkId());

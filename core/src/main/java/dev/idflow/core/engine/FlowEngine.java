@@ -220,6 +220,8 @@ public final class FlowEngine {
         private final List<StepDecision.Effect> effects = new ArrayList<>();
         /** A wrong answer to report although the change is committed ({@link StepDecision#rejecting}). */
         private InputRejected rejection;
+        /** Sessions ended in this change by an outcome a retry could only repeat ({@link ServiceOutcome#isFinal}). */
+        private final java.util.Set<String> noRetry = new java.util.HashSet<>();
         private boolean dirty;
 
         Tx(Flow read, List<ServiceSession> sessions, Instant now) {
@@ -303,7 +305,7 @@ public final class FlowEngine {
                     return result;
                 }
                 if (!tx.current().ended()) {
-                    tx.flow.deadlineAt(deadline(tx.current()));
+                    tx.flow.deadlineAt(deadline(tx.current(), waitsOutside(tx)));
                 }
                 // compare-and-set on the flow and every changed session: if anyone changed them since we
                 // read, nothing is written and we decide again on what they wrote
@@ -349,8 +351,13 @@ public final class FlowEngine {
         }
     }
 
-    /** The next moment the sweeper must look at the flow: its ttl, its step's timeout, the person's silence. */
-    Instant deadline(Flow f) {
+    /**
+     * The next moment the sweeper must look at the flow: its ttl, its step's timeout, the person's silence.
+     * While the current step waits for an outside system ({@code waitsOutside}: the bank reviewing an
+     * application), the person's silence counts for nothing: they were told to wait, and may close the
+     * page; the step's timeout bounds the wait.
+     */
+    Instant deadline(Flow f, boolean waitsOutside) {
         Instant ttlEnd = f.createdAt().plusSeconds(f.ttl());
         if (!f.started()) {
             return ttlEnd;
@@ -360,8 +367,18 @@ public final class FlowEngine {
         if (index >= 0 && f.currentStepStartedAt() != null) {
             result = earliest(result, f.currentStepStartedAt().plusSeconds(f.template().pipeline().get(index).timeout()));
         }
+        if (waitsOutside) {
+            return result;
+        }
         Instant lastSeen = f.lastActivityAt() != null ? f.lastActivityAt() : f.startedAt();
         return earliest(result, lastSeen.plus(inactivityTimeout));
+    }
+
+    /** Whether the current step's open session waits for an outside system. */
+    private static boolean waitsOutside(Tx tx) {
+        Flow f = tx.current();
+        return f.started() && !f.ended() && f.currentStepId() != null
+                && openSessionOf(tx, f.currentStepId()).map(FlowEngine::awaits).filter("outside"::equals).isPresent();
     }
 
     // ---------------------------------------------------------------- the person's actions
@@ -670,17 +687,17 @@ public final class FlowEngine {
             if (f.ended()) {
                 return Optional.<EndCause>empty();
             }
-            Optional<EndCause> cause = dueEnd(f, tx.now);
+            Optional<EndCause> cause = dueEnd(f, tx.now, waitsOutside(tx));
             if (cause.isPresent()) {
                 finish(tx, cause.get(), null);
-            } else if (!deadline(f).equals(f.deadlineAt())) {
+            } else if (!deadline(f, waitsOutside(tx)).equals(f.deadlineAt())) {
                 tx.touch(); // the deadline moved (the person was active): store the new one, release the claim
             }
             return cause;
         });
     }
 
-    private Optional<EndCause> dueEnd(Flow f, Instant now) {
+    private Optional<EndCause> dueEnd(Flow f, Instant now, boolean waitsOutside) {
         if (!now.isBefore(f.createdAt().plusSeconds(f.ttl()))) {
             return Optional.of(EndCause.TIMEOUT);
         }
@@ -693,7 +710,7 @@ public final class FlowEngine {
             return Optional.of(EndCause.TIMEOUT);
         }
         Instant lastSeen = f.lastActivityAt() != null ? f.lastActivityAt() : f.startedAt();
-        if (!now.isBefore(lastSeen.plus(inactivityTimeout))) {
+        if (!waitsOutside && !now.isBefore(lastSeen.plus(inactivityTimeout))) {
             return Optional.of(EndCause.DISCONNECTED);
         }
         return Optional.empty();
@@ -805,6 +822,9 @@ public final class FlowEngine {
                         .withOutcome(outcome.status(), result, tx.now)
                         .withStepState(null, tx.now);
                 ended = next;
+                if (outcome.isFinal()) {
+                    tx.noRetry.add(next.sessionId());
+                }
             }
             case AWAIT_PERSON, AWAIT_OUTSIDE -> {
                 ObjectNode stepState = Json.mapper().createObjectNode();
@@ -925,7 +945,8 @@ public final class FlowEngine {
         }
         boolean consumerDriven = ended.liveness() != null && ended.liveness().consumerDriven();
         long tries = tx.sessions().stream().filter(s -> ended.stepId().equals(s.stepId())).count();
-        if (ended.status() == ExecutionStatus.FAIL && !consumerDriven && tries < 1L + step.maxRetries()) {
+        if (ended.status() == ExecutionStatus.FAIL && !consumerDriven && !tx.noRetry.contains(ended.sessionId())
+                && tries < 1L + step.maxRetries()) {
             return openSession(tx, index);
         }
         if (step.allowFailure()) {

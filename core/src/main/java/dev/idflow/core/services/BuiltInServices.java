@@ -28,7 +28,7 @@ public final class BuiltInServices {
      * and the host's {@code messageSender} for otp and notification (null: live flows cannot use them).
      */
     public record Needs(IdflowStorage storage, LivenessAnalyzer analyzer, Completer completer,
-                        MessageSender messageSender) {
+                        MessageSender messageSender, byte[] codePepper) {
     }
 
     /** Completes a session that waits for an outside system; false when it no longer waits. */
@@ -43,7 +43,7 @@ public final class BuiltInServices {
         add(builtIn, new LanguageSelectorService());
         add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions()));
         add(builtIn, new FlowFormService());
-        add(builtIn, new OtpService(needs.messageSender()));
+        add(builtIn, new OtpService(needs.messageSender(), needs.codePepper()));
         add(builtIn, new NotificationService(needs.messageSender(), needs.completer()));
         add(builtIn, new DeviceFilterService());
         add(builtIn, new InterrupterService());

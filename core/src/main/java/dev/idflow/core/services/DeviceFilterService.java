@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.internal.Json;
 import dev.idflow.core.spi.FlowService;
+import dev.idflow.core.spi.ServiceOutcome;
 import dev.idflow.core.spi.StepContext;
 import dev.idflow.core.spi.StepDecision;
 import java.util.ArrayList;
@@ -106,7 +107,8 @@ public final class DeviceFilterService implements FlowService {
             return StepDecision.pass(result);
         }
         result.putArray("error_codes").add(errorCode);
-        return StepDecision.fail(result);
+        // the same device would be refused again: no retry, whatever the step's max_retries
+        return StepDecision.finish(ServiceOutcome.fail(result).withoutRetry());
     }
 
     private static List<String> words(JsonNode list) {

@@ -8,6 +8,7 @@ import dev.idflow.core.model.FlowInputData;
 import dev.idflow.core.model.KycListEntry;
 import dev.idflow.core.spi.FlowService;
 import dev.idflow.core.spi.KycListRepository;
+import dev.idflow.core.spi.ServiceOutcome;
 import dev.idflow.core.spi.StepContext;
 import dev.idflow.core.spi.StepDecision;
 import java.util.ArrayList;
@@ -107,7 +108,8 @@ public final class KycListService implements FlowService {
         result.put("service_status", passes ? "success" : "fail");
         result.set("matched", matched);
         result.set("checked", checked);
-        return passes ? StepDecision.pass(result) : StepDecision.fail(result);
+        // the same lists would answer the same again: a failure is not retried, whatever the step's max_retries
+        return passes ? StepDecision.pass(result) : StepDecision.finish(ServiceOutcome.fail(result).withoutRetry());
     }
 
     /** The store's own rule ({@link KycListEntry#checkListName}), so a step can name every list a host can fill. */

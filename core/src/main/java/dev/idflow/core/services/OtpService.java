@@ -24,7 +24,7 @@ import java.util.Optional;
  * {@code otp}: a one-time code sent to the person ({@code channel} sms → input_data {@code phone_number},
  * email → input_data {@code email}; {@code length} digits, 6 by default), which they type back. The code
  * lives 5 minutes and allows 5 wrong tries; a new one may be asked for 60 s after the last was sent
- * (a new code, a new life, the tries back to 5). The session keeps only a salted HMAC of the code, never
+ * (a new code, a new life, the tries back to 5). The session keeps only a salted, peppered HMAC of the code, never
  * the code; the message goes out through the host's {@link MessageSender} once the decision that made
  * the code is committed, so the code sent is always the code stored. A test flow sends nothing: its
  * code is {@code 000000} (of the step's length) unless the sandbox script gives a {@code code}.
@@ -44,10 +44,19 @@ public final class OtpService implements FlowService {
     private static final int SALT_BYTES = 16;
 
     private final MessageSender sender;
+    private final byte[] pepper;
 
-    /** {@code sender}: the host's; null when it has none (live flows then cannot name this service). */
-    public OtpService(MessageSender sender) {
+    /**
+     * {@code sender}: the host's; null when it has none (live flows then cannot name this service).
+     * {@code pepper}: the server's secret the codes are hashed under, with each code's own salt: a copy
+     * of the database alone (salt and hash) does not let anyone try the million codes offline.
+     */
+    public OtpService(MessageSender sender, byte[] pepper) {
         this.sender = sender;
+        if (pepper == null || pepper.length < 32) {
+            throw new IllegalArgumentException("pepper: must be at least 32 bytes");
+        }
+        this.pepper = pepper.clone();
     }
 
     @Override
@@ -206,9 +215,9 @@ public final class OtpService implements FlowService {
         return scripted != null && scripted.matches("[0-9]{" + length + "}") ? scripted : "0".repeat(length);
     }
 
-    /** Lowercase hex of HMAC-SHA256 keyed with the salt: what the session keeps of a code. */
-    private static String hash(String salt, String code) {
-        return Crypto.hmacSha256Hex(Base64.getDecoder().decode(salt), code);
+    /** Lowercase hex of HMAC-SHA256 keyed with the server's pepper over salt and code: what the session keeps. */
+    private String hash(String salt, String code) {
+        return Crypto.hmacSha256Hex(pepper, salt + ":" + code);
     }
 
     /** The message with the code, in the flow's language. */

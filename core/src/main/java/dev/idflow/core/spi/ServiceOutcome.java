@@ -13,9 +13,18 @@ import java.util.Objects;
  * value}: filled into the flow's input_data where it has none, e.g. {@code full_name} from a form, which
  * then becomes the flow result's person_name). A {@code locale} among the data (kk, ru or en) is the
  * flow's language from then on.
+ *
+ * <p>{@code final}: a failure that a retry could only repeat (the device is not allowed, the person is on a
+ * block list): the step is not retried whatever its {@code max_retries}; it fails the flow, or the flow
+ * goes on if the step may fail.
  */
 public record ServiceOutcome(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files,
-                             Map<String, String> data) {
+                             Map<String, String> data, boolean isFinal) {
+    public ServiceOutcome(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files,
+                          Map<String, String> data) {
+        this(status, result, files, data, false);
+    }
+
     public ServiceOutcome {
         Objects.requireNonNull(status, "status");
         result = result == null ? Json.mapper().createObjectNode() : result.deepCopy();
@@ -37,10 +46,15 @@ public record ServiceOutcome(ExecutionStatus status, ObjectNode result, Map<Stri
     }
 
     public ServiceOutcome withFiles(Map<String, ServiceFile> more) {
-        return new ServiceOutcome(status, result, more, data);
+        return new ServiceOutcome(status, result, more, data, isFinal);
     }
 
     public ServiceOutcome withData(Map<String, String> more) {
-        return new ServiceOutcome(status, result, files, more);
+        return new ServiceOutcome(status, result, files, more, isFinal);
+    }
+
+    /** This outcome, and no retry of the step after it (see {@link ServiceOutcome}). */
+    public ServiceOutcome withoutRetry() {
+        return new ServiceOutcome(status, result, files, data, true);
     }
 }
