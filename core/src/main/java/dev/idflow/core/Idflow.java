@@ -446,7 +446,7 @@ public final class Idflow implements AutoCloseable {
         /**
          * A service the host performs itself (its KISC, AML or e-sign integration, its own screens): pipelines
          * may then name it with a live key. One of a built-in name replaces the built-in service. See
-         * docs/WRITE-A-SERVICE.md ("Write your own service").
+         * the README, "Write your own service".
          */
         public Builder service(FlowService service) {
             Objects.requireNonNull(service, "service");

@@ -80,7 +80,7 @@ class DeviceFilterServiceTest {
         Created flow = flow("\"allow\":[\"mobile\"]");
         JsonNode state = startOn(server, flow.vlinkId(), "desktop", "web");
         assertFailedWith(state, flow, "device_denied");
-        assertThat(sessions(server, flow.flowId()).get(1).result().get("device_type").asText()).isEqualTo("desktop");
+        assertThat(sessions(server, flow.flowId()).get(0).result().get("device_type").asText()).isEqualTo("desktop");
     }
 
     @Test
@@ -114,7 +114,7 @@ class DeviceFilterServiceTest {
         // a flow driven only through the API: the page reported nothing at start
         Created allow = flow("\"allow\":[\"mobile\",\"desktop\"]");
         assertFailedWith(startOn(server, allow.vlinkId(), null, null), allow, "device_unknown");
-        assertThat(sessions(server, allow.flowId()).get(1).result().has("device_type")).isFalse();
+        assertThat(sessions(server, allow.flowId()).get(0).result().has("device_type")).isFalse();
 
         Created deny = flow("\"deny\":[\"mobile\",\"desktop\"]");
         assertPassedTo(startOn(server, deny.vlinkId(), null, null), deny, null, null);

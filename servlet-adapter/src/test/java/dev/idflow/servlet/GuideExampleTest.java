@@ -36,7 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The example of docs/WRITE-A-SERVICE.md, run end to end on a real Jetty: {@link KiscGateway} and
+ * The example of the README's "Write your own service", run end to end on a real Jetty: {@link KiscGateway} and
  * {@link BankKiscService} are the guide's code, word for word; {@link TestGateway} stands in for the
  * bank's gateway and answers when a test tells it to, on a thread of its own.
  */
@@ -283,8 +283,9 @@ class GuideExampleTest {
     }
 
     @Test
-    void theGuidesCodeIsThisTestsCode() throws IOException {
-        String guide = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "WRITE-A-SERVICE.md"));
+    void theReadmesExampleIsThisTestsCode() throws IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        String guide = readme.substring(readme.indexOf("## Write your own service"));
         List<String> source = java.nio.file.Files.readAllLines(
                 java.nio.file.Path.of("src", "test", "java", "dev", "idflow", "servlet", "GuideExampleTest.java"));
         int from = indexOf(source, "the guide's example") + 2;

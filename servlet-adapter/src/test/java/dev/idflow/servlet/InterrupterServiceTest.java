@@ -172,7 +172,8 @@ class InterrupterServiceTest {
 
     @Test
     void aPersonWhoClosesThePageWhileTheBankReviewsIsNotDisconnectedTheStepsTimeoutBoundsTheWait() throws Exception {
-        Created flow = held(",\"timeout\":86400");
+        Created flow = device.createFlow(newPerson(), "[{\"service_name\":\"interrupter\",\"timeout\":86400},"
+                + "{\"service_name\":\"consent\",\"timeout\":3600}]");
         device.start(flow.vlinkId());
         String sessionId = waitingSession(flow);
 
