@@ -112,6 +112,24 @@ class OtpServiceTest {
     }
 
     @Test
+    void neitherTheCodeNorItsSaltNorItsHashReachesThePageOrTheConsumer() throws Exception {
+        Created flow = otpFlow(live, "", null);
+        live.start(flow.vlinkId());
+        String code = gateway.lastCode(flow.flowId());
+        ServiceSession session = storedSession(flow);
+        JsonNode kept = session.stepState().get("state");
+        String salt = kept.get("salt").asText();
+        String hash = kept.get("hash").asText();
+        assertThat(hash).as("a hash is kept, not the code").hasSizeGreaterThan(32).doesNotContain(code);
+
+        List<String> answers = List.of(live.state(flow.vlinkId()).toString(), live.flow(flow.flowId()).toString(),
+                live.result(flow.flowId()).toString(), live.journal(session.sessionId()).toString());
+        for (String answer : answers) {
+            assertThat(answer).doesNotContain(code).doesNotContain(salt).doesNotContain(hash);
+        }
+    }
+
+    @Test
     void theRightCodePassesTheStepAndTheResultNamesTheChannelAndTheMaskedDestinationOnly() throws Exception {
         Created flow = otpFlow(live, "", null);
         live.start(flow.vlinkId());
