@@ -186,6 +186,8 @@ class ServiceFlowBrowserTest {
         assertThat(b.heading()).as("the flow's language before the person chooses").isEqualTo(word(person.createdIn(), "start"));
         assertThat(b.driver.findElements(By.cssSelector(".step-list li"))).as("the steps, the language choice aside").hasSize(5);
         assertReadable(person.createdIn());
+        assertThat((Boolean) b.js("return document.getElementById('start').getBoundingClientRect().bottom <= innerHeight"))
+                .as("Start is in sight without scrolling, below five steps").isTrue();
         shots.take("start");
         b.click("start");
 

@@ -361,7 +361,7 @@ function renderStart(s) {
     { json: { device_type: isMobile() ? 'mobile' : 'desktop', platform: platform() } }));
   startBtn = button(t('start.button'), start, 'primary', { id: 'start' });
   show(screen({
-    id: 'start', icon: 'shield', heading: t('start.heading'), texts: [t('start.text')],
+    id: 'start', icon: 'shield', heading: t('start.heading'), texts: [t('start.text')], cls: 'screen-start',
     content: [list, h('p', { class: 'note' }, t('start.privacy'))], actions: [startBtn],
   }));
 }
