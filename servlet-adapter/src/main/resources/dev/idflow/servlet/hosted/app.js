@@ -361,7 +361,7 @@ function renderStart(s) {
     { json: { device_type: isMobile() ? 'mobile' : 'desktop', platform: platform() } }));
   startBtn = button(t('start.button'), start, 'primary', { id: 'start' });
   show(screen({
-    id: 'start', icon: 'shield', heading: t('start.heading'), texts: [t('start.text')],
+    id: 'start', icon: 'shield', heading: t('start.heading'), texts: [t('start.text')], cls: 'screen-start',
     content: [list, h('p', { class: 'note' }, t('start.privacy'))], actions: [startBtn],
   }));
 }
@@ -473,7 +473,10 @@ function problemBox() {
   };
   return {
     general,
-    /** Registers the control answering {@code path}; returns the element its message goes in. */
+    /**
+     * Registers the control answering {@code path}; returns the element its message goes in. {@code ctx}
+     * (the kind of field and the placeholders of its messages) may be a function, asked when a problem shows.
+     */
     add(path, control, ctx = {}) {
       const error = h('p', { class: 'field-error', id: control.id + '-error', hidden: true });
       const f = { control, error, ctx };
@@ -498,7 +501,7 @@ function problemBox() {
       let first = null;
       for (const p of list) {
         const f = typeof p.field === 'string' ? fields.get(p.field) : null;
-        const text = ruleText(p, f ? f.ctx : {});
+        const text = ruleText(p, f ? (typeof f.ctx === 'function' ? f.ctx() : f.ctx) : {});
         if (!f) {
           general.textContent = text;
           general.hidden = false;
@@ -636,7 +639,10 @@ function formField(f, i, values, problems) {
   if (type === 'phone') hint.push(t('form.phone_hint'));
   const hintEl = hint.length ? h('p', { class: 'field-hint', id: id + '-hint' }, hint.join(' ')) : null;
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
-  const error = problems.add(path, control, ctx);
+  // the server refuses an IIN for its length or for its check digit under one rule (pattern): twelve
+  // digits refused are a typo in them, and "an IIN is 12 digits" would tell the person nothing
+  const iinTyped = () => /^[0-9]{12}$/.test(control.value.replace(/\s/g, ''));
+  const error = problems.add(path, control, type === 'iin' ? () => ({ ...ctx, kind: iinTyped() ? 'iin_check' : 'iin' }) : ctx);
   const row = type === 'checkbox'
     ? h('div', { class: 'field field-check' }, control, fieldLabel(id, label, required), error)
     : h('div', { class: 'field' }, fieldLabel(id, label, required), hintEl, control, error);
