@@ -293,6 +293,29 @@ class OtpServiceTest {
     }
 
     @Test
+    void aSessionSendsAtMostFiveCodesSoThatNoScriptCanPumpMessagesForTheStepsWholeLife() throws Exception {
+        Created flow = otpFlow(live, ",\"timeout\":3600", null);
+        live.start(flow.vlinkId());
+        for (int resent = 1; resent <= 4; resent++) {
+            server.clock.advance(Duration.ofSeconds(61));
+            PersonDevice.clientOk(resend(flow));
+        }
+        assertThat(gateway.sentFor(flow.flowId())).as("the first code and four resends").hasSize(5);
+        String last = gateway.lastCode(flow.flowId());
+
+        server.clock.advance(Duration.ofSeconds(61));
+        Reply refused = resend(flow);
+        JsonNode body = clientError(refused, 422, "INVALID_PAYLOAD");
+        assertThat(body.get("field").asText()).isEqualTo("code");
+        assertThat(body.get("rule").asText()).isEqualTo("too_many");
+        conformsToServedDocument("POST", "/hf/" + flow.vlinkId() + "/api/steps/step-1/resend", refused);
+        assertThat(gateway.sentFor(flow.flowId())).as("nothing more was sent").hasSize(5);
+
+        // the last code sent still opens the step
+        assertThat(PersonDevice.clientOk(submitCode(live, flow, last)).get("flow_status").asText()).isEqualTo("pass");
+    }
+
+    @Test
     void byEmailTheCodeGoesToTheInputDatasEmailAndTheScreenShowsItMasked() throws Exception {
         Created flow = live.createFlow(newPerson(), "[{\"service_name\":\"otp\",\"channel\":\"email\"}]",
                 "\"input_data\":{\"phone_number\":\"" + PHONE + "\",\"email\":\"aigerim@bank.kz\"}");

@@ -41,6 +41,12 @@ public final class OtpService implements FlowService {
     static final int TRIES = 5;
     static final Duration LIFE = Duration.ofMinutes(5);
     static final Duration RESEND_AFTER = Duration.ofSeconds(60);
+    /**
+     * Codes one session may send, the first included: a person who lost a code gets a few more, a script
+     * that keeps pressing "resend" (SMS pumping, paid by the bank) does not get one a minute for the
+     * step's whole life. A retry session, after the tries ran out, starts again.
+     */
+    static final int MAX_CODES = 5;
     private static final int SALT_BYTES = 16;
 
     private final MessageSender sender;
@@ -93,7 +99,7 @@ public final class OtpService implements FlowService {
             result.putArray("error_codes").add("no_destination");
             return StepDecision.fail(result);
         }
-        return issue(step, channel, to);
+        return issue(step, channel, to, 1);
     }
 
     @Override
@@ -113,7 +119,12 @@ public final class OtpService implements FlowService {
                 long wait = (Duration.between(step.now(), resendAt).toMillis() + 999) / 1000;
                 throw InputRejected.tooSoon("code", wait, "a new code can be sent in " + wait + " s");
             }
-            return issue(step, channel, to);
+            int sent = state.path("codes_sent").asInt(1);
+            if (sent >= MAX_CODES) {
+                throw InputRejected.invalid("code", "too_many", "no new code: this step has sent " + sent
+                        + " codes, the most it may send");
+            }
+            return issue(step, channel, to, sent + 1);
         }
         throw InputRejected.unexpected(NAME, input);
     }
@@ -157,7 +168,7 @@ public final class OtpService implements FlowService {
      * effect. Pure: a decision lost to another request's commit is made again with another code, and
      * only the committed decision's message is sent.
      */
-    private StepDecision issue(StepContext step, String channel, String to) {
+    private StepDecision issue(StepContext step, String channel, String to, int codesSent) {
         int length = length(step.options());
         String code = step.testFlow() ? sandboxCode(step.sandboxScript(), length) : randomCode(step, length);
         byte[] salt = new byte[SALT_BYTES];
@@ -168,7 +179,8 @@ public final class OtpService implements FlowService {
                 .put("hash", hash(saltText, code))
                 .put("expires_at", step.now().plus(LIFE).toString())
                 .put("resend_at", step.now().plus(RESEND_AFTER).toString())
-                .put("tries_left", TRIES);
+                .put("tries_left", TRIES)
+                .put("codes_sent", codesSent);
         StepDecision decision = StepDecision.awaitPerson(screen(channel, to, length, state), state);
         if (step.testFlow()) {
             return decision; // the sandbox reaches nobody

@@ -186,6 +186,7 @@ export const STRINGS = {
     'rule.file_size.file': 'The file is larger than {size}.',
     'rule.unknown_file': 'This file was not asked for.',
     'rule.too_many': 'Too many files.',
+    'rule.too_many.code': 'No more codes can be sent for this step.',
     'rule.invalid': 'Check this value.',
     'err.wait': 'Too many requests. Try again in {n} s.',
 
@@ -382,6 +383,7 @@ export const STRINGS = {
     'rule.file_size.file': 'Файл больше {size}.',
     'rule.unknown_file': 'Этот файл не запрашивался.',
     'rule.too_many': 'Слишком много файлов.',
+    'rule.too_many.code': 'Для этого шага больше нельзя отправить код.',
     'rule.invalid': 'Проверьте это значение.',
     'err.wait': 'Слишком много запросов. Повторите через {n} с.',
 
@@ -578,6 +580,7 @@ export const STRINGS = {
     'rule.file_size.file': 'Файлдың көлемі {size} шегінен асады.',
     'rule.unknown_file': 'Бұл файл сұралмаған.',
     'rule.too_many': 'Файлдар тым көп.',
+    'rule.too_many.code': 'Бұл қадам үшін енді код жіберілмейді.',
     'rule.invalid': 'Бұл мәнді тексеріңіз.',
     'err.wait': 'Сұраулар тым көп. {n} секундтан кейін қайталаңыз.',
 
