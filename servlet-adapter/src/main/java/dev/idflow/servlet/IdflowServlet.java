@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It also serves the hosted verification page ({@code GET /hf/{vlink_id}}, its assets and the
  * template's css; see {@link HostedPage}); give {@link HostedPageOptions} to let the bank's portals frame it.
+ * And the web SDK a bank imports into its own page ({@code GET /sdk/idflow-liveness.js}; see {@link SdkAssets}).
  *
  * <p>Mount it under any path, {@code /*} or {@code /kyc/*}; {@link #mount} does it with the multipart
  * settings uploads need. When registering it yourself, give the registration
@@ -34,6 +35,7 @@ public class IdflowServlet extends HttpServlet {
 
     private final transient ApiDispatcher api;
     private final transient HostedPage hostedPage;
+    private final transient SdkAssets sdk = new SdkAssets();
 
     /** The API and the hosted page; the page may not be framed by any site. */
     public IdflowServlet(Idflow idflow) {
@@ -104,6 +106,10 @@ public class IdflowServlet extends HttpServlet {
             throws IOException {
         // the hosted page's HTML, assets and custom css; its API (/hf/{vlink}/api/...) is idflow-core's
         if (hostedPage.handle(request, response, apiRequest.rawPath())) {
+            return;
+        }
+        // the web SDK (/sdk/idflow-liveness.js and the files beside it), for the bank's own pages
+        if (sdk.handle(request, response, apiRequest.rawPath())) {
             return;
         }
         write(request, response, apiRequest, api.handle(apiRequest));
