@@ -115,7 +115,8 @@ public final class DemoMain {
             context.addEventListener(new ServletContextListener() {
                 @Override
                 public void contextInitialized(ServletContextEvent event) {
-                    IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES, hostedPage);
+                    IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES, hostedPage,
+                            options.cors());
                 }
             });
             // a client that trickles its body holds a thread while the servlet reads: below this
@@ -161,6 +162,10 @@ public final class DemoMain {
                     + "[{\"service_name\":\"consent\"},{\"service_name\":\"verilive\"}]}}'");
         } else {
             out.println("consumers from --consumer: " + options.consumers().size());
+        }
+        if (!options.cors().allowedOrigins().isEmpty()) {
+            out.println("pages on " + String.join(", ", options.cors().allowedOrigins())
+                    + " may run liveness sessions here from the browser (CORS)");
         }
         out.println();
         out.flush();
