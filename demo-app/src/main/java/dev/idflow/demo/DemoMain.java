@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The standalone demo: Jetty 12 + the idflow servlet at {@code /}, on the storage the command line
- * picks. Prints a ready API key and a curl line.
+ * picks, and the web SDK's example page at {@code /sdk/example}. Prints a ready API key and a curl line.
  */
 public final class DemoMain {
     private static final Logger LOG = LoggerFactory.getLogger(DemoMain.class);
@@ -117,6 +117,9 @@ public final class DemoMain {
                 public void contextInitialized(ServletContextEvent event) {
                     IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES, hostedPage,
                             options.cors());
+                    // the web SDK's example page beside the SDK; its longer path mapping wins over /*
+                    event.getServletContext().addServlet("sdk-example", new SdkExampleServlet())
+                            .addMapping(SdkExampleServlet.MAPPING);
                 }
             });
             // a client that trickles its body holds a thread while the servlet reads: below this
@@ -163,6 +166,7 @@ public final class DemoMain {
         } else {
             out.println("consumers from --consumer: " + options.consumers().size());
         }
+        out.println("web SDK: " + base + "/sdk/idflow-liveness.js  (try it: " + base + "/sdk/example)");
         if (!options.cors().allowedOrigins().isEmpty()) {
             out.println("pages on " + String.join(", ", options.cors().allowedOrigins())
                     + " may run liveness sessions here from the browser (CORS)");
