@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The standalone demo: Jetty 12 + the idflow servlet at {@code /}, on the storage the command line
- * picks. Prints a ready API key and a curl line.
+ * picks, and the web SDK's example page at {@code /sdk/example}. Prints a ready API key and a curl line.
  */
 public final class DemoMain {
     private static final Logger LOG = LoggerFactory.getLogger(DemoMain.class);
@@ -115,7 +115,11 @@ public final class DemoMain {
             context.addEventListener(new ServletContextListener() {
                 @Override
                 public void contextInitialized(ServletContextEvent event) {
-                    IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES, hostedPage);
+                    IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES, hostedPage,
+                            options.cors());
+                    // the web SDK's example page beside the SDK; its longer path mapping wins over /*
+                    event.getServletContext().addServlet("sdk-example", new SdkExampleServlet())
+                            .addMapping(SdkExampleServlet.MAPPING);
                 }
             });
             // a client that trickles its body holds a thread while the servlet reads: below this
@@ -161,6 +165,11 @@ public final class DemoMain {
                     + "[{\"service_name\":\"consent\"},{\"service_name\":\"verilive\"}]}}'");
         } else {
             out.println("consumers from --consumer: " + options.consumers().size());
+        }
+        out.println("web SDK: " + base + "/sdk/idflow-liveness.js  (try it: " + base + "/sdk/example)");
+        if (!options.cors().allowedOrigins().isEmpty()) {
+            out.println("pages on " + String.join(", ", options.cors().allowedOrigins())
+                    + " may run liveness sessions here from the browser (CORS)");
         }
         out.println();
         out.flush();

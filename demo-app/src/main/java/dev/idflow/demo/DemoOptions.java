@@ -2,6 +2,7 @@ package dev.idflow.demo;
 
 import dev.idflow.core.Idflow;
 import dev.idflow.core.model.KycListEntry;
+import dev.idflow.servlet.CorsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,8 @@ record DemoOptions(
         List<String> frameAncestors,
         double testRps,
         double liveRps,
-        List<KycListValue> kycLists) {
+        List<KycListValue> kycLists,
+        CorsOptions cors) {
 
     static final String USAGE = """
             usage: java -jar idflow-demo.jar [options]
@@ -45,6 +47,10 @@ record DemoOptions(
                                           bursts are 5x test, 2x live)
               --frame-ancestors ORIGIN    a portal origin allowed to show the hosted page in an iframe
                                           (repeatable; default: no framing)
+              --cors-origin ORIGIN        a bank page's origin (scheme://host[:port], no path, no
+                                          wildcard) allowed to run a liveness session from the browser
+                                          with the web SDK: CORS on /liveness2/client/* and /sdk/*
+                                          (repeatable; default: none)
               --kyc-list CONSUMER:LIST:FIELD:VALUE
                                           puts VALUE on the consumer's KYC list LIST, which kyc-list
                                           steps check (repeatable). CONSUMER: one of --consumer (or
@@ -85,6 +91,7 @@ record DemoOptions(
         double testRps = 20;
         double liveRps = 200;
         List<KycListValue> kycLists = new ArrayList<>();
+        List<String> corsOrigins = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -120,6 +127,7 @@ record DemoOptions(
                 case "--sweep-interval" -> sweepInterval = parseDuration(arg, value);
                 case "--frame-ancestors" -> frameAncestors.add(value);
                 case "--kyc-list" -> kycLists.add(parseKycList(value));
+                case "--cors-origin" -> corsOrigins.add(value);
                 case "--rate-limit" -> {
                     String[] parts = value.split(":");
                     try {
@@ -149,9 +157,15 @@ record DemoOptions(
                         + "demo (" + String.join(", ", consumerIds) + "; give it with --consumer)");
             }
         }
+        CorsOptions cors;
+        try {
+            cors = new CorsOptions(corsOrigins);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--cors-origin: " + e.getMessage());
+        }
         return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
                 List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors), testRps, liveRps,
-                List.copyOf(kycLists));
+                List.copyOf(kycLists), cors);
     }
 
     /**

@@ -236,6 +236,64 @@ class DemoTest {
         assertThat(DemoOptions.USAGE).contains("--kyc-list CONSUMER:LIST:FIELD:VALUE");
     }
 
+    @Test
+    void aBankPageOnACorsOriginMayCallTheLivenessClientApiAndNoOtherOriginMay() throws Exception {
+        DemoOptions options = DemoOptions.parse(new String[] {"--port", "0", "--storage", "memory",
+                "--consumer", "bank:" + DEMO_KEY, "--cors-origin", "https://portal.bank.example",
+                "--cors-origin=http://localhost:3000/"});
+        assertThat(options.cors().allowedOrigins()).containsExactly("https://portal.bank.example", "http://localhost:3000");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DemoMain.Demo demo = DemoMain.Demo.start(options, new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("https://portal.bank.example, http://localhost:3000");
+            String base = "http://localhost:" + demo.port();
+            HttpResponse<String> allowed = http.send(preflight(base, "http://localhost:3000"), HttpResponse.BodyHandlers.ofString());
+            assertThat(allowed.statusCode()).isEqualTo(204);
+            assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).contains("http://localhost:3000");
+            assertThat(allowed.headers().firstValue("Access-Control-Allow-Headers")).contains("Authorization, Content-Type");
+            HttpResponse<String> other = http.send(preflight(base, "https://evil.example"), HttpResponse.BodyHandlers.ofString());
+            assertThat(other.statusCode()).isEqualTo(403);
+            assertThat(JSON.readTree(other.body()).get("error_code").asText()).isEqualTo("ORIGIN_NOT_ALLOWED");
+            assertThat(other.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+
+            HttpResponse<String> session = http.send(HttpRequest.newBuilder(URI.create(base + "/liveness2/session"))
+                    .header("X-Verigram-Api-Key", DEMO_KEY).header("X-Verigram-Api-Version", "2")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"person_id\":\"demo-person-3\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(session.statusCode()).as(session.body()).isEqualTo(201);
+            String token = JSON.readTree(session.body()).get("access_token").asText();
+            HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create(base + "/liveness2/client/session"))
+                    .header("Origin", "https://portal.bank.example").header("Authorization", "Bearer " + token).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(read.statusCode()).isEqualTo(200);
+            assertThat(read.headers().firstValue("Access-Control-Allow-Origin")).contains("https://portal.bank.example");
+            // the bank's backend call is never a browser's: no CORS on the consumer API
+            assertThat(session.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        } finally {
+            demo.stop();
+        }
+    }
+
+    @Test
+    void aCorsOriginThatIsNoOriginIsAUsageErrorNamingTheRule() {
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--cors-origin", "https://portal.bank.example/login"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageStartingWith("--cors-origin: ")
+                .hasMessageContaining("\"https://portal.bank.example/login\"")
+                .hasMessageContaining("scheme://host[:port]");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--cors-origin", "*"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("wildcard");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--cors-origin"})).hasMessageContaining("needs a value");
+        assertThat(DemoOptions.parse(new String[0]).cors().allowedOrigins()).isEmpty();
+        assertThat(DemoOptions.USAGE).contains("--cors-origin ORIGIN").contains("repeatable");
+    }
+
+    private static HttpRequest preflight(String base, String origin) {
+        return HttpRequest.newBuilder(URI.create(base + "/liveness2/client/attempts"))
+                .header("Origin", origin).header("Access-Control-Request-Method", "POST")
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build();
+    }
+
     private HttpResponse<String> createFlow(int port, String key) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/flow"))
                 .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2")

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The hosted verification page: {@code GET /hf/{vlink_id}} (the HTML, a filled template),
- * {@code GET /hf/assets/{file}} (its script, strings and styles, from this jar) and
+ * {@code GET /hf/assets/{file}} (its scripts, strings and styles, from this jar; the camera step,
+ * camera.js, and the modules it needs are the web SDK's too, see {@link SdkAssets}) and
  * {@code GET /hf/{vlink_id}/custom.css} (the template's own css). Everything else under {@code /hf/}
  * is the client API, which {@link IdflowServlet} hands to idflow-core.
  *
@@ -45,6 +46,8 @@ final class HostedPage {
     private static final Map<String, String> ASSET_TYPES = Map.of(
             "app.js", "text/javascript; charset=utf-8",
             "i18n.js", "text/javascript; charset=utf-8",
+            "camera.js", "text/javascript; charset=utf-8",
+            "ui.js", "text/javascript; charset=utf-8",
             "styles.css", "text/css; charset=utf-8",
             "favicon.svg", "image/svg+xml");
     private static final List<String> LOCALES = List.of("kk", "ru", "en");
@@ -76,7 +79,7 @@ final class HostedPage {
         this.idflow = Objects.requireNonNull(idflow, "idflow");
         this.options = Objects.requireNonNull(options, "options");
         MessageDigest digest = sha256();
-        for (String name : List.of("app.js", "i18n.js", "styles.css", "favicon.svg")) {
+        for (String name : List.of("app.js", "camera.js", "ui.js", "i18n.js", "styles.css", "favicon.svg")) {
             byte[] bytes = resource(name);
             assets.put(name, bytes);
             digest.update(bytes);

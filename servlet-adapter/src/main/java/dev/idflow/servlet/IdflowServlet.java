@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It also serves the hosted verification page ({@code GET /hf/{vlink_id}}, its assets and the
  * template's css; see {@link HostedPage}); give {@link HostedPageOptions} to let the bank's portals frame it.
+ * And the web SDK a bank imports into its own page ({@code GET /sdk/idflow-liveness.js}; see {@link SdkAssets}).
+ *
+ * <p>A bank's own page on another origin may run a liveness session with the web SDK once its origin
+ * is allowed by {@link CorsOptions} (see {@link Cors} for what CORS covers); by default none is.
  *
  * <p>Mount it under any path, {@code /*} or {@code /kyc/*}; {@link #mount} does it with the multipart
  * settings uploads need. When registering it yourself, give the registration
@@ -34,16 +38,27 @@ public class IdflowServlet extends HttpServlet {
 
     private final transient ApiDispatcher api;
     private final transient HostedPage hostedPage;
+    private final transient SdkAssets sdk = new SdkAssets();
+    private final transient Cors cors;
 
-    /** The API and the hosted page; the page may not be framed by any site. */
+    /** The API and the hosted page; the page may not be framed by any site, no other origin may call. */
     public IdflowServlet(Idflow idflow) {
         this(idflow, HostedPageOptions.defaults());
     }
 
     /** The API and the hosted page, framed only by {@code hostedPage}'s frame ancestors (the bank's portals). */
     public IdflowServlet(Idflow idflow, HostedPageOptions hostedPage) {
+        this(idflow, hostedPage, CorsOptions.none());
+    }
+
+    /**
+     * As {@link #IdflowServlet(Idflow, HostedPageOptions)}, and pages on {@code cors}'s origins may run a
+     * liveness session from the browser (the web SDK): e.g. {@code CorsOptions.allow("https://portal.bank.example")}.
+     */
+    public IdflowServlet(Idflow idflow, HostedPageOptions hostedPage, CorsOptions cors) {
         this.api = Objects.requireNonNull(idflow, "idflow").api();
         this.hostedPage = new HostedPage(idflow, Objects.requireNonNull(hostedPage, "hostedPage"));
+        this.cors = new Cors(Objects.requireNonNull(cors, "cors"));
     }
 
     /**
@@ -62,7 +77,18 @@ public class IdflowServlet extends HttpServlet {
      */
     public static ServletRegistration.Dynamic mount(ServletContext context, String name, String urlPattern,
                                                     Idflow idflow, long maxUploadBytes, HostedPageOptions hostedPage) {
-        ServletRegistration.Dynamic registration = context.addServlet(name, new IdflowServlet(idflow, hostedPage));
+        return mount(context, name, urlPattern, idflow, maxUploadBytes, hostedPage, CorsOptions.none());
+    }
+
+    /**
+     * As {@link #mount(ServletContext, String, String, Idflow, long, HostedPageOptions)}, with the origins
+     * whose pages may call the liveness client API and load the web SDK: e.g.
+     * {@code CorsOptions.allow("https://portal.bank.example")}.
+     */
+    public static ServletRegistration.Dynamic mount(ServletContext context, String name, String urlPattern,
+                                                    Idflow idflow, long maxUploadBytes, HostedPageOptions hostedPage,
+                                                    CorsOptions cors) {
+        ServletRegistration.Dynamic registration = context.addServlet(name, new IdflowServlet(idflow, hostedPage, cors));
         registration.addMapping(urlPattern);
         registration.setMultipartConfig(multipartConfig(maxUploadBytes));
         registration.setAsyncSupported(false);
@@ -96,14 +122,28 @@ public class IdflowServlet extends HttpServlet {
             response.reset();
             ApiResponse failure = ApiDispatcher.internalError(apiRequest, e);
             failure.header("Cache-Control", "no-store").header("X-Content-Type-Options", "nosniff");
+            // reset() dropped them: a page on an allowed origin must be able to read the 500 too
+            cors.answerHeaders(apiRequest).forEach(failure::header);
             write(request, response, apiRequest, failure);
         }
     }
 
     private void serve(HttpServletRequest request, HttpServletResponse response, ServletApiRequest apiRequest)
             throws IOException {
+        // a preflight is answered here: the dispatcher knows no OPTIONS and would answer 405
+        ApiResponse preflight = cors.preflight(apiRequest);
+        if (preflight != null) {
+            write(request, response, apiRequest, preflight);
+            return;
+        }
+        // set before anything is answered, so that whatever answers (the API, a file) carries them
+        cors.answerHeaders(apiRequest).forEach(response::setHeader);
         // the hosted page's HTML, assets and custom css; its API (/hf/{vlink}/api/...) is idflow-core's
         if (hostedPage.handle(request, response, apiRequest.rawPath())) {
+            return;
+        }
+        // the web SDK (/sdk/idflow-liveness.js and the files beside it), for the bank's own pages
+        if (sdk.handle(request, response, apiRequest.rawPath())) {
             return;
         }
         write(request, response, apiRequest, api.handle(apiRequest));

@@ -171,11 +171,11 @@ final class HostedBrowser implements AutoCloseable {
         return ((JavascriptExecutor) driver).executeScript(script, args);
     }
 
-    /** Saves the viewport as target/screenshots/{name}.png. */
+    /** Saves the viewport as target/screenshots/{name}.png ({@code name} may name a folder: "sdk/intro"). */
     Path screenshot(String name) {
         try {
-            Files.createDirectories(SCREENSHOTS);
             Path file = SCREENSHOTS.resolve(name + ".png");
+            Files.createDirectories(file.getParent());
             Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
             return file;
         } catch (IOException e) {

@@ -85,21 +85,26 @@ final class TestServer implements AutoCloseable {
      */
     static TestServer withDefaultThrottles(String mountPath, java.util.function.Consumer<Idflow.Builder> customize)
             throws Exception {
-        return new TestServer(mountPath, storage -> storage, 1000, 1000, false, MAX_UPLOAD, customize);
+        return new TestServer(mountPath, storage -> storage, 1000, 1000, false, MAX_UPLOAD, CorsOptions.none(), customize);
     }
 
     /** As {@link #TestServer(String)}, with requests (their multipart bodies) of up to {@code maxUpload} bytes. */
     static TestServer withMaxUpload(String mountPath, long maxUpload) throws Exception {
-        return new TestServer(mountPath, storage -> storage, 1000, 1000, true, maxUpload, builder -> { });
+        return new TestServer(mountPath, storage -> storage, 1000, 1000, true, maxUpload, CorsOptions.none(), builder -> { });
+    }
+
+    /** As {@link #TestServer(String)}, mounted with {@code cors}: pages on its origins may call from a browser. */
+    static TestServer withCors(String mountPath, CorsOptions cors) throws Exception {
+        return new TestServer(mountPath, storage -> storage, 1000, 1000, true, MAX_UPLOAD, cors, builder -> { });
     }
 
     private TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
                        double perSecond, int burst, java.util.function.Consumer<Idflow.Builder> customize) throws Exception {
-        this(mountPath, storageView, perSecond, burst, true, MAX_UPLOAD, customize);
+        this(mountPath, storageView, perSecond, burst, true, MAX_UPLOAD, CorsOptions.none(), customize);
     }
 
     private TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
-                       double perSecond, int burst, boolean liftClientThrottles, long maxUpload,
+                       double perSecond, int burst, boolean liftClientThrottles, long maxUpload, CorsOptions cors,
                        java.util.function.Consumer<Idflow.Builder> customize) throws Exception {
         this.mountPath = mountPath;
         server = new Server();
@@ -140,7 +145,8 @@ final class TestServer implements AutoCloseable {
         context.addEventListener(new jakarta.servlet.ServletContextListener() {
             @Override
             public void contextInitialized(jakarta.servlet.ServletContextEvent event) {
-                IdflowServlet.mount(event.getServletContext(), "idflow", mountPath + "/*", idflow, maxUpload);
+                IdflowServlet.mount(event.getServletContext(), "idflow", mountPath + "/*", idflow, maxUpload,
+                        HostedPageOptions.defaults(), cors);
             }
         });
         server.setHandler(context);

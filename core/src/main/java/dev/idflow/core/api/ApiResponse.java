@@ -40,6 +40,11 @@ public final class ApiResponse {
         return new ApiResponse(200, contentType, new LinkedHashMap<>(), body, contentLength);
     }
 
+    /** An answer with no body (e.g. 204). */
+    public static ApiResponse empty(int status) {
+        return new ApiResponse(status, null, new LinkedHashMap<>(), out -> { }, -1);
+    }
+
     public static ApiResponse error(ApiException e) {
         ApiResponse response = e instanceof InputError input
                 ? json(e.status(), new InputError.Body(e.errorCode(), e.getMessage(), input.field(), input.rule()))

@@ -1,4 +1,4 @@
-// Every string the hosted page shows, in Kazakh, Russian and English.
+// Every string the hosted page and the web SDK show, in Kazakh, Russian and English.
 // A template's ui.translation {locale: {key: text}} overrides any key below.
 // Placeholders in braces ({n}, {total}) are filled by the page.
 
@@ -59,6 +59,11 @@ export const STRINGS = {
     'live.failed': 'The face check did not succeed',
     'live.failed_text': 'Make sure your face is well lit and fully inside the oval, and follow the prompts.',
     'live.attempts_left': 'Attempts left: {n}',
+
+    'sdk.passed_text': 'Thank you.',
+    'sdk.attempts_text': 'The face check was not passed, and no attempts are left.',
+    'sdk.expired': 'This session has expired',
+    'sdk.expired_text': 'Start the face check again from the beginning.',
 
     'action.zoom-in': 'Move closer to the camera',
     'action.zoom-out': 'Move away from the camera',
@@ -257,6 +262,11 @@ export const STRINGS = {
     'live.failed_text': 'Убедитесь, что лицо хорошо освещено и полностью находится в овале, и выполняйте подсказки.',
     'live.attempts_left': 'Осталось попыток: {n}',
 
+    'sdk.passed_text': 'Спасибо.',
+    'sdk.attempts_text': 'Проверка лица не пройдена, и попыток больше не осталось.',
+    'sdk.expired': 'Сеанс истёк',
+    'sdk.expired_text': 'Начните проверку лица заново.',
+
     'action.zoom-in': 'Приблизьтесь к камере',
     'action.zoom-out': 'Отодвиньтесь от камеры',
     'action.turn-left': 'Поверните голову влево',
@@ -453,6 +463,11 @@ export const STRINGS = {
     'live.failed': 'Бет-әлпетті тексеруден өту мүмкін болмады',
     'live.failed_text': 'Бетіңіз жақсы жарықтандырылғанына және толығымен сопақтың ішінде екеніне көз жеткізіп, нұсқауларды орындаңыз.',
     'live.attempts_left': 'Қалған талпыныс саны: {n}',
+
+    'sdk.passed_text': 'Рақмет.',
+    'sdk.attempts_text': 'Бет-әлпетті тексеру өтпеді, талпыныстар қалмады.',
+    'sdk.expired': 'Сеанстың мерзімі өтті',
+    'sdk.expired_text': 'Бет-әлпетті тексеруді басынан бастаңыз.',
 
     'action.zoom-in': 'Камераға жақындаңыз',
     'action.zoom-out': 'Камерадан алыстаңыз',
