@@ -375,6 +375,15 @@ final class HostedPage {
     }
 
     private static void write(HttpServletRequest request, HttpServletResponse response, byte[] body) throws IOException {
+        write(request, response, body, "hosted page");
+    }
+
+    /**
+     * Writes a whole small body (none for HEAD); a client that went away mid-body is only logged at debug:
+     * nothing is left to tell it. Shared with {@link SdkAssets}, which serves some of the same files.
+     */
+    static void write(HttpServletRequest request, HttpServletResponse response, byte[] body, String what)
+            throws IOException {
         response.setContentLength(body.length);
         if ("HEAD".equals(request.getMethod())) {
             return;
@@ -382,7 +391,7 @@ final class HostedPage {
         try (OutputStream out = response.getOutputStream()) {
             out.write(body);
         } catch (IOException e) {
-            LOG.debug("hosted page: response not completed: {}", e.toString());
+            LOG.debug("{}: response not completed: {}", what, e.toString());
         }
     }
 

@@ -4,15 +4,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The web SDK: {@code GET {mount}/sdk/idflow-liveness.js}, an ES module a bank imports into its own
@@ -27,7 +24,6 @@ import org.slf4j.LoggerFactory;
  * setting's business (a module script is fetched with CORS).
  */
 final class SdkAssets {
-    private static final Logger LOG = LoggerFactory.getLogger(SdkAssets.class);
     private static final String JS = "text/javascript; charset=utf-8";
 
     /** An SDK file: its bytes, type and ETag. */
@@ -81,15 +77,7 @@ final class SdkAssets {
     }
 
     private static void write(HttpServletRequest request, HttpServletResponse response, byte[] body) throws IOException {
-        response.setContentLength(body.length);
-        if ("HEAD".equals(request.getMethod())) {
-            return;
-        }
-        try (OutputStream out = response.getOutputStream()) {
-            out.write(body);
-        } catch (IOException e) {
-            LOG.debug("sdk: response not completed: {}", e.toString());
-        }
+        HostedPage.write(request, response, body, "sdk");
     }
 
     private static Asset asset(String resource, String contentType) {
