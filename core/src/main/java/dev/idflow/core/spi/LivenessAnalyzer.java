@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Decides a liveness attempt. Banks plug in a certified presentation-attack-detection engine; idflow's
@@ -12,6 +13,19 @@ import java.util.Objects;
 public interface LivenessAnalyzer {
 
     Verdict analyze(Attempt attempt) throws Exception;
+
+    /** Every action a liveness pipeline may name (the hosted page and the web SDK prompt for each). */
+    Set<String> ACTIONS = Set.of("turn-left", "turn-right", "turn-straight", "tilt-up", "tilt-down", "zoom-in",
+            "zoom-out", "shake", "smile", "blink", "open-mouth", "tongue-out");
+
+    /**
+     * The actions this engine can really see performed. A pipeline idflow draws itself names only these;
+     * a pipeline the consumer names with another one gets {@code unknown} with a warning, never
+     * {@code real}. By default every action (an engine that says nothing is trusted to check them all).
+     */
+    default Set<String> checkableActions() {
+        return ACTIONS;
+    }
 
     /**
      * One attempt: the requested pipeline, the device's metadata (as sent, so untrusted: its times are
@@ -31,8 +45,16 @@ public interface LivenessAnalyzer {
         }
     }
 
-    /** The spec's VeriliveResult essentials: real | attack | unknown, with LivenessError codes. */
-    record Verdict(String serviceStatus, List<String> errorCodes, List<String> warnings) {
+    /**
+     * The spec's VeriliveResult essentials: real | attack | unknown, with LivenessError codes, and the
+     * index (into {@link Attempt#frames}) of the frame the engine chose as the best frame (frontal, sharp,
+     * eyes open), or null when it chose none (then the device's {@code bestframe_index} stands).
+     */
+    record Verdict(String serviceStatus, List<String> errorCodes, List<String> warnings, Integer bestFrame) {
+        public Verdict(String serviceStatus, List<String> errorCodes, List<String> warnings) {
+            this(serviceStatus, errorCodes, warnings, null);
+        }
+
         public Verdict {
             Objects.requireNonNull(serviceStatus, "serviceStatus");
             if (!List.of("real", "attack", "unknown").contains(serviceStatus)) {
@@ -40,6 +62,9 @@ public interface LivenessAnalyzer {
             }
             errorCodes = errorCodes == null ? List.of() : List.copyOf(errorCodes);
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
+            if (bestFrame != null && bestFrame < 0) {
+                throw new IllegalArgumentException("bestFrame must be an index into the attempt's frames");
+            }
         }
 
         public static Verdict unknown() {
