@@ -41,6 +41,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -493,6 +494,24 @@ public final class FlowEngine {
         });
     }
 
+    /**
+     * The work of a {@link StepDecision#thenComplete}, run after the commit that made the session wait: its
+     * outcome completes the session; a failure fails it (logged, the exception never reaches the person).
+     */
+    private void completeWith(String sessionId, String service, StepDecision.Completion work) {
+        ServiceOutcome outcome;
+        try {
+            outcome = Objects.requireNonNull(work.run(), "the completion's outcome");
+        } catch (Exception | Error e) {
+            LOG.error("service {} failed in its work after the commit for session {}", service, sessionId, e);
+            outcome = ServiceOutcome.fail(Json.mapper().createObjectNode().put("service_name", service)
+                    .put("service_status", "error"));
+        }
+        if (!complete(sessionId, outcome)) {
+            LOG.info("session {} of {} had ended before its work after the commit was done", sessionId, service);
+        }
+    }
+
     /** The person's device made a liveness attempt; its verdict has been reached already. */
     public record AttemptOutcome(ServiceSession session, boolean success, String errorCode, int attemptsLeft) {
     }
@@ -802,6 +821,12 @@ public final class FlowEngine {
      */
     private ServiceSession carryOut(Tx tx, ServiceSession session, StepDecision decision, boolean opening) {
         tx.effects.addAll(decision.effects());
+        if (decision.completion() != null) {
+            String sessionId = session.sessionId();
+            String service = session.serviceName();
+            StepDecision.Completion work = decision.completion();
+            tx.effects.add(() -> completeWith(sessionId, service, work));
+        }
         if (decision.rejection() != null) {
             tx.rejection = decision.rejection();
         }
@@ -1075,7 +1100,9 @@ public final class FlowEngine {
         List<String> saved = new ArrayList<>();
         try {
             for (Map.Entry<String, ServiceFile> e : files.entrySet()) {
-                saved.add(storeAttemptFile(f, sessionId, attemptId, e.getKey(), e.getValue().contentType(),
+                // "label#2", "label#3", …: more files of one label (ServiceOutcome)
+                String label = e.getKey().indexOf('#') > 0 ? e.getKey().substring(0, e.getKey().indexOf('#')) : e.getKey();
+                saved.add(storeAttemptFile(f, sessionId, attemptId, label, e.getValue().contentType(),
                         new ByteArrayInputStream(e.getValue().content())));
             }
             return saved;

@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * How a session ends: its status; its technical result (a JSON object the consumer reads through the
  * journal and the flow result; {@code service_name} is filled in when missing); files it produced
- * ({label: file}, findable once the outcome is committed); and data for later steps ({input_data field:
+ * ({label: file}, findable once the outcome is committed; a key {@code label#2}, {@code label#3}, …
+ * stores one more file under {@code label}, as {@code signed_docs} holds each signed document); and data for later steps ({input_data field:
  * value}: filled into the flow's input_data where it has none, e.g. {@code full_name} from a form, which
  * then becomes the flow result's person_name). A {@code locale} among the data (kk, ru or en) is the
  * flow's language from then on.

@@ -21,7 +21,9 @@ import java.util.Objects;
  * </ul>
  *
  * <p>{@link #then} adds work to run once the decision is committed (sending a message, handing a job
- * to the host's queue): never before, and never for a decision that lost its race. {@link #rejecting}
+ * to the host's queue): never before, and never for a decision that lost its race. {@link #thenComplete}
+ * is such work whose answer ends the session that waits for it ({@link #awaitOutside}): issuing a
+ * certificate, signing with an HSM, any irreversible call whose result the step needs. {@link #rejecting}
  * answers the person's request with 422 naming a field although the decision is committed (a wrong OTP
  * code uses a try).
  */
@@ -34,6 +36,15 @@ public final class StepDecision {
     @FunctionalInterface
     public interface Effect {
         void run() throws Exception;
+    }
+
+    /**
+     * Work for after the commit whose outcome completes the session ({@link #thenComplete}). Throwing fails
+     * the session ({@code service_status: error}; logged).
+     */
+    @FunctionalInterface
+    public interface Completion {
+        ServiceOutcome run() throws Exception;
     }
 
     /** What the camera step asks of the person: the actions, the attempts, the access token's life. */
@@ -56,9 +67,15 @@ public final class StepDecision {
     private final Camera camera;
     private final InputRejected rejection;
     private final List<Effect> effects;
+    private final Completion completion;
 
     private StepDecision(Kind kind, ServiceOutcome outcome, Screen screen, ObjectNode state, Camera camera,
                          InputRejected rejection, List<Effect> effects) {
+        this(kind, outcome, screen, state, camera, rejection, effects, null);
+    }
+
+    private StepDecision(Kind kind, ServiceOutcome outcome, Screen screen, ObjectNode state, Camera camera,
+                         InputRejected rejection, List<Effect> effects, Completion completion) {
         this.kind = kind;
         this.outcome = outcome;
         this.screen = screen;
@@ -66,6 +83,7 @@ public final class StepDecision {
         this.camera = camera;
         this.rejection = rejection;
         this.effects = List.copyOf(effects);
+        this.completion = completion;
     }
 
     public static StepDecision finish(ServiceOutcome outcome) {
@@ -99,12 +117,33 @@ public final class StepDecision {
     public StepDecision then(Effect effect) {
         List<Effect> more = new ArrayList<>(effects);
         more.add(Objects.requireNonNull(effect, "effect"));
-        return new StepDecision(kind, outcome, screen, state, camera, rejection, more);
+        return new StepDecision(kind, outcome, screen, state, camera, rejection, more, completion);
+    }
+
+    /**
+     * This {@link #awaitOutside} decision, and {@code work} run once it is committed (after the
+     * {@link #then} effects): the outcome it returns completes the session, as
+     * {@code Idflow.completeSession} would (the service's {@link FlowService#complete} decides on it). A
+     * decision that lost its race runs nothing; a session that ended meanwhile (its timeout) ignores the
+     * outcome. The work runs on the thread whose request made the decision.
+     *
+     * @throws IllegalStateException when this decision does not wait for an outside system, or has a completion
+     */
+    public StepDecision thenComplete(Completion work) {
+        Objects.requireNonNull(work, "work");
+        if (kind != Kind.AWAIT_OUTSIDE) {
+            throw new IllegalStateException("thenComplete: only a decision that waits for an outside system is completed");
+        }
+        if (completion != null) {
+            throw new IllegalStateException("thenComplete: this decision has its completion already");
+        }
+        return new StepDecision(kind, outcome, screen, state, camera, rejection, effects, work);
     }
 
     /** This decision, committed, and the person's request answered with 422 (or 429) for {@code rejection}. */
     public StepDecision rejecting(InputRejected rejection) {
-        return new StepDecision(kind, outcome, screen, state, camera, Objects.requireNonNull(rejection, "rejection"), effects);
+        return new StepDecision(kind, outcome, screen, state, camera, Objects.requireNonNull(rejection, "rejection"), effects,
+                completion);
     }
 
     public Kind kind() {
@@ -136,5 +175,10 @@ public final class StepDecision {
 
     public List<Effect> effects() {
         return effects;
+    }
+
+    /** The work whose outcome completes the session ({@link #thenComplete}); null when there is none. */
+    public Completion completion() {
+        return completion;
     }
 }

@@ -47,6 +47,7 @@ import dev.idflow.core.model.FlowTemplate;
 import dev.idflow.core.model.KycListEntry;
 import dev.idflow.core.model.LivenessDetails;
 import dev.idflow.core.model.MockeryScript;
+import dev.idflow.core.model.PersonCertificate;
 import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.model.SessionStateName;
 import dev.idflow.core.model.StoredFile;
@@ -135,6 +136,10 @@ public abstract class StorageContractTest {
 
     protected KycListRepository kycLists() {
         return storage.kycLists();
+    }
+
+    protected PersonCertificateRepository personCertificates() {
+        return storage.personCertificates();
     }
 
     // ================================================================ flows: round-trips
@@ -1960,6 +1965,109 @@ public abstract class StorageContractTest {
 
         assertThat(added).containsOnlyOnce(true).hasSize(8);
         assertThat(kycLists().list(consumer, "blocked")).hasSize(1);
+    }
+
+    // ================================================================ person certificates (esign)
+
+    private static PersonCertificate certificate(String consumer, String person, boolean test, String issuer,
+                                                 Instant notBefore, Instant notAfter, Instant createdAt) {
+        return new PersonCertificate(fileId(), consumer, person, test, issuer, "0" + Long.toHexString(createdAt.toEpochMilli()),
+                "CN=Иванов Иван,SERIALNUMBER=IIN900101300123", notBefore, notAfter, randomBytes(700), randomBytes(180),
+                createdAt);
+    }
+
+    @Test
+    void aPersonCertificateRoundTripsWholeIncludingItsSealedKey() {
+        String consumer = consumerId();
+        String person = personId();
+        PersonCertificate c = certificate(consumer, person, false, "a".repeat(64), T0, T0.plus(Duration.ofDays(365)), T0);
+        personCertificates().add(c);
+
+        assertThat(personCertificates().findById(consumer, false, c.certificateId())).contains(c);
+        assertThat(personCertificates().findByPerson(consumer, person, false)).containsExactly(c);
+        PersonCertificate read = personCertificates().findById(consumer, false, c.certificateId()).orElseThrow();
+        assertThat(read.certificate()).isEqualTo(c.certificate());
+        assertThat(read.sealedKey()).isEqualTo(c.sealedKey());
+        assertThat(read.subject()).isEqualTo("CN=Иванов Иван,SERIALNUMBER=IIN900101300123");
+    }
+
+    @Test
+    void aPersonCertificateIdIsStoredOnce() {
+        String consumer = consumerId();
+        PersonCertificate c = certificate(consumer, personId(), false, "a".repeat(64), T0, T0.plusSeconds(3600), T0);
+        personCertificates().add(c);
+        PersonCertificate again = new PersonCertificate(c.certificateId(), consumer, personId(), true, "b".repeat(64),
+                "01", "CN=Other", T0, T0.plusSeconds(60), randomBytes(10), randomBytes(10), T0);
+
+        assertThatThrownBy(() -> personCertificates().add(again)).isInstanceOf(DuplicateKeyException.class);
+        assertThat(personCertificates().findById(consumer, false, c.certificateId())).contains(c);
+    }
+
+    @Test
+    void personCertificatesAreKeptApartByKindAndConsumerAndComeNewestFirst() {
+        String consumer = consumerId();
+        String person = personId();
+        String issuer = "c".repeat(64);
+        PersonCertificate older = certificate(consumer, person, false, issuer, T0, T0.plus(Duration.ofDays(30)), T0);
+        PersonCertificate newer = certificate(consumer, person, false, issuer, T0, T0.plus(Duration.ofDays(30)),
+                T0.plusSeconds(5));
+        PersonCertificate test = certificate(consumer, person, true, issuer, T0, T0.plus(Duration.ofDays(30)), T0.plusSeconds(9));
+        PersonCertificate stranger = certificate(consumerId(), person, false, issuer, T0, T0.plus(Duration.ofDays(30)),
+                T0.plusSeconds(9));
+        PersonCertificate otherPerson = certificate(consumer, personId(), false, issuer, T0, T0.plus(Duration.ofDays(30)),
+                T0.plusSeconds(9));
+        for (PersonCertificate c : List.of(newer, test, older, stranger, otherPerson)) {
+            personCertificates().add(c);
+        }
+
+        assertThat(personCertificates().findByPerson(consumer, person, false)).containsExactly(newer, older);
+        assertThat(personCertificates().findByPerson(consumer, person, true)).containsExactly(test);
+        assertThat(personCertificates().findById(consumer, true, older.certificateId())).as("a live one, asked as test").isEmpty();
+        assertThat(personCertificates().findById(consumer, false, test.certificateId())).as("a test one, asked as live").isEmpty();
+        assertThat(personCertificates().findById(consumer, false, stranger.certificateId())).as("another consumer's").isEmpty();
+    }
+
+    @Test
+    void theValidCertificateIsTheNewestOfItsIssuerWithinItsValidity() {
+        String consumer = consumerId();
+        String person = personId();
+        String issuer = "d".repeat(64);
+        PersonCertificate expired = certificate(consumer, person, false, issuer, T0.minus(Duration.ofDays(10)),
+                T0.minusSeconds(1), T0.plusSeconds(30));
+        PersonCertificate valid = certificate(consumer, person, false, issuer, T0.minus(Duration.ofDays(1)),
+                T0.plus(Duration.ofDays(1)), T0);
+        PersonCertificate otherCa = certificate(consumer, person, false, "e".repeat(64), T0.minus(Duration.ofDays(1)),
+                T0.plus(Duration.ofDays(1)), T0.plusSeconds(60));
+        PersonCertificate notYet = certificate(consumer, person, false, issuer, T0.plusSeconds(10), T0.plus(Duration.ofDays(1)),
+                T0.plusSeconds(90));
+        for (PersonCertificate c : List.of(expired, valid, otherCa, notYet)) {
+            personCertificates().add(c);
+        }
+
+        assertThat(personCertificates().findValid(consumer, person, false, issuer, T0)).contains(valid);
+        assertThat(personCertificates().findValid(consumer, person, false, issuer, T0.plusSeconds(10))).contains(notYet);
+        assertThat(personCertificates().findValid(consumer, person, false, issuer, T0.plus(Duration.ofDays(1)))).isEmpty();
+        assertThat(personCertificates().findValid(consumer, person, true, issuer, T0)).as("no test one").isEmpty();
+    }
+
+    @Test
+    void erasingAPersonDeletesTheirCertificatesOfThatKindOnly() {
+        String consumer = consumerId();
+        String person = personId();
+        PersonCertificate live1 = certificate(consumer, person, false, "f".repeat(64), T0, T0.plusSeconds(3600), T0);
+        PersonCertificate live2 = certificate(consumer, person, false, "f".repeat(64), T0, T0.plusSeconds(3600), T0.plusSeconds(1));
+        PersonCertificate test = certificate(consumer, person, true, "f".repeat(64), T0, T0.plusSeconds(3600), T0);
+        PersonCertificate stranger = certificate(consumerId(), person, false, "f".repeat(64), T0, T0.plusSeconds(3600), T0);
+        for (PersonCertificate c : List.of(live1, live2, test, stranger)) {
+            personCertificates().add(c);
+        }
+
+        assertThat(personCertificates().deleteByPerson(consumer, person, false)).isEqualTo(2);
+        assertThat(personCertificates().findByPerson(consumer, person, false)).isEmpty();
+        assertThat(personCertificates().findById(consumer, false, live1.certificateId())).isEmpty();
+        assertThat(personCertificates().findByPerson(consumer, person, true)).containsExactly(test);
+        assertThat(personCertificates().findById(stranger.consumerId(), false, stranger.certificateId())).contains(stranger);
+        assertThat(personCertificates().deleteByPerson(consumer, person, false)).as("idempotent").isZero();
     }
 
     // ================================================================ helpers

@@ -50,6 +50,7 @@ public final class JdbiStorage implements IdflowStorage {
     private final boolean filesInIdflowTables;
     private final JdbiSignatureLedger signatures;
     private final JdbiKycListRepository kycLists;
+    private final JdbiPersonCertificateRepository personCertificates;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -63,6 +64,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.events = new JdbiEventOutbox(jdbi, dialect);
         this.signatures = new JdbiSignatureLedger(jdbi, dialect);
         this.kycLists = new JdbiKycListRepository(jdbi, dialect);
+        this.personCertificates = new JdbiPersonCertificateRepository(jdbi);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -108,6 +110,11 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public KycListRepository kycLists() {
         return kycLists;
+    }
+
+    @Override
+    public dev.idflow.core.spi.PersonCertificateRepository personCertificates() {
+        return personCertificates;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */

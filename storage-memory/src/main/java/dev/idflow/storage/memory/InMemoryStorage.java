@@ -30,6 +30,7 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemoryEventOutbox events = new InMemoryEventOutbox();
     private final InMemorySignatureLedger signatures = new InMemorySignatureLedger();
     private final InMemoryKycListRepository kycLists = new InMemoryKycListRepository();
+    private final InMemoryPersonCertificateRepository personCertificates = new InMemoryPersonCertificateRepository();
 
     @Override
     public FlowRepository flows() {
@@ -69,6 +70,11 @@ public final class InMemoryStorage implements IdflowStorage {
     @Override
     public KycListRepository kycLists() {
         return kycLists;
+    }
+
+    @Override
+    public dev.idflow.core.spi.PersonCertificateRepository personCertificates() {
+        return personCertificates;
     }
 
     /**

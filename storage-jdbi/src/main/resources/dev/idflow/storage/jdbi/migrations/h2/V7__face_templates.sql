@@ -1,0 +1,1 @@
+-- V7 is written on another branch (face templates)
