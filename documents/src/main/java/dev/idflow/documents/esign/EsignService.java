@@ -258,8 +258,8 @@ public final class EsignService implements FlowService {
         X509Certificate cert = certificate.certificate();
         return JSON.objectNode()
                 .put("certificate_id", certificate.certificateId())
-                .put("subject", cert.getSubjectX500Principal().getName())
-                .put("issuer", cert.getIssuerX500Principal().getName())
+                .put("subject", certificate.subject())
+                .put("issuer", certificate.issuer())
                 .put("serial_number", cert.getSerialNumber().toString(16))
                 .put("not_before", cert.getNotBefore().toInstant().toString())
                 .put("not_after", cert.getNotAfter().toInstant().toString())

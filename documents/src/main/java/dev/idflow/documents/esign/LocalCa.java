@@ -24,7 +24,6 @@ import java.util.Collections;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -58,6 +57,7 @@ public final class LocalCa {
     private static final String SIGNATURE_ALGORITHM = "SHA256withECDSA";
     private static final String ALIAS = "idflow-ca";
     private static final Duration CA_VALIDITY = Duration.ofDays(3650);
+    private static final java.util.regex.Pattern TEST_WORD = java.util.regex.Pattern.compile("(?<![A-Za-z])TEST(?![A-Za-z])");
 
     private final PrivateKey key;
     private final X509Certificate certificate;
@@ -185,9 +185,9 @@ public final class LocalCa {
         return issuerKey;
     }
 
-    /** Whether the CA's name says TEST (the one test flows must sign with). */
+    /** Whether the CA's name says TEST, as a word in capitals (the one test flows must sign with). */
     public boolean namedTest() {
-        return certificate.getSubjectX500Principal().getName().toUpperCase(Locale.ROOT).contains("TEST");
+        return TEST_WORD.matcher(certificate.getSubjectX500Principal().getName()).find();
     }
 
     /** A person's certificate for {@code publicKey}: digitalSignature and nonRepudiation, not a CA. */

@@ -115,8 +115,9 @@ public final class LocalCaSigningProvider implements SigningProvider {
                 Arrays.fill(pkcs8, (byte) 0);
             }
             store.add(new PersonCertificate(certificateId, signer.consumerId(), signer.personId(), signer.test(),
-                    ca.issuerKey(), certificate.getSerialNumber().toString(16), certificate.getSubjectX500Principal().getName(),
-                    notBefore, notAfter, certificate.getEncoded(), sealed, at));
+                    ca.issuerKey(), certificate.getSerialNumber().toString(16),
+                    SignerCertificate.name(certificate.getSubjectX500Principal()), notBefore, notAfter,
+                    certificate.getEncoded(), sealed, at));
             return new SignerCertificate(certificateId, certificate, chain(ca, certificate));
         } catch (GeneralSecurityException | java.io.IOException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new SigningException("issue_failed", "could not issue a certificate for " + signer, e);

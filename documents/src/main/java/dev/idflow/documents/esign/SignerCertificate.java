@@ -21,6 +21,21 @@ public record SignerCertificate(String certificateId, X509Certificate certificat
         }
     }
 
+    /** The certificate's subject as people read it: {@code CN=…,SERIALNUMBER=IIN…}, in the order it was issued. */
+    public String subject() {
+        return name(certificate.getSubjectX500Principal());
+    }
+
+    /** The issuing CA's name, as {@link #subject}. */
+    public String issuer() {
+        return name(certificate.getIssuerX500Principal());
+    }
+
+    static String name(javax.security.auth.x500.X500Principal principal) {
+        return org.bouncycastle.asn1.x500.X500Name.getInstance(org.bouncycastle.asn1.x500.style.BCStyle.INSTANCE,
+                principal.getEncoded()).toString();
+    }
+
     /** The certificate as PEM text ({@code -----BEGIN CERTIFICATE-----}), the chain after it. */
     public String pem() {
         StringBuilder out = new StringBuilder();
