@@ -81,6 +81,8 @@ public final class DemoMain {
             }
             DemoStorage.Opened opened = DemoStorage.open(options);
             IdflowStorage storage = opened.storage();
+            // esign on local CAs kept in the data directory (the test flows' CA says TEST)
+            DemoEsign.Made esign = DemoEsign.make(options, storage, opened.secretKey());
             Idflow idflow = Idflow.builder()
                     .storage(storage)
                     .publicBaseUrl(options.baseUrl())
@@ -94,6 +96,7 @@ public final class DemoMain {
                             event.sessionId() == null ? "" : " session " + event.sessionId(), event.payload()))
                     // otp and notification steps "send" to the demo's log; LogMessageSender says why only a demo may
                     .messageSender(new LogMessageSender())
+                    .service(esign.service())
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());
             DemoConsumers.fillKycLists(idflow, options.kycLists());
@@ -132,6 +135,9 @@ public final class DemoMain {
             idflow.startBackground(options.sweepInterval());
             int port = connector.getLocalPort();
             LOG.info("idflow demo listening on port {} (storage: {})", port, opened.description());
+            LOG.info("esign: live flows sign with \"{}\", test flows with \"{}\" ({})",
+                    esign.live().certificate().getSubjectX500Principal().getName(),
+                    esign.test().certificate().getSubjectX500Principal().getName(), esign.where());
             printWelcome(out, options, port, printedKey);
             return new Demo(server, idflow, opened);
         }

@@ -31,7 +31,8 @@ record DemoOptions(
             usage: java -jar idflow-demo.jar [options]
               --port N                    port to listen on (default 8080)
               --storage memory|h2|postgres where to keep data (default h2)
-              --data-dir DIR              where h2 keeps its files (default ./idflow-data)
+              --data-dir DIR              where h2 keeps its files, and the e-sign CAs their
+                                          keystores, esign/*.p12 (default ./idflow-data)
               --jdbc-url URL              PostgreSQL JDBC URL (with --storage postgres)
               --jdbc-user USER            PostgreSQL user
               --jdbc-password PASSWORD    PostgreSQL password

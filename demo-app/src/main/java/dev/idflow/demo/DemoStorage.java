@@ -134,7 +134,7 @@ final class DemoStorage {
      * The data directory, owner-only (0700). It holds the database with people's PII (IIN, phone,
      * masked card numbers), their files and the secret key, so nobody else on the machine may even list
      * it. A new directory is created 0700. An existing one is tightened when it is idflow's own (empty,
-     * or holding what the demo writes: {@code idflow.*.db}, {@code secret.key}, {@code files}); any other
+     * or holding what the demo writes: {@code idflow.*.db}, {@code secret.key}, {@code files}, {@code esign}); any other
      * directory the user pointed at (their home, /tmp) is not ours to chmod, so the demo only warns.
      */
     static Path ownerOnlyDirectory(Path dataDir) throws IOException {
@@ -167,7 +167,7 @@ final class DemoStorage {
     private static boolean isOurs(Path dir) throws IOException {
         try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
             return entries.map(p -> p.getFileName().toString()).allMatch(name -> name.equals("secret.key")
-                    || name.equals("files") || (name.startsWith("idflow.") && name.endsWith(".db")));
+                    || name.equals("files") || name.equals("esign") || (name.startsWith("idflow.") && name.endsWith(".db")));
         }
     }
 

@@ -299,8 +299,66 @@ class DemoTest {
                 .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2")
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"person_id\":\"demo-person-1\",\"template\":{\"pipeline\":"
-                        + "[{\"service_name\":\"esign\",\"action\":\"sign\"}]}}"))
+                        + "[{\"service_name\":\"esign\",\"action\":\"sign\",\"files\":[\"input_files\"]}]}}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void esignIssuesFromTheDemosTestCaKeptInTheDataDirAndReusesTheCertificateAfterARestart() throws Exception {
+        String key = "demo-esign-key-1-3c9e5a7b1d2f4068";
+        String[] args = {"--port", "0", "--data-dir", dataDir.toString(), "--consumer", "bank:" + key};
+        String pipeline = "{\"person_id\":\"demo-signer-1\",\"input_data\":{\"full_name\":\"Демо Подписант\","
+                + "\"iin\":\"900101300123\"},\"template\":{\"pipeline\":[{\"service_name\":\"esign\","
+                + "\"action\":\"issue\",\"skip_exists\":true}]}}";
+        JsonNode firstStatus;
+        byte[] testCa;
+        DemoMain.Demo first = DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
+        try {
+            firstStatus = issueThroughTheVlink(first.port(), key, pipeline);
+            assertThat(firstStatus.get("reused").asBoolean()).isFalse();
+            assertThat(firstStatus.get("issuer").asText()).isEqualTo("CN=idflow demo TEST CA,O=idflow");
+            assertThat(firstStatus.get("subject").asText()).isEqualTo("CN=Демо Подписант,SERIALNUMBER=IIN900101300123");
+        } finally {
+            first.stop();
+        }
+        Path esign = dataDir.resolve("esign");
+        assertThat(esign.resolve("live-ca.p12")).exists();
+        testCa = Files.readAllBytes(esign.resolve("test-ca.p12"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(esign.resolve("test-ca.p12"))))
+                .isEqualTo("rw-------");
+
+        DemoMain.Demo second = DemoMain.Demo.start(DemoOptions.parse(args), new PrintStream(new ByteArrayOutputStream()));
+        try {
+            JsonNode again = issueThroughTheVlink(second.port(), key, pipeline);
+            assertThat(again.get("reused").asBoolean()).as("the same CA, the certificate still valid").isTrue();
+            assertThat(again.get("serial_number").asText()).isEqualTo(firstStatus.get("serial_number").asText());
+        } finally {
+            second.stop();
+        }
+        assertThat(Files.readAllBytes(esign.resolve("test-ca.p12"))).as("the CA was kept, not made again").isEqualTo(testCa);
+    }
+
+    /** Creates the flow, starts it through its vlink as the person's page would, and reads its cert_status. */
+    private JsonNode issueThroughTheVlink(int port, String key, String body) throws Exception {
+        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/flow"))
+                .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode flow = JSON.readTree(created.body());
+        String vlink = flow.get("vlink").asText();
+        String vlinkId = vlink.substring(vlink.lastIndexOf('/') + 1);
+        HttpResponse<String> started = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/hf/"
+                        + vlinkId + "/api/start")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
+        assertThat(JSON.readTree(started.body()).get("flow_status").asText()).isEqualTo("pass");
+        HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/resources/file?label=cert_status&flow_id=" + flow.get("flow_id").asText()))
+                .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2")
+                .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(status.statusCode()).as(status.body()).isEqualTo(200);
+        return JSON.readTree(status.body());
     }
 
     private HttpResponse<String> get(int port, String path, String key) throws Exception {
