@@ -221,4 +221,24 @@ class StepDecisionTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    // ---------------------------------------------------------------- thenComplete
+
+    @Test
+    void onlyADecisionThatWaitsForAnOutsideSystemIsCompletedByItsWorkAndOnlyOnce() throws Exception {
+        StepDecision.Completion work = () -> ServiceOutcome.pass(null);
+        StepDecision waiting = StepDecision.awaitOutside(Screen.of("wait"), null);
+        StepDecision completed = waiting.thenComplete(work).then(() -> { });
+
+        assertThat(waiting.completion()).as("the original is unchanged").isNull();
+        assertThat(completed.completion()).isSameAs(work);
+        assertThat(completed.effects()).hasSize(1);
+        assertThat(completed.rejecting(InputRejected.invalid("x", "type", "x")).completion()).isSameAs(work);
+        assertThatThrownBy(() -> completed.thenComplete(work)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("has its completion already");
+        assertThatThrownBy(() -> StepDecision.pass(null).thenComplete(work)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("only a decision that waits for an outside system");
+        assertThatThrownBy(() -> StepDecision.awaitPerson(Screen.of("consent"), null).thenComplete(work))
+                .isInstanceOf(IllegalStateException.class);
+    }
 }
