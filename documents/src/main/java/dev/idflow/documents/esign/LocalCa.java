@@ -47,9 +47,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * {@link LocalCaSigningProvider}.
  *
  * <p>Keys are EC P-256 (secp256r1) with SHA256withECDSA, for the CA and for people: a key pair is made in
- * about a millisecond where RSA-2048 takes a hundred (one is made per person), the key sealed at rest is
- * a tenth of the size, and P-256 is what PAdES/CAdES verifiers (Adobe, poppler/NSS, EU DSS) and
- * Kazakhstan's national CA (NCA RK, besides GOST) accept. Only JDK providers are used (SunEC, PKCS12):
+ * about a millisecond where RSA-2048 takes a quarter of a second (one is made per person, inside a
+ * request), the PKCS#8 key sealed at rest is 67 bytes instead of 1217, and P-256 is accepted by the
+ * PAdES/CAdES verifiers banks use (Adobe, poppler/NSS, EU DSS). Only JDK providers are used (SunEC, PKCS12):
  * Bouncy Castle builds the ASN.1, and is never registered as a JCA provider, so a host's own provider list
  * stays as it was.
  */
