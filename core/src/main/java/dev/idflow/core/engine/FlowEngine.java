@@ -1100,9 +1100,9 @@ public final class FlowEngine {
         List<String> saved = new ArrayList<>();
         try {
             for (Map.Entry<String, ServiceFile> e : files.entrySet()) {
-                // "label#2", "label#3", …: more files of one label (ServiceOutcome)
-                String label = e.getKey().indexOf('#') > 0 ? e.getKey().substring(0, e.getKey().indexOf('#')) : e.getKey();
-                saved.add(storeAttemptFile(f, sessionId, attemptId, label, e.getValue().contentType(),
+                // "label#2", "label#3", …: more files of one label
+                saved.add(storeAttemptFile(f, sessionId, attemptId, ServiceOutcome.fileLabel(e.getKey()),
+                        e.getValue().contentType(),
                         new ByteArrayInputStream(e.getValue().content())));
             }
             return saved;

@@ -54,6 +54,15 @@ public record ServiceOutcome(ExecutionStatus status, ObjectNode result, Map<Stri
         return new ServiceOutcome(status, result, files, more, isFinal);
     }
 
+    /**
+     * The label a file of {@link #files} is stored under: its key, without a {@code #n} suffix
+     * ({@code signed_docs#2} → {@code signed_docs}).
+     */
+    public static String fileLabel(String key) {
+        int hash = key.indexOf('#');
+        return hash > 0 ? key.substring(0, hash) : key;
+    }
+
     /** This outcome, and no retry of the step after it (see {@link ServiceOutcome}). */
     public ServiceOutcome withoutRetry() {
         return new ServiceOutcome(status, result, files, data, true);

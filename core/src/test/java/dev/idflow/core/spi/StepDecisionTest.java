@@ -241,4 +241,11 @@ class StepDecisionTest {
         assertThatThrownBy(() -> StepDecision.awaitPerson(Screen.of("consent"), null).thenComplete(work))
                 .isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aFileKeyWithANumberAfterAHashIsAnotherFileOfTheSameLabel() {
+        assertThat(ServiceOutcome.fileLabel("signed_docs")).isEqualTo("signed_docs");
+        assertThat(ServiceOutcome.fileLabel("signed_docs#2")).isEqualTo("signed_docs");
+        assertThat(ServiceOutcome.fileLabel("doc_builder_pdfs#10")).isEqualTo("doc_builder_pdfs");
+    }
 }
