@@ -122,7 +122,14 @@ public final class LocalCa {
         }
         LocalCa ca = generate(commonName, Instant.now(), random);
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            try {
+                // owner-only: it holds CA keys (sealed by the keystore's password, still nobody else's to read)
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createDirectories(dir);
+            }
+        }
         Path temp = Files.createTempFile(dir, ".ca-", ".p12");
         try {
             try {

@@ -153,6 +153,10 @@ class LocalCaSigningProviderTest {
         assertThat(again.issuerKey()).isEqualTo(first.issuerKey());
         assertThat(first.namedTest()).isTrue();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
+        try (var left = Files.list(file.getParent())) {
+            assertThat(left).as("no temporary file left behind").containsExactly(file);
+        }
         try (var in = Files.newInputStream(file)) {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(in, password);
