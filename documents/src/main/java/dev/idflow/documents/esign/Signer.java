@@ -18,9 +18,9 @@ public record Signer(String consumerId, String personId, String fullName, String
         iin = iin == null || iin.isBlank() ? null : iin.strip();
     }
 
-    /** Never the IIN: a log line may print a signer. */
+    /** Neither the name, the IIN nor the person_id (people's data): a log line may print a signer. */
     @Override
     public String toString() {
-        return "Signer[" + consumerId + "/" + personId + (test ? ", test" : ", live") + "]";
+        return "Signer[" + consumerId + (test ? ", test" : ", live") + "]";
     }
 }

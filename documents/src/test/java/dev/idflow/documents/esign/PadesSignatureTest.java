@@ -100,4 +100,30 @@ class PadesSignatureTest {
                 .isInstanceOf(SigningException.class)
                 .extracting(e -> ((SigningException) e).errorCode()).isEqualTo("document_unreadable");
     }
+
+    @Test
+    void anEncryptedPdfIsRefusedAsUnreadableRatherThanSignedHalfway() throws Exception {
+        byte[] plain = EsignFixtures.pdf(1, "Protected");
+        byte[] encrypted;
+        try (PDDocument document = Loader.loadPDF(plain); java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream()) {
+            document.protect(new org.apache.pdfbox.pdmodel.encryption.StandardProtectionPolicy("owner-secret", "",
+                    new org.apache.pdfbox.pdmodel.encryption.AccessPermission()));
+            document.save(out);
+            encrypted = out.toByteArray();
+        }
+        Signer signer = EsignFixtures.person(false);
+        SignerCertificate certificate = f.provider.issue(signer, T0);
+
+        assertThatThrownBy(() -> PadesSigner.sign(encrypted, signer.fullName(), T0,
+                request -> f.provider.sign(signer, certificate, request)))
+                .isInstanceOf(SigningException.class).hasMessageContaining("encrypted")
+                .extracting(e -> ((SigningException) e).errorCode()).isEqualTo("document_unreadable");
+    }
+
+    @Test
+    void aSignerIsLoggedWithoutTheirData() {
+        Signer signer = EsignFixtures.person(false);
+        assertThat(signer.toString()).doesNotContain(signer.personId()).doesNotContain("900101300123")
+                .doesNotContain("Иванов");
+    }
 }
