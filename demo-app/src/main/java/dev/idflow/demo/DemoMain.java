@@ -2,6 +2,7 @@ package dev.idflow.demo;
 
 import dev.idflow.core.Idflow;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.face.FaceAnalyzer;
 import dev.idflow.servlet.HostedPageOptions;
 import dev.idflow.servlet.IdflowServlet;
 import dev.idflow.servlet.jetty.JettyJsonErrors;
@@ -81,7 +82,12 @@ public final class DemoMain {
             }
             DemoStorage.Opened opened = DemoStorage.open(options);
             IdflowStorage storage = opened.storage();
-            Idflow idflow = Idflow.builder()
+            Idflow.Builder builder = Idflow.builder();
+            if (options.faceAnalysis()) {
+                // idflow's own face analysis (idflow-face): a person with a real camera can pass a live flow
+                builder.faceAnalysis(new FaceAnalyzer());
+            }
+            Idflow idflow = builder
                     .storage(storage)
                     .publicBaseUrl(options.baseUrl())
                     .secretKey(opened.secretKey())
