@@ -205,13 +205,15 @@ public final class FaceEngine implements AutoCloseable {
 
     /** Reads one face: landmarks, pose, eyes, sharpness, mouth, and (when asked) its embedding. */
     public Face read(Picture picture, Box box, boolean withEmbedding) throws OrtException {
-        float[] points = landmarks(picture, box);
+        // the face's 64 × 64 luma: the landmark model's input, and what its sharpness is measured on
+        float[] luma = picture.grayRegion(box.x(), box.y(), box.size(), box.size(), 64, 64, 1f);
+        float[] points = landmarks(luma, box);
         float[] angles = pose(points);
         float[] leftEye = eyeRegion(points, 36, 37, 38, 39, 40, 41);
         float[] rightEye = eyeRegion(points, 42, 43, 44, 45, 46, 47);
         float leftOpen = eyeOpen(picture, leftEye);
         float rightOpen = eyeOpen(picture, rightEye);
-        float sharpness = sharpness(picture, box);
+        float sharpness = sharpness(luma);
         float mouthWidth = dist(points, 48, 54);
         float mouthGap = (dist(points, 61, 67) + dist(points, 62, 66) + dist(points, 63, 65)) / 3;
         float eyeDistance = (float) Math.hypot(centre(points, 36, 39)[0] - centre(points, 42, 45)[0],
@@ -221,8 +223,11 @@ public final class FaceEngine implements AutoCloseable {
                 mouthWidth <= 0 ? 0 : mouthGap / mouthWidth, eyeDistance <= 0 ? 0 : mouthWidth / eyeDistance, emb);
     }
 
-    private float[] landmarks(Picture picture, Box box) throws OrtException {
-        float[] input = picture.grayRegion(box.x(), box.y(), box.size(), box.size(), 64, 64, 256f);
+    private float[] landmarks(float[] luma, Box box) throws OrtException {
+        float[] input = new float[luma.length];
+        for (int i = 0; i < luma.length; i++) {
+            input[i] = luma[i] / 256f;
+        }
         float[] out;
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {1, 1, 64, 64});
              OrtSession.Result result = landmarks.run(Map.of("input", tensor))) {
@@ -274,9 +279,8 @@ public final class FaceEngine implements AutoCloseable {
     static final int EYE_OPEN_CLASS = 1;
 
     /** Variance of the 4-neighbour Laplacian of the face's 64 × 64 luma: blur and screens lower it. */
-    private static float sharpness(Picture picture, Box box) {
+    private static float sharpness(float[] g) {
         int n = 64;
-        float[] g = picture.grayRegion(box.x(), box.y(), box.size(), box.size(), n, n, 1f);
         double sum = 0;
         double sq = 0;
         int count = 0;

@@ -33,7 +33,20 @@ final class Picture {
     static Picture of(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
-        return new Picture(w, h, image.getRGB(0, 0, w, h, null, 0, w));
+        int[] rgb = new int[w * h];
+        // the JPEG reader's usual raster, read directly: getRGB converts pixel by pixel, several times slower
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR
+                && image.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferByte buffer
+                && buffer.getNumBanks() == 1 && image.getRaster().getParent() == null
+                && buffer.getData().length == w * h * 3) {
+            byte[] bgr = buffer.getData();
+            for (int i = 0, j = 0; i < rgb.length; i++, j += 3) {
+                rgb[i] = ((bgr[j + 2] & 0xff) << 16) | ((bgr[j + 1] & 0xff) << 8) | (bgr[j] & 0xff);
+            }
+            return new Picture(w, h, rgb);
+        }
+        image.getRGB(0, 0, w, h, rgb, 0, w);
+        return new Picture(w, h, rgb);
     }
 
     /** Decodes JPEG or PNG bytes (subsampled to at most {@link #MAX_PIXELS}). */
@@ -79,54 +92,111 @@ final class Picture {
         return (p00 * (1 - ax) + p10 * ax) * (1 - ay) + (p01 * (1 - ax) + p11 * ax) * ay;
     }
 
-    /** Luma (0…255) at (x, y), bilinear. */
-    float gray(float x, float y) {
-        return 0.299f * sample(x, y, 0) + 0.587f * sample(x, y, 1) + 0.114f * sample(x, y, 2);
+    /**
+     * For each of {@code n} output cells along an axis, the source pixels it averages: the cells split
+     * [start, start + length) evenly; a cell of about a pixel takes the one under its centre. Pixels
+     * outside the picture are clamped to its edge. {@code from[i]} and {@code to[i]} (exclusive) per cell.
+     */
+    private static int[][] cells(float start, float length, int n, int limit) {
+        int[] from = new int[n];
+        int[] to = new int[n];
+        float step = length / n;
+        for (int i = 0; i < n; i++) {
+            float a = start + i * step;
+            float b = a + step;
+            int lo = (int) Math.floor(a);
+            int hi = (int) Math.ceil(b);
+            if (hi - lo <= 1 || step < 1) {
+                lo = (int) Math.floor(a + step / 2);
+                hi = lo + 1;
+            }
+            from[i] = lo;
+            to[i] = hi;
+        }
+        return new int[][] {from, to};
+    }
+
+    private static int clamp(int v, int limit) {
+        return v < 0 ? 0 : (v >= limit ? limit - 1 : v);
+    }
+
+    /** The region (x, y, w, h) averaged into {@code outW × outH} cells: three planes of channel sums' means (0…255). */
+    private float[][] area(float x, float y, float w, float h, int outW, int outH) {
+        if (w < outW || h < outH) {
+            return bilinear(x, y, w, h, outW, outH);
+        }
+        int[][] cx = cells(x, w, outW, width);
+        int[][] cy = cells(y, h, outH, height);
+        float[] r = new float[outW * outH];
+        float[] g = new float[outW * outH];
+        float[] b = new float[outW * outH];
+        for (int j = 0; j < outH; j++) {
+            for (int i = 0; i < outW; i++) {
+                int sr = 0;
+                int sg = 0;
+                int sb = 0;
+                int count = 0;
+                for (int yy = cy[0][j]; yy < cy[1][j]; yy++) {
+                    int row = clamp(yy, height) * width;
+                    for (int xx = cx[0][i]; xx < cx[1][i]; xx++) {
+                        int p = rgb[row + clamp(xx, width)];
+                        sr += (p >> 16) & 0xff;
+                        sg += (p >> 8) & 0xff;
+                        sb += p & 0xff;
+                        count++;
+                    }
+                }
+                int o = j * outW + i;
+                r[o] = (float) sr / count;
+                g[o] = (float) sg / count;
+                b[o] = (float) sb / count;
+            }
+        }
+        return new float[][] {r, g, b};
+    }
+
+    /** The region enlarged into {@code outW × outH}: each cell the bilinear value at its centre. */
+    private float[][] bilinear(float x, float y, float w, float h, int outW, int outH) {
+        float[][] planes = new float[3][outW * outH];
+        float sx = w / outW;
+        float sy = h / outH;
+        for (int j = 0; j < outH; j++) {
+            for (int i = 0; i < outW; i++) {
+                float px = x + (i + 0.5f) * sx - 0.5f;
+                float py = y + (j + 0.5f) * sy - 0.5f;
+                for (int c = 0; c < 3; c++) {
+                    planes[c][j * outW + i] = sample(px, py, c);
+                }
+            }
+        }
+        return planes;
     }
 
     /**
-     * The region (x, y, w, h) of this picture resized to {@code outW × outH}, as CHW floats: each channel
-     * value {@code v} (0…255) becomes {@code (v / 255 - mean[c]) / std[c]}. An area average is taken when
-     * shrinking a lot (so small inputs of big regions do not alias).
+     * The region (x, y, w, h) of this picture resized to {@code outW × outH} (an area average), as CHW
+     * floats: each channel value {@code v} (0…255) becomes {@code (v / 255 - mean[c]) / std[c]}.
      */
     float[] chw(float x, float y, float w, float h, int outW, int outH, float[] mean, float[] std) {
-        float[] out = new float[3 * outW * outH];
-        float sx = w / outW;
-        float sy = h / outH;
-        int taps = Math.max(1, Math.min(4, (int) Math.floor(Math.max(sx, sy))));
-        for (int j = 0; j < outH; j++) {
-            for (int i = 0; i < outW; i++) {
-                for (int c = 0; c < 3; c++) {
-                    float v = 0;
-                    for (int ty = 0; ty < taps; ty++) {
-                        for (int tx = 0; tx < taps; tx++) {
-                            v += sample(x + (i + (tx + 0.5f) / taps) * sx - 0.5f, y + (j + (ty + 0.5f) / taps) * sy - 0.5f, c);
-                        }
-                    }
-                    v /= taps * taps;
-                    out[c * outW * outH + j * outW + i] = (v / 255f - mean[c]) / std[c];
-                }
+        float[][] planes = area(x, y, w, h, outW, outH);
+        int n = outW * outH;
+        float[] out = new float[3 * n];
+        for (int c = 0; c < 3; c++) {
+            float[] plane = planes[c];
+            float scale = 1f / (255f * std[c]);
+            float shift = mean[c] / std[c];
+            for (int i = 0; i < n; i++) {
+                out[c * n + i] = plane[i] * scale - shift;
             }
         }
         return out;
     }
 
-    /** The region resized to {@code outW × outH} in luma, each value divided by {@code divisor}. */
+    /** The region resized to {@code outW × outH} (an area average) in luma, each value divided by {@code divisor}. */
     float[] grayRegion(float x, float y, float w, float h, int outW, int outH, float divisor) {
+        float[][] planes = area(x, y, w, h, outW, outH);
         float[] out = new float[outW * outH];
-        float sx = w / outW;
-        float sy = h / outH;
-        int taps = Math.max(1, Math.min(4, (int) Math.floor(Math.max(sx, sy))));
-        for (int j = 0; j < outH; j++) {
-            for (int i = 0; i < outW; i++) {
-                float v = 0;
-                for (int ty = 0; ty < taps; ty++) {
-                    for (int tx = 0; tx < taps; tx++) {
-                        v += gray(x + (i + (tx + 0.5f) / taps) * sx - 0.5f, y + (j + (ty + 0.5f) / taps) * sy - 0.5f);
-                    }
-                }
-                out[j * outW + i] = v / (taps * taps) / divisor;
-            }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (0.299f * planes[0][i] + 0.587f * planes[1][i] + 0.114f * planes[2][i]) / divisor;
         }
         return out;
     }
