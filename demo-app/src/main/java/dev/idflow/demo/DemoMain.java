@@ -2,7 +2,7 @@ package dev.idflow.demo;
 
 import dev.idflow.core.Idflow;
 import dev.idflow.core.spi.IdflowStorage;
-import dev.idflow.face.FaceAnalyzer;
+import dev.idflow.face.OnnxLivenessAnalyzer;
 import dev.idflow.servlet.HostedPageOptions;
 import dev.idflow.servlet.IdflowServlet;
 import dev.idflow.servlet.jetty.JettyJsonErrors;
@@ -85,7 +85,7 @@ public final class DemoMain {
             Idflow.Builder builder = Idflow.builder();
             if (options.faceAnalysis()) {
                 // idflow's own face analysis (idflow-face): a person with a real camera can pass a live flow
-                builder.faceAnalysis(new FaceAnalyzer());
+                builder.faceAnalysis(new OnnxLivenessAnalyzer());
             }
             Idflow idflow = builder
                     .storage(storage)

@@ -21,7 +21,7 @@ import java.util.Map;
  * <p>One engine per JVM is enough ({@link #shared()}): the sessions hold about 60 MB of native memory
  * together; a second engine would only hold them twice.
  */
-public final class FaceEngine implements AutoCloseable {
+public final class FaceEngine {
     /** The models' package (MODELS.md): the embedding's {@link dev.idflow.core.spi.FaceMatcher#model()}. */
     public static final String MODELS = "faceplugin-face-recognition-js@0.0.1";
     /** A detection at or above this score is a face. */
@@ -386,14 +386,5 @@ public final class FaceEngine implements AutoCloseable {
             dot += a[i] * b[i];
         }
         return dot;
-    }
-
-    @Override
-    public void close() throws OrtException {
-        // the shared engine lives as long as the JVM; a private one (tests) may be closed
-        detector.close();
-        landmarks.close();
-        eyes.close();
-        embedding.close();
     }
 }

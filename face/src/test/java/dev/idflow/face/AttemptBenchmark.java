@@ -33,12 +33,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 3)
 @Fork(1)
 public class AttemptBenchmark {
-    private FaceAnalyzer analyzer;
+    private OnnxLivenessAnalyzer analyzer;
     private LivenessAnalyzer.Attempt attempt;
 
     @Setup
     public void setUp() throws Exception {
-        analyzer = new FaceAnalyzer();
+        analyzer = new OnnxLivenessAnalyzer();
         BufferedImage grace = TestPictures.load(TestPictures.GRACE_HOPPER);
         FaceEngine.Box box = FaceEngine.shared().detect(Picture.of(grace)).get(0);
         double[] sizes = {180, 200, 225, 250, 270, 250, 225, 200, 175, 160};

@@ -10,7 +10,7 @@ import java.util.Map;
 /** Prints the similarities MODELS.md's threshold is calibrated on: run by hand (see MODELS.md). */
 public class CalibrationMain {
     public static void main(String[] args) throws Exception {
-        IdflowFaceMatcher m = new IdflowFaceMatcher();
+        OnnxFaceMatcher m = new OnnxFaceMatcher();
         Map<String, List<byte[]>> people = new LinkedHashMap<>();
         Map<String, BufferedImage> originals = new LinkedHashMap<>();
         originals.put("grace", TestPictures.load(TestPictures.GRACE_HOPPER));

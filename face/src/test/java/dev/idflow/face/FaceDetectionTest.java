@@ -11,12 +11,12 @@ class FaceDetectionTest {
     private final FaceEngine engine = FaceEngine.shared();
 
     private List<FaceEngine.Box> faces(BufferedImage image) throws Exception {
-        return FaceAnalyzer.counted(engine.detect(Picture.decode(TestPictures.jpeg(image))));
+        return OnnxLivenessAnalyzer.counted(engine.detect(Picture.decode(TestPictures.jpeg(image))));
     }
 
     private FaceEngine.Face one(BufferedImage image) throws Exception {
         Picture picture = Picture.decode(TestPictures.jpeg(image));
-        List<FaceEngine.Box> boxes = FaceAnalyzer.counted(engine.detect(picture));
+        List<FaceEngine.Box> boxes = OnnxLivenessAnalyzer.counted(engine.detect(picture));
         assertThat(boxes).hasSize(1);
         return engine.read(picture, boxes.get(0), false);
     }
@@ -77,8 +77,8 @@ class FaceDetectionTest {
         }
         // straight on stays straight on, mirrored or not
         BufferedImage grace = TestPictures.load(TestPictures.GRACE_HOPPER);
-        assertThat(Math.abs(one(grace).yaw())).isLessThan(FaceAnalyzer.STRAIGHT);
-        assertThat(Math.abs(one(TestPictures.mirror(grace)).yaw())).isLessThan(FaceAnalyzer.STRAIGHT);
+        assertThat(Math.abs(one(grace).yaw())).isLessThan(OnnxLivenessAnalyzer.STRAIGHT);
+        assertThat(Math.abs(one(TestPictures.mirror(grace)).yaw())).isLessThan(OnnxLivenessAnalyzer.STRAIGHT);
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.idflow.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.idflow.face.FaceAnalyzer;
+import dev.idflow.face.OnnxLivenessAnalyzer;
 import dev.idflow.servlet.PersonDevice.Created;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 
 /**
- * A live flow (live key, no mockery) judged by idflow's own face analysis ({@link FaceAnalyzer}) through the
+ * A live flow (live key, no mockery) judged by idflow's own face analysis ({@link OnnxLivenessAnalyzer}) through the
  * real hosted page, in headless Chromium whose fake camera films a Y4M video written here from a real face
  * picture (Debian's facedetect package): a person moving closer while asked to zoom in passes; a camera
  * that films no face fails, and the person reads why in their language. Screenshots:
@@ -52,7 +52,7 @@ class FaceAnalysisBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         HostedBrowser.requireChromium();
-        server = new TestServer("/idflow", builder -> builder.faceAnalysis(new FaceAnalyzer()));
+        server = new TestServer("/idflow", builder -> builder.faceAnalysis(new OnnxLivenessAnalyzer()));
         bankApi = PersonDevice.liveKey(server);
         videos = Files.createDirectories(Path.of("target", "face-videos"));
         Files.createDirectories(HostedBrowser.SCREENSHOTS.resolve("face"));

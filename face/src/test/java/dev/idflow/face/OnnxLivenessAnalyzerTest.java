@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Attempts built from real pictures (TestPictures), judged by the analyzer as the hosted page would send them. */
-class FaceAnalyzerTest {
-    private static final FaceAnalyzer ANALYZER = new FaceAnalyzer();
+class OnnxLivenessAnalyzerTest {
+    private static final OnnxLivenessAnalyzer ANALYZER = new OnnxLivenessAnalyzer();
     private static BufferedImage grace;
     private static FaceEngine.Box graceBox;
 
@@ -187,8 +187,8 @@ class FaceAnalyzerTest {
 
     @Test
     void attemptsAnalysedAtOnceGetTheVerdictsTheyGetAlone() throws Exception {
-        FaceAnalyzer oneAtATime = new FaceAnalyzer(FaceEngine.shared(), 1, Duration.ofSeconds(60),
-                IdflowFaceMatcher.SESSION_THRESHOLD);
+        OnnxLivenessAnalyzer oneAtATime = new OnnxLivenessAnalyzer(FaceEngine.shared(), 1, Duration.ofSeconds(60),
+                OnnxFaceMatcher.SESSION_THRESHOLD);
         BufferedImage ice = TestPictures.load(TestPictures.ICE_BLOCK);
         LivenessAnalyzer.Attempt real = new Attempts().baseline(graceAt(180, 0, 0))
                 .action("zoom-in", graceAt(220, 0, 0), graceAt(250, 0, 0)).build();

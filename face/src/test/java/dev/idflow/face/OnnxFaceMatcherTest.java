@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The same face, transformed, above the threshold; different people below it (the pictures of TestPictures). */
-class IdflowFaceMatcherTest {
-    private static final IdflowFaceMatcher MATCHER = new IdflowFaceMatcher();
+class OnnxFaceMatcherTest {
+    private static final OnnxFaceMatcher MATCHER = new OnnxFaceMatcher();
     private static final Map<String, byte[]> ORIGINALS = new LinkedHashMap<>();
     private static final Map<String, List<byte[]>> TRANSFORMED = new LinkedHashMap<>();
 
@@ -69,7 +69,7 @@ class IdflowFaceMatcherTest {
                     assertThat(MATCHER.similarity(ORIGINALS.get(b), x)).as(a + " vs " + b)
                             .isLessThan(MATCHER.threshold())
                             // and below the stricter session threshold the analyzer uses between frames
-                            .isLessThan(IdflowFaceMatcher.SESSION_THRESHOLD);
+                            .isLessThan(OnnxFaceMatcher.SESSION_THRESHOLD);
                 }
             }
         }

@@ -11,12 +11,12 @@ import java.util.List;
  * (below 0 taken as 0). {@link #THRESHOLD} is calibrated on the test pictures (MODELS.md gives its
  * measured error rates); a bank may set its own operating point.
  */
-public final class IdflowFaceMatcher implements FaceMatcher {
+public final class OnnxFaceMatcher implements FaceMatcher {
     /** The similarity at or above which two faces are taken for the same person (MODELS.md). */
     public static final double THRESHOLD = 0.50;
     /**
      * Within one liveness attempt, a frame's face against the others' (linked through the frames between,
-     * see {@link FaceAnalyzer}): a little below {@link #THRESHOLD}, since the frames of one attempt show the
+     * see {@link OnnxLivenessAnalyzer}): a little below {@link #THRESHOLD}, since the frames of one attempt show the
      * face turned, tilted and zoomed, and still above the most alike different people measured (MODELS.md).
      */
     public static final double SESSION_THRESHOLD = 0.45;
@@ -28,11 +28,11 @@ public final class IdflowFaceMatcher implements FaceMatcher {
     private final double threshold;
 
     /** The JVM's shared engine and the calibrated {@link #THRESHOLD}. */
-    public IdflowFaceMatcher() {
+    public OnnxFaceMatcher() {
         this(FaceEngine.shared(), THRESHOLD);
     }
 
-    public IdflowFaceMatcher(FaceEngine engine, double threshold) {
+    public OnnxFaceMatcher(FaceEngine engine, double threshold) {
         if (!(threshold > 0 && threshold <= 1)) {
             throw new IllegalArgumentException("threshold must be in (0, 1]");
         }
@@ -48,7 +48,7 @@ public final class IdflowFaceMatcher implements FaceMatcher {
     @Override
     public FaceFound face(byte[] image) throws Exception {
         Picture picture = Picture.decode(image);
-        List<FaceEngine.Box> faces = FaceAnalyzer.counted(engine.detect(picture));
+        List<FaceEngine.Box> faces = OnnxLivenessAnalyzer.counted(engine.detect(picture));
         if (faces.size() != 1) {
             return new FaceFound(faces.size(), null);
         }

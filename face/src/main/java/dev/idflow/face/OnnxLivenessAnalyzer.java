@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * pixels) and its embeddings (2 KB a frame), so memory is bounded by the permits, whatever the number
  * of attempts arriving at once; the models are the JVM's one {@link FaceEngine}.
  */
-public final class FaceAnalyzer implements LivenessAnalyzer {
-    private static final Logger LOG = LoggerFactory.getLogger(FaceAnalyzer.class);
+public final class OnnxLivenessAnalyzer implements LivenessAnalyzer {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxLivenessAnalyzer.class);
 
     /**
      * What this analyzer sees performed. Not tongue-out: no model here sees a tongue. Not blink: the eye
@@ -73,10 +73,10 @@ public final class FaceAnalyzer implements LivenessAnalyzer {
     private final Duration wait;
     private final double sameFace;
 
-    /** The shared engine, one analysis per core, the session threshold of {@link IdflowFaceMatcher#SESSION_THRESHOLD}. */
-    public FaceAnalyzer() {
+    /** The shared engine, one analysis per core, the session threshold of {@link OnnxFaceMatcher#SESSION_THRESHOLD}. */
+    public OnnxLivenessAnalyzer() {
         this(FaceEngine.shared(), Math.max(1, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(60),
-                IdflowFaceMatcher.SESSION_THRESHOLD);
+                OnnxFaceMatcher.SESSION_THRESHOLD);
     }
 
     /**
@@ -86,7 +86,7 @@ public final class FaceAnalyzer implements LivenessAnalyzer {
      *     {@code unknown}, as for any engine failure)
      * @param sameFace the embedding similarity at or above which two frames show the same face
      */
-    public FaceAnalyzer(FaceEngine engine, int concurrentAnalyses, Duration wait, double sameFace) {
+    public OnnxLivenessAnalyzer(FaceEngine engine, int concurrentAnalyses, Duration wait, double sameFace) {
         if (concurrentAnalyses < 1) {
             throw new IllegalArgumentException("concurrentAnalyses must be at least 1");
         }
