@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.idflow.face.OnnxLivenessAnalyzer;
 import dev.idflow.servlet.PersonDevice.Created;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -21,10 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -37,8 +31,6 @@ import org.openqa.selenium.By;
  * target/screenshots/face/*.png.
  */
 class FaceAnalysisBrowserTest {
-    private static final Path GRACE_HOPPER = Path.of("/usr/share/doc/facedetect/examples/grace_hopper_512x512.jpg");
-    private static final Path ICE_BLOCK = Path.of("/usr/share/doc/facedetect/examples/640px-IceBlockNearJoekullsarlon.jpg");
     private static final String FRONT_CAMERA = "camera2 1, facing front";
     private static final int W = 640;
     private static final int H = 480;
@@ -67,12 +59,12 @@ class FaceAnalysisBrowserTest {
 
     @Test
     void aPersonMovingCloserWhenAskedToZoomInPasses() throws Exception {
-        BufferedImage face = picture(GRACE_HOPPER);
+        BufferedImage face = FacePictures.load(FacePictures.GRACE_HOPPER);
         // her face (about 210 px in the picture) grows steadily from 110 px: 9 % a second, 10 s, from the
         // moment the camera opens; the baseline frame and the zoom-in's frames are ~1.2–2.5 s apart
         Path video = y4m("zoom-in.y4m", 10 * FPS, i -> {
             double size = 110 * Math.exp(0.09 * i / FPS);
-            return place(face, 265, 215, size / 210, 0, 10);
+            return FacePictures.place(face, W, H, 265, 215, size / 210, 0, 10);
         });
         Created flow = newFlow("face-zoom-in");
         try (HostedBrowser b = HostedBrowser.phoneFilming(video)) {
@@ -91,8 +83,8 @@ class FaceAnalysisBrowserTest {
 
     @Test
     void aCameraThatFilmsNoFaceFailsAndThePersonIsToldWhy() throws Exception {
-        BufferedImage ice = picture(ICE_BLOCK);
-        Path video = y4m("no-face.y4m", 2 * FPS, i -> place(ice, ice.getWidth() / 2.0, ice.getHeight() / 2.0, 1.0, i, 0));
+        BufferedImage ice = FacePictures.load(FacePictures.ICE_BLOCK);
+        Path video = y4m("no-face.y4m", 2 * FPS, i -> FacePictures.place(ice, W, H, ice.getWidth() / 2.0, ice.getHeight() / 2.0, 1.0, i, 0));
         Created flow = newFlow("face-absent");
         try (HostedBrowser b = HostedBrowser.phoneFilming(video)) {
             ownCamera(b);
@@ -156,33 +148,6 @@ class FaceAnalysisBrowserTest {
     }
 
     // ------------------------------------------------------------------ the camera's video
-
-    private static BufferedImage picture(Path path) throws IOException {
-        if (!Files.isRegularFile(path)) {
-            String message = path + " is missing: apt-get install facedetect (.ci/run does)";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                Assertions.fail(message);
-            }
-            Assumptions.abort(message);
-        }
-        return ImageIO.read(path.toFile());
-    }
-
-    /** A W × H frame: the picture scaled about (cx, cy), placed at the centre shifted by (dx, dy), on grey. */
-    private static BufferedImage place(BufferedImage picture, double cx, double cy, double scale, double dx, double dy) {
-        BufferedImage frame = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = frame.createGraphics();
-        g.setColor(new Color(120, 120, 120));
-        g.fillRect(0, 0, W, H);
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        java.awt.geom.AffineTransform t = new java.awt.geom.AffineTransform();
-        t.translate(W / 2.0 + dx, H / 2.0 + dy);
-        t.scale(scale, scale);
-        t.translate(-cx, -cy);
-        g.drawImage(picture, t, null);
-        g.dispose();
-        return frame;
-    }
 
     /** Writes a YUV4MPEG2 (4:2:0, BT.601 studio range) video of {@code count} frames at {@link #FPS}. */
     private static Path y4m(String name, int count, IntFunction<BufferedImage> frames) throws IOException {
