@@ -96,6 +96,11 @@ public final class OnnxLivenessAnalyzer implements LivenessAnalyzer {
         this.sameFace = sameFace;
     }
 
+    /** The analysis permits (for tests: to hold them all). */
+    Semaphore permits() {
+        return permits;
+    }
+
     @Override
     public Set<String> checkableActions() {
         return CHECKABLE;

@@ -208,6 +208,23 @@ class OnnxLivenessAnalyzerTest {
         }
     }
 
+    @Test
+    void anAttemptThatGetsNoTurnInTimeIsNoVerdictRatherThanAGuess() throws Exception {
+        OnnxLivenessAnalyzer busy = new OnnxLivenessAnalyzer(FaceEngine.shared(), 1, Duration.ofMillis(50),
+                OnnxFaceMatcher.SESSION_THRESHOLD);
+        LivenessAnalyzer.Attempt attempt = new Attempts().baseline(graceAt(180, 0, 0))
+                .action("zoom-in", graceAt(220, 0, 0), graceAt(250, 0, 0)).build();
+        busy.permits().acquire();
+        try {
+            // the engine fails, not the person: VeriliveService makes an engine's failure "unknown"
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> busy.analyze(attempt))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("busy");
+        } finally {
+            busy.permits().release();
+        }
+        assertThat(busy.analyze(attempt).serviceStatus()).isEqualTo("real");
+    }
+
     private static BufferedImage blur(BufferedImage image) {
         float[] k = new float[81];
         java.util.Arrays.fill(k, 1f / 81);
