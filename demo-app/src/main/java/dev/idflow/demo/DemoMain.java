@@ -2,6 +2,7 @@ package dev.idflow.demo;
 
 import dev.idflow.core.Idflow;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.face.OnnxLivenessAnalyzer;
 import dev.idflow.servlet.HostedPageOptions;
 import dev.idflow.servlet.IdflowServlet;
 import dev.idflow.servlet.jetty.JettyJsonErrors;
@@ -83,7 +84,12 @@ public final class DemoMain {
             IdflowStorage storage = opened.storage();
             // esign on local CAs kept in the data directory (the test flows' CA says TEST)
             DemoEsign.Made esign = DemoEsign.make(options, storage, opened.secretKey());
-            Idflow idflow = Idflow.builder()
+            Idflow.Builder builder = Idflow.builder();
+            if (options.faceAnalysis()) {
+                // idflow's own face analysis (idflow-face): a person with a real camera can pass a live flow
+                builder.faceAnalysis(new OnnxLivenessAnalyzer());
+            }
+            Idflow idflow = builder
                     .storage(storage)
                     .publicBaseUrl(options.baseUrl())
                     .secretKey(opened.secretKey())

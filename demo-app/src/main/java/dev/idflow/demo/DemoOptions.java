@@ -25,7 +25,8 @@ record DemoOptions(
         double testRps,
         double liveRps,
         List<KycListValue> kycLists,
-        CorsOptions cors) {
+        CorsOptions cors,
+        boolean faceAnalysis) {
 
     static final String USAGE = """
             usage: java -jar idflow-demo.jar [options]
@@ -57,6 +58,8 @@ record DemoOptions(
                                           steps check (repeatable). CONSUMER: one of --consumer (or
                                           demo without any); LIST: 1-64 of a-z 0-9 _ -; FIELD:
                                           person_id, iin or phone_number; VALUE: 1-256 characters
+              --no-face-analysis          no face analysis of liveness attempts (idflow-face): a live
+                                          verilive step then ends 'unknown', never 'real'
               --help                      this text
             """;
 
@@ -93,6 +96,7 @@ record DemoOptions(
         double liveRps = 200;
         List<KycListValue> kycLists = new ArrayList<>();
         List<String> corsOrigins = new ArrayList<>();
+        boolean faceAnalysis = true;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -103,6 +107,10 @@ record DemoOptions(
             }
             if (arg.equals("--help") || arg.equals("-h")) {
                 throw new UsageException(null);
+            }
+            if (arg.equals("--no-face-analysis") && value == null) {
+                faceAnalysis = false;
+                continue;
             }
             if (value == null) {
                 if (i + 1 >= args.length) {
@@ -166,7 +174,7 @@ record DemoOptions(
         }
         return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
                 List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors), testRps, liveRps,
-                List.copyOf(kycLists), cors);
+                List.copyOf(kycLists), cors, faceAnalysis);
     }
 
     /**

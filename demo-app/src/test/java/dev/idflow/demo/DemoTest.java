@@ -144,6 +144,14 @@ class DemoTest {
     }
 
     @Test
+    void faceAnalysisIsOnByDefaultAndAnOptionTurnsItOff() {
+        assertThat(DemoOptions.parse(new String[] {"--port", "0"}).faceAnalysis()).isTrue();
+        assertThat(DemoOptions.parse(new String[] {"--no-face-analysis", "--port", "0"}).faceAnalysis()).isFalse();
+        assertThat(DemoOptions.parse(new String[] {"--port", "0", "--no-face-analysis"}).faceAnalysis()).isFalse();
+        assertThat(DemoOptions.USAGE).contains("--no-face-analysis");
+    }
+
+    @Test
     void theCommandLineNamesWhatIsWrong() {
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--storage", "oracle"}))
                 .hasMessageContaining("--storage");

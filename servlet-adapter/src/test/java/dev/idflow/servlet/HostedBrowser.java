@@ -77,7 +77,21 @@ final class HostedBrowser implements AutoCloseable {
         return new HostedBrowser(true, Map.of(), 1280, 900, false);
     }
 
+    /**
+     * A phone 412 px wide whose fake camera films {@code y4m} (a YUV4MPEG2 video, played from its start when
+     * the camera opens, in a loop) instead of Chromium's test pattern.
+     */
+    static HostedBrowser phoneFilming(Path y4m) {
+        return new HostedBrowser(true, Map.of(), 412, 860, true,
+                List.of("--use-file-for-fake-video-capture=" + y4m.toAbsolutePath()));
+    }
+
     private HostedBrowser(boolean grantCamera, Map<String, Object> prefs, int width, int height, boolean phone) {
+        this(grantCamera, prefs, width, height, phone, List.of());
+    }
+
+    private HostedBrowser(boolean grantCamera, Map<String, Object> prefs, int width, int height, boolean phone,
+                          List<String> extraArgs) {
         requireChromium();
         System.setProperty("SE_AVOID_STATS", "true");
         try {
@@ -97,6 +111,7 @@ final class HostedBrowser implements AutoCloseable {
         if (grantCamera) {
             args.add("--use-fake-ui-for-media-stream");
         }
+        args.addAll(extraArgs);
         options.addArguments(args);
         if (!prefs.isEmpty()) {
             options.setExperimentalOption("prefs", prefs);

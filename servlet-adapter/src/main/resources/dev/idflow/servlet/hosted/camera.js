@@ -194,15 +194,51 @@ function startRecorder(stream) {
   }
 }
 
+/** The longest side of a frame sent: 640 (640 × 480 from a 4:3 or 16:9 camera; docs/CLIENT-API.md). */
+export const FRAME_SIDE = 640;
+/** The most frames one attempt sends (the server takes 40). */
+export const MAX_FRAMES = 40;
+
+/**
+ * Draws the video's current picture, at most {@link FRAME_SIDE} on its longest side, and encodes it as a
+ * JPEG. The time is taken when the picture is drawn (its {@code taken_at}); the encoding runs after,
+ * from a copy, so the next frame can be drawn at once.
+ */
 function captureFrame(video, canvas) {
   const w = video.videoWidth;
   const hgt = video.videoHeight;
-  if (!w || !hgt) return Promise.resolve(null);
-  const scale = Math.min(1, 1280 / w);
+  if (!w || !hgt) return null;
+  const scale = Math.min(1, FRAME_SIDE / Math.max(w, hgt));
   canvas.width = Math.round(w * scale);
   canvas.height = Math.round(hgt * scale);
+  const takenAt = now();
   canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
-  return new Promise((resolve) => canvas.toBlob((b) => resolve(b), 'image/jpeg', 0.9));
+  const blob = new Promise((resolve) => canvas.toBlob((b) => resolve(b), 'image/jpeg', 0.85));
+  return { takenAt, blob };
+}
+
+/**
+ * When, within an action of {@code ms} milliseconds, its frames are taken (ms from its start): the face
+ * analysis compares them with the frame taken before the action. Most actions are held, so three frames
+ * from the middle to the end see them; a blink lasts a fifth of a second, so a blink is watched every
+ * 120 ms; a shake swings both ways, so it is watched every 250 ms. {@code most} caps an action's frames.
+ */
+export function frameTimes(action, ms, most) {
+  let at;
+  if (action === 'blink') {
+    at = [];
+    for (let t = ms * 0.15; t <= ms * 0.95; t += 120) at.push(Math.round(t));
+  } else if (action === 'shake') {
+    at = [];
+    for (let t = ms * 0.15; t <= ms * 0.95; t += 250) at.push(Math.round(t));
+  } else {
+    at = [0.4, 0.65, 0.9].map((f) => Math.round(ms * f));
+  }
+  if (at.length <= most) return at;
+  // evenly thinned, the first and the last kept
+  const kept = [];
+  for (let i = 0; i < most; i += 1) kept.push(at[Math.round((i * (at.length - 1)) / Math.max(1, most - 1))]);
+  return kept;
 }
 
 function waitForVideo(video) {
@@ -314,11 +350,13 @@ export async function runAttempt(o) {
   const track = stream.getVideoTracks()[0];
   const cameraLabel = track ? track.label : '';
   const canvas = document.createElement('canvas');
-  const frames = [];
-  const grab = async () => {
-    const blob = await captureFrame(video, canvas);
-    if (blob) frames.push(blob);
+  const shots = [];
+  const grab = () => {
+    const shot = captureFrame(video, canvas);
+    if (shot) shots.push(shot);
   };
+  // one frame before the actions, each action's own, one after the last: at most MAX_FRAMES
+  const perAction = Math.max(2, Math.floor((MAX_FRAMES - 2) / actions.length));
 
   stage('capture');
   const total = POSITION_MS + actions.length * ACTION_MS;
@@ -335,7 +373,7 @@ export async function runAttempt(o) {
     prompt.textContent = t('live.position');
     counter.textContent = '';
     await sleep(POSITION_MS - 400);
-    await grab(); // the face straight on, before any movement: the best frame
+    grab(); // the face straight on, before any movement: where every action starts from
     await sleep(400);
     stageEl.classList.remove('is-positioning');
     for (let i = 0; i < actions.length && !stopped(); i += 1) {
@@ -346,18 +384,29 @@ export async function runAttempt(o) {
       glyph.textContent = ACTION_GLYPHS[action] || '';
       counter.textContent = t('live.action_of', { n: i + 1, total: actions.length });
       stageEl.classList.add('is-acting');
-      await sleep(ACTION_MS * 0.45);
-      await grab();
-      await sleep(ACTION_MS * 0.35);
-      await grab();
+      for (const at of frameTimes(action, ACTION_MS, perAction)) {
+        await sleep(Math.max(0, at - (performance.now() - t1)));
+        grab();
+      }
       await sleep(Math.max(0, ACTION_MS - (performance.now() - t1)));
       done.push({ action, started_at: actionStart, ended_at: now() });
       stageEl.classList.remove('is-acting');
       glyph.textContent = '';
     }
+    await sleep(300);
+    grab(); // after the last action: how it ended
   } finally {
     clearInterval(tick);
   }
+  const blobs = await Promise.all(shots.map((s) => s.blob));
+  const frames = [];
+  const frameTimesSent = [];
+  blobs.forEach((b, i) => {
+    if (b && frames.length < MAX_FRAMES) {
+      frames.push(b);
+      frameTimesSent.push({ taken_at: shots[i].takenAt });
+    }
+  });
   const endedAt = now();
   bar.value = 1000;
   const videoBlob = recorder ? await recorder.finish() : null;
@@ -376,6 +425,7 @@ export async function runAttempt(o) {
     started_at: startedAt,
     ended_at: endedAt,
     actions: done,
+    frames: frameTimesSent,
     bestframe_index: 0,
     screen: { width: window.screen.width, height: window.screen.height },
   };

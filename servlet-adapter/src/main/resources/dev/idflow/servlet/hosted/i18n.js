@@ -81,12 +81,12 @@ export const STRINGS = {
 
     'reason.timeout': 'The time for this attempt ran out.',
     'reason.no_face': 'We could not see your face in the frame.',
-    'reason.closed_eyes': 'Your eyes were closed.',
+    'reason.closed_eyes': 'Your eyes were closed. Keep your eyes open and look at the camera.',
     'reason.face_multiplicity_frame': 'There was more than one face in the frame.',
-    'reason.face_multiplicity_session': 'There was more than one face in the frame.',
+    'reason.face_multiplicity_session': 'The face changed during the recording. Only you should be in front of the camera.',
     'reason.virtual_camera_risk': 'Use your device\'s own camera, not a virtual one.',
     'reason.desktop_session': 'Please open this link on your phone.',
-    'reason.motion_inconsistency': 'The movements did not match the prompts.',
+    'reason.motion_inconsistency': 'We could not see the movements you were asked for. Do each one while its prompt is shown.',
     'reason.high_velocity': 'Too many attempts in a short time. Try again later.',
 
     'err.camera_denied': 'Camera access is blocked',
@@ -283,12 +283,12 @@ export const STRINGS = {
 
     'reason.timeout': 'Время на эту попытку истекло.',
     'reason.no_face': 'Нам не удалось увидеть ваше лицо в кадре.',
-    'reason.closed_eyes': 'Ваши глаза были закрыты.',
+    'reason.closed_eyes': 'Ваши глаза были закрыты. Держите глаза открытыми и смотрите в камеру.',
     'reason.face_multiplicity_frame': 'В кадре было больше одного лица.',
-    'reason.face_multiplicity_session': 'В кадре было больше одного лица.',
+    'reason.face_multiplicity_session': 'Во время записи лицо сменилось. Перед камерой должны быть только вы.',
     'reason.virtual_camera_risk': 'Используйте камеру самого устройства, а не виртуальную.',
     'reason.desktop_session': 'Откройте эту ссылку на телефоне.',
-    'reason.motion_inconsistency': 'Движения не совпали с подсказками.',
+    'reason.motion_inconsistency': 'Мы не увидели движений, о которых просили. Выполняйте каждое, пока видна подсказка.',
     'reason.high_velocity': 'Слишком много попыток за короткое время. Повторите позже.',
 
     'err.camera_denied': 'Нет доступа к камере',
@@ -485,12 +485,12 @@ export const STRINGS = {
 
     'reason.timeout': 'Бұл талпынысқа берілген уақыт аяқталды.',
     'reason.no_face': 'Кадрда бетіңізді көре алмадық.',
-    'reason.closed_eyes': 'Көзіңіз жұмулы болды.',
+    'reason.closed_eyes': 'Көзіңіз жұмулы болды. Көзіңізді ашық ұстап, камераға қараңыз.',
     'reason.face_multiplicity_frame': 'Кадрда бірнеше адамның беті болды.',
-    'reason.face_multiplicity_session': 'Кадрда бірнеше адамның беті болды.',
+    'reason.face_multiplicity_session': 'Жазу кезінде бет ауысты. Камера алдында тек сіз болуыңыз керек.',
     'reason.virtual_camera_risk': 'Виртуалды камераны емес, құрылғының өз камерасын пайдаланыңыз.',
     'reason.desktop_session': 'Бұл сілтемені телефоныңызда ашыңыз.',
-    'reason.motion_inconsistency': 'Қимылдар нұсқауларға сәйкес келмеді.',
+    'reason.motion_inconsistency': 'Сұралған қимылдарды көре алмадық. Әр қимылды оның нұсқауы көрсетіліп тұрғанда жасаңыз.',
     'reason.high_velocity': 'Қысқа уақытта тым көп талпыныс жасалды. Кейінірек қайталап көріңіз.',
 
     'err.camera_denied': 'Камераға рұқсат жоқ',
