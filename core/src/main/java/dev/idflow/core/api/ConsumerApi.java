@@ -45,6 +45,9 @@ final class ConsumerApi {
             "face_has_another_account", "device_in_blacklist", "high_velocity", "virtual_camera_risk",
             "desktop_session", "origin_country_rejected", "motion_inconsistency");
 
+    /** The label of an input file uploaded without one. */
+    static final String UNSPECIFIED_LABEL = "unspecified";
+
     private static final String NO_SUCH_FLOW = "flow_id: no such flow";
     private static final String NO_SUCH_SESSION = "session_id: no such session";
 
@@ -334,12 +337,14 @@ final class ConsumerApi {
         if (file.size() > maxUploadBytes) {
             throw ApiException.invalid("upload_file: must be at most " + maxUploadBytes + " bytes");
         }
+        // an input file's label is the client's word, not the download enum (PRODUCT.md "Beyond the spec"):
+        // the one public client sends "unspecified"; a missing label means just that
         String label = text(parts.get("label"));
         if (label == null) {
-            throw ApiException.invalid("label: is required");
+            label = UNSPECIFIED_LABEL;
         }
-        if (!FileLabels.ALL.contains(label)) {
-            throw ApiException.invalid("label: must be one of " + String.join(", ", FileLabels.ALL));
+        if (!FileLabels.STEP_LABEL.matcher(label).matches()) {
+            throw ApiException.invalid("label: " + FileLabels.STEP_LABEL_RULE + " (e.g. unspecified, doc_builder_template)");
         }
         String personId = text(parts.get("person_id"));
         if (personId == null) {
@@ -423,6 +428,9 @@ final class ConsumerApi {
         Map<String, byte[]> files = new LinkedHashMap<>();
         if (body.files() != null) {
             for (Map.Entry<String, String> e : body.files().entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    continue; // a client's way of saying it has no such file (kisc_face_image: "")
+                }
                 try {
                     // line breaks are allowed (base64 is often wrapped); anything else off the alphabet is
                     // refused, where the MIME decoder would silently drop it and store other bytes than sent

@@ -904,6 +904,12 @@ public final class FlowEngine {
                 .filter(CameraService.class::isInstance).map(CameraService.class::cast);
     }
 
+    /** The service of a session as a {@link dev.idflow.core.spi.DocumentPages}, if its step's service shows documents. */
+    public Optional<dev.idflow.core.spi.DocumentPages> documentPages(Flow flow, ServiceSession session) {
+        return services.find(session.serviceName(), flow.testFlow())
+                .filter(dev.idflow.core.spi.DocumentPages.class::isInstance).map(dev.idflow.core.spi.DocumentPages.class::cast);
+    }
+
     /** What a waiting session waits for: {@code person}, {@code outside}, {@code camera}; null for none. */
     static String awaits(ServiceSession s) {
         if (s.liveness() != null) {
