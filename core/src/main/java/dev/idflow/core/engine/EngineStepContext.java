@@ -133,6 +133,20 @@ final class EngineStepContext implements StepContext {
     }
 
     @Override
+    public List<EarlierSession> earlierSessions() {
+        List<EarlierSession> out = new java.util.ArrayList<>();
+        int index = flow.template().indexOf(session.stepId());
+        for (ServiceSession s : sessions) {
+            int at = s.stepId() == null ? -1 : flow.template().indexOf(s.stepId());
+            if (at >= 0 && at < index && !FlowEngine.isOpen(s)) {
+                out.add(new EarlierSession(s.stepId(), s.serviceName(), s.sessionId(), s.status(), s.createdAt(),
+                        s.updatedAt()));
+            }
+        }
+        return out;
+    }
+
+    @Override
     public Optional<StoredFile> flowFile(String label) {
         return storage.files().findNewest(flow.consumerId(), label, FileQuery.flow(flow.flowId(), flow.testFlow()));
     }
