@@ -45,6 +45,12 @@ final class ConsumerApi {
             "face_has_another_account", "device_in_blacklist", "high_velocity", "virtual_camera_risk",
             "desktop_session", "origin_country_rejected", "motion_inconsistency");
 
+    /**
+     * The label of a doc-builder template: an HTML upload, the one kind of markup kept. It is stored and
+     * served as text/plain (an attachment, sandboxed), so it can never become a page in the bank's origin.
+     */
+    static final String TEMPLATE_LABEL = "doc_builder_template";
+
     /** The label of an input file uploaded without one. */
     static final String UNSPECIFIED_LABEL = "unspecified";
 
@@ -354,7 +360,7 @@ final class ConsumerApi {
         Instant now = engine.now();
         String sessionId = ids.sessionId();
         // what the bytes are, never what the client declared
-        String contentType = uploadType(file);
+        String contentType = uploadType(file, TEMPLATE_LABEL.equals(label));
         // the file first: a session pointing at no file would be worse than a file no session names
         try (InputStream in = file.open()) {
             // bound at once: no verdict depends on it, and the session naming it is inserted next (if that
@@ -376,7 +382,7 @@ final class ConsumerApi {
      * nothing else: markup (HTML, SVG, XML) and unknown binaries are refused. Each check streams the
      * part from its start again; none loads it whole.
      */
-    private static String uploadType(UploadPart file) throws IOException {
+    private static String uploadType(UploadPart file, boolean template) throws IOException {
         byte[] head;
         try (InputStream in = file.open()) {
             head = in.readNBytes(FileTypes.HEAD_BYTES);
@@ -387,11 +393,12 @@ final class ConsumerApi {
         }
         String text;
         try (InputStream in = file.open()) {
-            text = FileTypes.textType(in);
+            text = FileTypes.textType(in, template);
         }
         if (text == null) {
             throw ApiException.invalid("upload_file: must be a PDF, JPEG, PNG, WebM or MP4 file, plain UTF-8 text "
-                    + "or JSON (checked by its bytes; markup such as HTML or SVG is refused)");
+                    + "or JSON (checked by its bytes; markup such as HTML or SVG is refused, except as a "
+                    + TEMPLATE_LABEL + ", which is kept as text/plain)");
         }
         try (InputStream in = file.open()) {
             return FileTypes.isJson(in) ? FileTypes.JSON : FileTypes.TEXT;
