@@ -94,6 +94,10 @@ public final class DemoMain {
                             event.sessionId() == null ? "" : " session " + event.sessionId(), event.payload()))
                     // otp and notification steps "send" to the demo's log; LogMessageSender says why only a demo may
                     .messageSender(new LogMessageSender())
+                    // the document services (idflow-documents; DocumentServices.all() lists the same three)
+                    .service(new dev.idflow.documents.DocPreviewService())
+                    .service(new dev.idflow.documents.ClientCardService())
+                    .service(new dev.idflow.documents.DocBuilderService())
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());
             DemoConsumers.fillKycLists(idflow, options.kycLists());

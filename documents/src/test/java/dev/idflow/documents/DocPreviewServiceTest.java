@@ -37,7 +37,8 @@ class DocPreviewServiceTest {
         assertThat(decision.kind()).isEqualTo(StepDecision.Kind.AWAIT_PERSON);
         assertThat(decision.screen().kind()).isEqualTo("documents");
         assertThat(decision.screen().toJson().get("documents")).isEqualTo(Json.mapper().readTree(
-                "[{\"title\": \"Кредиттік шарт.pdf\", \"pages\": 3}, {\"title\": \"client_card\", \"pages\": 1}]"));
+                "[{\"title\": \"Кредиттік шарт.pdf\", \"pages\": 3}, {\"title\": {\"kk\": \"Клиент карточкасы\","
+                        + " \"ru\": \"Карточка клиента\", \"en\": \"Client card\"}, \"pages\": 1}]"));
     }
 
     @Test

@@ -140,7 +140,8 @@ class DocumentJourneyTest {
         assertThat(step.get("service_name").asText()).isEqualTo("doc-preview");
         String stepId = step.get("step_id").asText();
         assertThat(step.get("screen")).isEqualTo(ApiAssertions.JSON.readTree("{\"kind\":\"documents\",\"documents\":["
-                + "{\"title\":\"Несие шарты.pdf\",\"pages\":3},{\"title\":\"client_card\",\"pages\":1}]}"));
+                + "{\"title\":\"Несие шарты.pdf\",\"pages\":3},{\"title\":{\"kk\":\"Клиент карточкасы\","
+                + "\"ru\":\"Карточка клиента\",\"en\":\"Client card\"},\"pages\":1}]}"));
         int[] pages = {3, 1};
         for (int n = 1; n <= 2; n++) {
             for (int p = 1; p <= pages[n - 1]; p++) {
