@@ -127,7 +127,7 @@ public final class DocBuilderService implements FlowService {
                     }
                     return v;
                 });
-                pdfs.add(HtmlTemplate.render(filled, NAME));
+                pdfs.add(HtmlTemplate.render(filled));
             }
         } catch (HtmlTemplate.Problem p) {
             return failed(p);

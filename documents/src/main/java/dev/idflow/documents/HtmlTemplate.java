@@ -132,7 +132,7 @@ final class HtmlTemplate {
     }
 
     /** The filled template as a PDF. */
-    static byte[] render(String xhtml, String title) throws Problem, IOException {
+    static byte[] render(String xhtml) throws Problem, IOException {
         Document document = parse(xhtml);
         addDefaultFont(document);
         ByteArrayOutputStream out = new ByteArrayOutputStream();

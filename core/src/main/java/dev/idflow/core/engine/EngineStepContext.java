@@ -151,7 +151,7 @@ final class EngineStepContext implements StepContext {
 
     @Override
     public Optional<StoredFile> flowFile(String label) {
-        // a step that finished at once earlier in this same change (client-card before doc-preview): its files
+        // a step that finished at once earlier in this same change (a card made, then shown to read): its files
         // are saved, and bound by the commit this decision is part of, so they are newer than any bound one
         for (int i = pending.size() - 1; i >= 0; i--) {
             StoredFile f = pending.get(i);
