@@ -190,6 +190,33 @@ class DocumentJourneyTest {
     }
 
     @Test
+    void aLiveFlowShowsItsInputFilesAsPagesToo() throws Exception {
+        String person = newPerson();
+        byte[] pdf = agreement(2);
+        Reply stored = server.postMultipart("/resources/storage", server.live("/resources/storage"), new Multipart()
+                .field("person_id", person).file("upload_file", "agreement.pdf", "application/pdf", pdf));
+        assertThat(stored.status()).as(stored.body()).isEqualTo(201);
+        String fileId = json(stored).get("session_id").asText();
+        PersonDevice bank = PersonDevice.liveKey(server);
+        PersonDevice.Created flow = bank.createFlow(person, "[{\"service_name\":\"consent\"},"
+                        + "{\"service_name\":\"doc-preview\",\"files\":[\"input_files\"]}]",
+                "\"input_data\":{\"files\":{\"doc_preview\":[{\"file_id\":\"" + fileId + "\",\"filename\":\"Договор.pdf\"}]}}");
+
+        bank.start(flow.vlinkId());
+        JsonNode step = bank.consent(flow.vlinkId()).get("current_step");
+
+        assertThat(step.at("/screen/documents/0/pages").asInt()).isEqualTo(2);
+        Reply second = page(flow.vlinkId(), "step-2", "1", "2");
+        assertThat(second.status()).isEqualTo(200);
+        assertThat(second.header("Content-Type")).hasValue("image/png");
+        assertThat(bank.submit(flow.vlinkId(), "step-2", "{\"acknowledged\":true}").get("flow_status").asText())
+                .isEqualTo("pass");
+        // a test key never sees the live flow's documents, nor its files
+        assertThat(PersonDevice.testKey(server).file("label=unspecified&person_id=" + person, "*/*").status())
+                .isIn(404, 422);
+    }
+
+    @Test
     void pagesOutOfRangeAndStepsNotShowingDocumentsAreRefusedNamingWhat() throws Exception {
         String person = newPerson();
         String fileId = uploadAgreement(person, agreement(2));
