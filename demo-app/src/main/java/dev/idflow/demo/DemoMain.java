@@ -102,6 +102,10 @@ public final class DemoMain {
                             event.sessionId() == null ? "" : " session " + event.sessionId(), event.payload()))
                     // otp and notification steps "send" to the demo's log; LogMessageSender says why only a demo may
                     .messageSender(new LogMessageSender())
+                    // the document services (idflow-documents; DocumentServices.all() lists the same three)
+                    .service(new dev.idflow.documents.DocPreviewService())
+                    .service(new dev.idflow.documents.ClientCardService())
+                    .service(new dev.idflow.documents.DocBuilderService())
                     .service(esign.service())
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());

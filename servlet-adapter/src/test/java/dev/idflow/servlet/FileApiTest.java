@@ -333,10 +333,31 @@ class FileApiTest {
     }
 
     @Test
-    void anUploadWithoutLabelIsRefusedNamingIt() throws Exception {
-        Reply reply = storage(new Multipart().field("person_id", newPerson())
+    void anUploadWithoutLabelIsStoredAsUnspecified() throws Exception {
+        String person = newPerson();
+        Reply reply = storage(new Multipart().field("person_id", person)
                 .file("upload_file", "a.pdf", "application/pdf", ApiAssertions.PDF));
-        assertThat(assertErrorShape(reply, 422, "INVALID_PAYLOAD").get("error_msg").asText()).startsWith("label:");
+
+        assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+        String sessionId = json(reply).get("session_id").asText();
+        assertThat(server.validateAgainstServedDocument("POST", "/resources/storage", reply).getMessages()).isEmpty();
+        assertDownload(server.get("/resources/file?label=unspecified&session_id=" + sessionId, acme()), ApiAssertions.PDF,
+                "application/pdf");
+    }
+
+    @Test
+    void anUploadLabelledAsTheLendingClientLabelsItIsStoredAndDownloadsAsApplicationPdf() throws Exception {
+        String person = newPerson();
+        Reply reply = storage(new Multipart().field("label", "unspecified").field("person_id", person)
+                .file("upload_file", "loan-agreement.pdf", "application/octet-stream", ApiAssertions.pdf("loan agreement")));
+
+        assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+        String sessionId = json(reply).get("session_id").asText();
+        assertThat(server.validateAgainstServedDocument("POST", "/resources/storage", reply).getMessages()).isEmpty();
+        Reply download = server.get("/resources/file?label=unspecified&person_id=" + person, acme());
+        assertDownload(download, ApiAssertions.pdf("loan agreement"), "application/pdf");
+        assertThat(download.header("Content-Type")).hasValue("application/pdf");
+        assertThat(server.get("/resources/file?label=unspecified&session_id=" + sessionId, acme()).status()).isEqualTo(200);
     }
 
     @Test
@@ -348,7 +369,7 @@ class FileApiTest {
 
     @Test
     void anUploadWithAnUnknownLabelOrBadPersonIdIsRefused() throws Exception {
-        Reply badLabel = storage(new Multipart().field("label", "selfie").field("person_id", newPerson())
+        Reply badLabel = storage(new Multipart().field("label", "Selfie Front").field("person_id", newPerson())
                 .file("upload_file", "a.jpg", "image/jpeg", new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}));
         assertThat(assertErrorShape(badLabel, 422, "INVALID_PAYLOAD").get("error_msg").asText()).startsWith("label:");
 

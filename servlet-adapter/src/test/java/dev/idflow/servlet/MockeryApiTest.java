@@ -108,7 +108,7 @@ class MockeryApiTest {
             "{\"person_id\":\"abcdefg\",\"result\":{\"service_name\":\"verilive\",\"service_status\":\"real\",\"error_codes\":[\"sneezed\"]}} | result.error_codes[0]",
             "{\"person_id\":\"abcdefg\",\"result\":{\"service_name\":\"verilive\",\"service_status\":\"real\",\"warnings\":\"no_face\"}} | result.warnings",
             "{\"person_id\":\"abcdefg\",\"result\":{\"service_name\":\"kisc\",\"service_status\":\"success\"},\"files\":{\"kisc_pii\":\"%%%not base64%%%\"}} | files.kisc_pii",
-            "{\"person_id\":\"abcdefg\",\"result\":{\"service_name\":\"kisc\",\"service_status\":\"success\"},\"files\":{\"selfie\":\"AAAA\"}} | files",
+            "{\"person_id\":\"abcdefg\",\"result\":{\"service_name\":\"kisc\",\"service_status\":\"success\"},\"files\":{\"Selfie Cam\":\"AAAA\"}} | files",
             "{\"person_id\":\"abcdefg\",\"result\":{\"service_name\":\"kisc\",\"service_status\":\"success\"},\"files\":[\"AAAA\"]} | files",
             "[]                                                                                                 | body"})
     void anInvalidScriptIsRefusedNamingTheField(String body, String field) throws Exception {

@@ -333,6 +333,8 @@ final class TestServer implements AutoCloseable {
         reply.header("Content-Type").ifPresent(response::withContentType);
         if (reply.header("Content-Type").orElse("").startsWith("application/json")) {
             response.withBody(reply.body());
+        } else if (reply.bytes().length > 0) {
+            response.withBody(reply.bytes()); // a document or a page image: a binary string to the validator
         }
         return servedDocumentValidator().validateResponse(path, Request.Method.valueOf(method), response.build());
     }

@@ -186,6 +186,10 @@ public final class ApiDispatcher {
                         (v, c) -> client.resend(v, c.vars().get("step_id"), c.request())),
                 byVlink("POST", "/hf/{vlink}/api/steps/{step_id}/files",
                         (v, c) -> client.files(v, c.vars().get("step_id"), c.request())),
+                byVlink("GET", "/hf/{vlink}/api/steps/{step_id}/documents/{n}",
+                        (v, c) -> client.document(v, c.vars().get("step_id"), c.vars().get("n"))),
+                byVlink("GET", "/hf/{vlink}/api/steps/{step_id}/documents/{n}/pages/{p}",
+                        (v, c) -> client.page(v, c.vars().get("step_id"), c.vars().get("n"), c.vars().get("p"))),
                 byBearer("GET", "/liveness2/client/session", c -> client.livenessSession(c.request())),
                 byBearer("POST", "/liveness2/client/attempts", c -> client.attempt(c.request())));
     }

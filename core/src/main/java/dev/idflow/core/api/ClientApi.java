@@ -19,6 +19,13 @@ import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.model.SessionStateName;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.core.spi.CameraService;
+import dev.idflow.core.spi.DocumentPages;
+import dev.idflow.core.spi.StepContext;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import dev.idflow.core.spi.InputRejected;
 import dev.idflow.core.spi.PersonInput;
 import dev.idflow.core.spi.ServiceFile;
@@ -150,6 +157,128 @@ final class ClientApi {
                     new ServiceFile(FileTypes.of(bytes), bytes)));
         }
         return answer(flow, stepId, new PersonInput.Upload(files));
+    }
+
+    // ---- documents to read (a step whose service implements DocumentPages) ----
+
+    /**
+     * Pages a node renders at once, whatever the number of requests: rendering is CPU and memory (one
+     * page's image) per permit; a request that cannot get one within 2 s is answered 429.
+     */
+    private static final Semaphore PAGE_RENDERS = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+    /**
+     * Pages rendered lately, by file id and page: a file's content never changes under its id, and a page
+     * is requested again when the person scrolls back or reloads. Bounded by bytes, not entries; reached
+     * only through the checks below (the flow's own current step shows that file).
+     */
+    private static final Cache<String, byte[]> PAGE_CACHE = Caffeine.newBuilder()
+            .maximumWeight(32L << 20).weigher((String key, byte[] png) -> png.length)
+            .expireAfterAccess(Duration.ofMinutes(10)).build();
+
+    /** {@code GET …/steps/{step_id}/documents/{n}}: the document itself, streamed, typed by its content. */
+    ApiResponse document(String vlinkId, String stepId, String n) throws IOException {
+        Flow flow = flowOfVlink(vlinkId);
+        activity(flow);
+        Shown shown = shownDocument(flow, stepId, n);
+        DocumentPages.ShownDocument doc = shown.document();
+        InputStream content = storage.files().open(doc.file().fileId())
+                .orElseThrow(() -> ApiException.notFound("n: the document is no longer stored"));
+        return ApiResponse.stream(FileTypes.servedAs(doc.file().contentType()), doc.file().size(), out -> {
+                    try (InputStream in = content) {
+                        in.transferTo(out);
+                    }
+                })
+                .header("Content-Disposition", "attachment; filename=\"document-" + shown.index()
+                        + FileTypes.extension(doc.file().contentType()) + "\"")
+                .header("Content-Security-Policy", "sandbox");
+    }
+
+    /** {@code GET …/steps/{step_id}/documents/{n}/pages/{p}}: page p of document n as a PNG image. */
+    ApiResponse page(String vlinkId, String stepId, String n, String p) throws IOException {
+        Flow flow = flowOfVlink(vlinkId);
+        activity(flow);
+        Shown shown = shownDocument(flow, stepId, n);
+        DocumentPages.ShownDocument doc = shown.document();
+        int page = positive(p, "p");
+        if (page > doc.pages()) {
+            throw ApiException.notFound("p: document " + shown.index() + " has " + doc.pages() + " page"
+                    + (doc.pages() == 1 ? "" : "s"));
+        }
+        String key = doc.file().fileId() + "/" + page;
+        byte[] png = PAGE_CACHE.getIfPresent(key);
+        if (png == null) {
+            try {
+                if (!PAGE_RENDERS.tryAcquire(2, TimeUnit.SECONDS)) {
+                    throw new RetryLater("p: the server is rendering other pages; ask again in a moment", 1);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RetryLater("p: the server is busy; ask again in a moment", 1);
+            }
+            try {
+                png = shown.pages().renderPage(shown.context(), doc, page);
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("rendering page " + page + " of file " + doc.file().fileId(), e);
+            } finally {
+                PAGE_RENDERS.release();
+            }
+            PAGE_CACHE.put(key, png);
+        }
+        byte[] body = png;
+        return ApiResponse.stream(FileTypes.PNG, body.length, out -> out.write(body));
+    }
+
+    private record Shown(DocumentPages pages, StepContext context, DocumentPages.ShownDocument document, int index) {
+    }
+
+    /**
+     * Document {@code n} of the screen the flow's current step shows the person: only the current step,
+     * only while its session waits for the person, only its service's documents. Anything else is 404
+     * naming what is not there; an n that is no number, 422.
+     */
+    private Shown shownDocument(Flow flow, String stepId, String n) {
+        int index = positive(n, "n");
+        if (!flow.started() || flow.ended() || !stepId.equals(flow.currentStepId())) {
+            throw ApiException.notFound("step_id: not the step the flow is at; its documents are shown only while it is");
+        }
+        ServiceSession open = null;
+        for (ServiceSession s : storage.sessions().findByFlowId(flow.flowId())) {
+            if (stepId.equals(s.stepId()) && s.liveness() == null
+                    && (s.state() == SessionStateName.CREATED || s.state() == SessionStateName.PROCESSING)
+                    && FlowEngine.screenOf(s) != null) {
+                open = s;
+            }
+        }
+        if (open == null) {
+            throw ApiException.notFound("step_id: the step shows the person no documents now");
+        }
+        ServiceSession session = open;
+        DocumentPages pages = engine.documentPages(flow, session)
+                .orElseThrow(() -> ApiException.notFound("step_id: the step shows the person no documents"));
+        StepContext context = engine.context(flow, session);
+        List<DocumentPages.ShownDocument> documents;
+        try {
+            documents = pages.shownDocuments(context);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("service " + session.serviceName() + " could not list its documents", e);
+        }
+        if (index > documents.size()) {
+            throw ApiException.notFound("n: the step shows " + documents.size() + " document"
+                    + (documents.size() == 1 ? "" : "s"));
+        }
+        return new Shown(pages, context, documents.get(index - 1), index);
+    }
+
+    /** A path segment that must be a number from 1 (n, p): else 422 naming it. */
+    private static int positive(String value, String field) {
+        if (value == null || !value.matches("[1-9][0-9]{0,5}")) {
+            throw ApiException.invalid(field + ": must be a whole number from 1");
+        }
+        return Integer.parseInt(value);
     }
 
     /** The person's answer to the step: its service decides; a rejection is 422 (or 429), else the new state. */

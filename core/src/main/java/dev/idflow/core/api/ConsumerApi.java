@@ -45,6 +45,15 @@ final class ConsumerApi {
             "face_has_another_account", "device_in_blacklist", "high_velocity", "virtual_camera_risk",
             "desktop_session", "origin_country_rejected", "motion_inconsistency");
 
+    /**
+     * The label of a doc-builder template: an HTML upload, the one kind of markup kept. It is stored and
+     * served as text/plain (an attachment, sandboxed), so it can never become a page in the bank's origin.
+     */
+    static final String TEMPLATE_LABEL = "doc_builder_template";
+
+    /** The label of an input file uploaded without one. */
+    static final String UNSPECIFIED_LABEL = "unspecified";
+
     private static final String NO_SUCH_FLOW = "flow_id: no such flow";
     private static final String NO_SUCH_SESSION = "session_id: no such session";
 
@@ -334,12 +343,14 @@ final class ConsumerApi {
         if (file.size() > maxUploadBytes) {
             throw ApiException.invalid("upload_file: must be at most " + maxUploadBytes + " bytes");
         }
+        // an input file's label is the client's word, not the download enum (PRODUCT.md "Beyond the spec"):
+        // the one public client sends "unspecified"; a missing label means just that
         String label = text(parts.get("label"));
         if (label == null) {
-            throw ApiException.invalid("label: is required");
+            label = UNSPECIFIED_LABEL;
         }
-        if (!FileLabels.ALL.contains(label)) {
-            throw ApiException.invalid("label: must be one of " + String.join(", ", FileLabels.ALL));
+        if (!FileLabels.STEP_LABEL.matcher(label).matches()) {
+            throw ApiException.invalid("label: " + FileLabels.STEP_LABEL_RULE + " (e.g. unspecified, doc_builder_template)");
         }
         String personId = text(parts.get("person_id"));
         if (personId == null) {
@@ -349,7 +360,7 @@ final class ConsumerApi {
         Instant now = engine.now();
         String sessionId = ids.sessionId();
         // what the bytes are, never what the client declared
-        String contentType = uploadType(file);
+        String contentType = uploadType(file, TEMPLATE_LABEL.equals(label));
         // the file first: a session pointing at no file would be worse than a file no session names
         try (InputStream in = file.open()) {
             // bound at once: no verdict depends on it, and the session naming it is inserted next (if that
@@ -371,7 +382,7 @@ final class ConsumerApi {
      * nothing else: markup (HTML, SVG, XML) and unknown binaries are refused. Each check streams the
      * part from its start again; none loads it whole.
      */
-    private static String uploadType(UploadPart file) throws IOException {
+    private static String uploadType(UploadPart file, boolean template) throws IOException {
         byte[] head;
         try (InputStream in = file.open()) {
             head = in.readNBytes(FileTypes.HEAD_BYTES);
@@ -382,11 +393,12 @@ final class ConsumerApi {
         }
         String text;
         try (InputStream in = file.open()) {
-            text = FileTypes.textType(in);
+            text = FileTypes.textType(in, template);
         }
         if (text == null) {
             throw ApiException.invalid("upload_file: must be a PDF, JPEG, PNG, WebM or MP4 file, plain UTF-8 text "
-                    + "or JSON (checked by its bytes; markup such as HTML or SVG is refused)");
+                    + "or JSON (checked by its bytes; markup such as HTML or SVG is refused, except as a "
+                    + TEMPLATE_LABEL + ", which is kept as text/plain)");
         }
         try (InputStream in = file.open()) {
             return FileTypes.isJson(in) ? FileTypes.JSON : FileTypes.TEXT;
@@ -423,6 +435,9 @@ final class ConsumerApi {
         Map<String, byte[]> files = new LinkedHashMap<>();
         if (body.files() != null) {
             for (Map.Entry<String, String> e : body.files().entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    continue; // a client's way of saying it has no such file (kisc_face_image: "")
+                }
                 try {
                     // line breaks are allowed (base64 is often wrapped); anything else off the alphabet is
                     // refused, where the MIME decoder would silently drop it and store other bytes than sent

@@ -50,6 +50,9 @@ final class Requests {
     record Mockery(
             @NotNull(message = "is required") @Size(min = 6, max = 48) @Pattern(regexp = PERSON_ID_PATTERN) String personId,
             @NotNull(message = "is required") ObjectNode result,
-            Map<@OneOf(catalogue = OneOf.Catalogue.FILE_LABEL) String, @NotNull String> files) {
+            // real clients name files outside the download enum (kisc_face_image): any step label is kept;
+            // an empty value is "no such file" (ConsumerApi skips it)
+            Map<@Pattern(regexp = "[a-z0-9_-]{1,64}", message = "must be 1–64 characters of a-z, 0-9, _ and -") String,
+                    @NotNull String> files) {
     }
 }

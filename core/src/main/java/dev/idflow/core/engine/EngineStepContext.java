@@ -32,9 +32,12 @@ final class EngineStepContext implements StepContext {
     private final PipelineStep step;
     private final Instant now;
     private final SecureRandom random;
+    /** Files of sessions ended in the change being decided, which its commit will bind (see {@link #flowFile}). */
+    private final List<StoredFile> pending;
 
     EngineStepContext(IdflowStorage storage, Flow flow, List<ServiceSession> sessions, ServiceSession session,
-                      Instant now, SecureRandom random) {
+                      Instant now, SecureRandom random, List<StoredFile> pending) {
+        this.pending = pending;
         this.storage = storage;
         this.flow = flow;
         this.sessions = sessions;
@@ -133,7 +136,29 @@ final class EngineStepContext implements StepContext {
     }
 
     @Override
+    public List<EarlierSession> earlierSessions() {
+        List<EarlierSession> out = new java.util.ArrayList<>();
+        int index = flow.template().indexOf(session.stepId());
+        for (ServiceSession s : sessions) {
+            int at = s.stepId() == null ? -1 : flow.template().indexOf(s.stepId());
+            if (at >= 0 && at < index && !FlowEngine.isOpen(s)) {
+                out.add(new EarlierSession(s.stepId(), s.serviceName(), s.sessionId(), s.status(), s.createdAt(),
+                        s.updatedAt()));
+            }
+        }
+        return out;
+    }
+
+    @Override
     public Optional<StoredFile> flowFile(String label) {
+        // a step that finished at once earlier in this same change (a card made, then shown to read): its files
+        // are saved, and bound by the commit this decision is part of, so they are newer than any bound one
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            StoredFile f = pending.get(i);
+            if (f.label().equals(label) && flow.flowId().equals(f.flowId())) {
+                return Optional.of(f);
+            }
+        }
         return storage.files().findNewest(flow.consumerId(), label, FileQuery.flow(flow.flowId(), flow.testFlow()));
     }
 

@@ -217,6 +217,11 @@ public final class FlowEngine {
         private final List<String> bind = new ArrayList<>();
         /** Files this decision wrote itself: deleted if its change is not committed (a retry writes anew). */
         private final List<String> written = new ArrayList<>();
+        /**
+         * The files of sessions this change ended, saved but bound only by its commit: a later step decided
+         * in the same change (a client card made, then shown to read) finds them through its context.
+         */
+        private final List<StoredFile> pending = new ArrayList<>();
         /** Work the services asked for once this change is committed ({@link StepDecision#then}). */
         private final List<StepDecision.Effect> effects = new ArrayList<>();
         /** A wrong answer to report although the change is committed ({@link StepDecision#rejecting}). */
@@ -914,19 +919,26 @@ public final class FlowEngine {
 
     /** What a service sees of a session being decided in {@code tx}. */
     private StepContext context(Tx tx, ServiceSession session) {
-        return new EngineStepContext(storage, tx.current(), tx.sessions(), session, tx.now, ids.random());
+        return new EngineStepContext(storage, tx.current(), tx.sessions(), session, tx.now, ids.random(),
+                List.copyOf(tx.pending));
     }
 
     /** What a camera service sees of its session when judging an attempt (outside any transaction). */
     public StepContext context(Flow flow, ServiceSession session) {
         return new EngineStepContext(storage, flow, storage.sessions().findByFlowId(flow.flowId()), session, now(),
-                ids.random());
+                ids.random(), List.of());
     }
 
     /** The camera service of a session, if its step's service judges camera attempts. */
     public Optional<CameraService> cameraService(Flow flow, ServiceSession session) {
         return services.find(session.serviceName(), flow.testFlow())
                 .filter(CameraService.class::isInstance).map(CameraService.class::cast);
+    }
+
+    /** The service of a session as a {@link dev.idflow.core.spi.DocumentPages}, if its step's service shows documents. */
+    public Optional<dev.idflow.core.spi.DocumentPages> documentPages(Flow flow, ServiceSession session) {
+        return services.find(session.serviceName(), flow.testFlow())
+                .filter(dev.idflow.core.spi.DocumentPages.class::isInstance).map(dev.idflow.core.spi.DocumentPages.class::cast);
     }
 
     /** What a waiting session waits for: {@code person}, {@code outside}, {@code camera}; null for none. */
@@ -1085,10 +1097,26 @@ public final class FlowEngine {
         if (files.isEmpty()) {
             return;
         }
-        // storeAttemptFiles deletes what it saved when it fails part way, so only a success is recorded
-        List<String> saved = storeAttemptFiles(tx.current(), sessionId, ids.token(16), files);
-        tx.written.addAll(saved);
-        tx.bind(saved);
+        Flow f = tx.current();
+        String runId = ids.token(16);
+        List<StoredFile> saved = new ArrayList<>();
+        try {
+            for (Map.Entry<String, ServiceFile> e : files.entrySet()) {
+                String fileId = ids.fileId();
+                // "label#2", "label#3", …: more files of one label
+                saved.add(storage.files().save(new StoredFile(fileId, f.consumerId(), f.personId(), f.flowId(), sessionId,
+                        ServiceOutcome.fileLabel(e.getKey()), e.getValue().contentType(), null, -1, now(), f.testFlow(), runId, false),
+                        new ByteArrayInputStream(e.getValue().content())));
+            }
+        } catch (IOException | RuntimeException ex) {
+            // nothing of a part-way failure is kept: only a whole success is recorded in the change
+            discardFiles(saved.stream().map(StoredFile::fileId).toList());
+            throw ex instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) ex;
+        }
+        List<String> savedIds = saved.stream().map(StoredFile::fileId).toList();
+        tx.written.addAll(savedIds);
+        tx.bind(savedIds);
+        tx.pending.addAll(saved);
     }
 
     /**

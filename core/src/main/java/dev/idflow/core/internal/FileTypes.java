@@ -114,6 +114,14 @@ public final class FileTypes {
      * end in small chunks, never whole.
      */
     public static String textType(InputStream content) throws IOException {
+        return textType(content, false);
+    }
+
+    /**
+     * As {@link #textType(InputStream)}; with {@code markupAllowed}, markup is text/plain too: for the one
+     * upload that is markup by nature (a doc-builder template), kept and served as plain text, never as a page.
+     */
+    public static String textType(InputStream content, boolean markupAllowed) throws IOException {
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         byte[] chunk = new byte[8192];
@@ -139,7 +147,7 @@ public final class FileTypes {
                     return null;
                 }
                 if (!seenVisible && !Character.isWhitespace(c) && c != '\uFEFF') {
-                    if (c == '<') {
+                    if (c == '<' && !markupAllowed) {
                         return null;
                     }
                     seenVisible = true;

@@ -64,7 +64,7 @@ public final class VeriliveService implements CameraService {
             result.put("service_status", scripted.path("service_status").asText("unknown"));
             result.set("error_codes", scripted.has("error_codes") ? scripted.get("error_codes") : Json.mapper().createArrayNode());
             result.set("warnings", scripted.has("warnings") ? scripted.get("warnings") : Json.mapper().createArrayNode());
-            script.get().files().forEach((label, bytes) -> files.put(label, new ServiceFile(FileTypes.sniff(bytes), bytes)));
+            script.get().files().forEach((label, bytes) -> files.put(label, new ServiceFile(FileTypes.of(bytes), bytes)));
         } else {
             int recent = sessions.countCreatedSince(step.consumerId(), step.personId(), NAME,
                     attempt.receivedAt().minus(Duration.ofHours(1)));

@@ -59,6 +59,19 @@ public interface StepContext {
     Map<String, ObjectNode> earlierResults();
 
     /**
+     * Every session of the flow's earlier steps that has ended, oldest first (retries included): what a
+     * summary of the checks shows (client-card). Empty by default, for contexts a host makes itself.
+     */
+    default java.util.List<EarlierSession> earlierSessions() {
+        return java.util.List.of();
+    }
+
+    /** An ended session of an earlier step: its step, service, outcome, and when it opened and ended (server's clock). */
+    record EarlierSession(String stepId, String serviceName, String sessionId, dev.idflow.core.model.ExecutionStatus status,
+                          Instant openedAt, Instant endedAt) {
+    }
+
+    /**
      * The newest file with {@code label} that an earlier session of this flow produced (bound: findable by
      * a download too), e.g. {@code bestframe} of a liveness step.
      */
