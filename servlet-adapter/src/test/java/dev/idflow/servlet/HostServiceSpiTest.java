@@ -733,5 +733,10 @@ class HostServiceSpiTest {
         public dev.idflow.core.spi.KycListRepository kycLists() {
             return store.kycLists();
         }
+
+        @Override
+        public dev.idflow.core.spi.FaceTemplateRepository faceTemplates() {
+            return store.faceTemplates();
+        }
     }
 }

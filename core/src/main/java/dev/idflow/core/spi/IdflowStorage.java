@@ -24,6 +24,9 @@ public interface IdflowStorage {
     /** The consumers' KYC lists, checked by the {@code kyc-list} service. */
     KycListRepository kycLists();
 
+    /** The consumers' face templates (face lists, verified faces), sealed; read by the face services. */
+    FaceTemplateRepository faceTemplates();
+
     /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each

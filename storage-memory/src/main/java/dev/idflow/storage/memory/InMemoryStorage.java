@@ -6,6 +6,7 @@ import dev.idflow.core.spi.ApiKeyDirectory;
 import dev.idflow.core.spi.DuplicateKeyException;
 import dev.idflow.core.spi.EventOutbox;
 import dev.idflow.core.spi.FlowChange;
+import dev.idflow.core.spi.FaceTemplateRepository;
 import dev.idflow.core.spi.FileStore;
 import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdflowStorage;
@@ -30,6 +31,7 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemoryEventOutbox events = new InMemoryEventOutbox();
     private final InMemorySignatureLedger signatures = new InMemorySignatureLedger();
     private final InMemoryKycListRepository kycLists = new InMemoryKycListRepository();
+    private final InMemoryFaceTemplateRepository faceTemplates = new InMemoryFaceTemplateRepository();
 
     @Override
     public FlowRepository flows() {
@@ -69,6 +71,11 @@ public final class InMemoryStorage implements IdflowStorage {
     @Override
     public KycListRepository kycLists() {
         return kycLists;
+    }
+
+    @Override
+    public FaceTemplateRepository faceTemplates() {
+        return faceTemplates;
     }
 
     /**
