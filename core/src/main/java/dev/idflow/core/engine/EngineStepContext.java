@@ -32,9 +32,12 @@ final class EngineStepContext implements StepContext {
     private final PipelineStep step;
     private final Instant now;
     private final SecureRandom random;
+    /** Files the change being decided binds, which no download sees yet (see {@link #flowFile}). */
+    private final List<StoredFile> binding;
 
     EngineStepContext(IdflowStorage storage, Flow flow, List<ServiceSession> sessions, ServiceSession session,
-                      Instant now, SecureRandom random) {
+                      Instant now, SecureRandom random, List<StoredFile> binding) {
+        this.binding = List.copyOf(binding);
         this.storage = storage;
         this.flow = flow;
         this.sessions = sessions;
@@ -134,6 +137,13 @@ final class EngineStepContext implements StepContext {
 
     @Override
     public Optional<StoredFile> flowFile(String label) {
+        // a file the change being decided binds (the liveness verdict that opened this step) is the newest
+        Optional<StoredFile> pending = binding.stream().filter(f -> f.label().equals(label)
+                        && flow.flowId().equals(f.flowId()) && !session.sessionId().equals(f.sessionId()))
+                .reduce((a, b) -> b);
+        if (pending.isPresent()) {
+            return pending;
+        }
         return storage.files().findNewest(flow.consumerId(), label, FileQuery.flow(flow.flowId(), flow.testFlow()));
     }
 

@@ -204,6 +204,13 @@ public final class FlowEngine {
      * A flow and its sessions as read, and the change being decided on them. Sessions opened in this
      * change are inserted; sessions read and changed are compare-and-set on the version read.
      */
+    /**
+     * Files saved unbound on this node whose commit has not run yet (a liveness attempt's, a service's), by
+     * id, so that a step opened in the commit that binds them sees them ({@link Tx#binding()}). An entry
+     * leaves when its commit lands, or when the file is discarded.
+     */
+    private final Map<String, StoredFile> unboundFiles = new java.util.concurrent.ConcurrentHashMap<>();
+
     final class Tx {
         final Flow read;
         final Flow.Builder flow;
@@ -278,6 +285,21 @@ public final class FlowEngine {
             dirty = true;
         }
 
+        /**
+         * The files this change binds, as saved: a step opened in the same change (the next step after a
+         * liveness verdict) finds them among the flow's files although no download can see them yet.
+         */
+        List<StoredFile> binding() {
+            List<StoredFile> out = new ArrayList<>();
+            for (String id : bind) {
+                StoredFile f = unboundFiles.get(id);
+                if (f != null) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+
         FlowChange toChange() {
             return new FlowChange(flow.updatedAt(now).build(), List.copyOf(created.values()),
                     List.copyOf(changed.values()), events, bind);
@@ -328,6 +350,7 @@ public final class FlowEngine {
                 throw e;
             }
             if (committed) {
+                tx.bind.forEach(unboundFiles::remove);
                 runEffects(tx);
                 return result;
             }
@@ -533,6 +556,16 @@ public final class FlowEngine {
      */
     public AttemptOutcome recordAttempt(String sessionId, String flowId, String attemptId,
                                         CameraService.AttemptVerdict verdict, List<String> fileIds) {
+        try {
+            return recordAttemptInFlow(sessionId, flowId, attemptId, verdict, fileIds);
+        } finally {
+            // bound by the commit, or to be discarded by the caller: either way no longer this node's to show
+            fileIds.forEach(unboundFiles::remove);
+        }
+    }
+
+    private AttemptOutcome recordAttemptInFlow(String sessionId, String flowId, String attemptId,
+                                               CameraService.AttemptVerdict verdict, List<String> fileIds) {
         return inFlow(flowId, tx -> {
             ServiceSession s = tx.session(sessionId)
                     .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "session: no such session"));
@@ -889,13 +922,13 @@ public final class FlowEngine {
 
     /** What a service sees of a session being decided in {@code tx}. */
     private StepContext context(Tx tx, ServiceSession session) {
-        return new EngineStepContext(storage, tx.current(), tx.sessions(), session, tx.now, ids.random());
+        return new EngineStepContext(storage, tx.current(), tx.sessions(), session, tx.now, ids.random(), tx.binding());
     }
 
     /** What a camera service sees of its session when judging an attempt (outside any transaction). */
     public StepContext context(Flow flow, ServiceSession session) {
         return new EngineStepContext(storage, flow, storage.sessions().findByFlowId(flow.flowId()), session, now(),
-                ids.random());
+                ids.random(), List.of());
     }
 
     /** The camera service of a session, if its step's service judges camera attempts. */
@@ -1092,8 +1125,9 @@ public final class FlowEngine {
     public String storeAttemptFile(Flow f, String sessionId, String attemptId, String label, String contentType,
                                    java.io.InputStream content) throws IOException {
         String fileId = ids.fileId();
-        storage.files().save(new StoredFile(fileId, f.consumerId(), f.personId(), f.flowId(), sessionId, label,
-                contentType, null, -1, now(), f.testFlow(), attemptId, false), content);
+        StoredFile saved = storage.files().save(new StoredFile(fileId, f.consumerId(), f.personId(), f.flowId(), sessionId,
+                label, contentType, null, -1, now(), f.testFlow(), attemptId, false), content);
+        unboundFiles.put(fileId, saved);
         return fileId;
     }
 
@@ -1103,6 +1137,7 @@ public final class FlowEngine {
      */
     public void discardFiles(List<String> fileIds) {
         for (String fileId : fileIds) {
+            unboundFiles.remove(fileId);
             try {
                 storage.files().delete(fileId);
             } catch (IOException | RuntimeException e) {
