@@ -582,10 +582,17 @@ public final class FlowEngine {
             int left = liveness.attemptsLeft();
             // an attempt without a verdict would only get the same "unknown" again: it ends the session too.
             // A failed last attempt ends it only when no other attempt is still being judged: that one may pass.
-            boolean ends = status != ExecutionStatus.FAIL || (left == 0 && liveness.reservedAttempts().isEmpty());
+            // A final failure (one another attempt would only repeat) ends it at once.
+            boolean ends = status != ExecutionStatus.FAIL || verdict.isFinal()
+                    || (left == 0 && liveness.reservedAttempts().isEmpty());
             if (ends) {
                 // the session's outcome is this verdict: attempts still in progress lose, and bind nothing
                 liveness = liveness.withoutReservations();
+                if (verdict.isFinal() && status == ExecutionStatus.FAIL) {
+                    // the device is told the truth: no attempt of this session could pass
+                    liveness = liveness.withAttemptsLeft(0);
+                    left = 0;
+                }
             }
             ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
             next = next.withLiveness(liveness, tx.now).withOutcome(status, result, tx.now);
@@ -596,6 +603,9 @@ public final class FlowEngine {
             tx.save(next);
             tx.bind(fileIds);
             if (ends) {
+                if (verdict.isFinal()) {
+                    tx.noRetry.add(next.sessionId());
+                }
                 afterSessionEnd(tx, next);
             }
             String errorCode = status == ExecutionStatus.PASS ? null : firstErrorCode(result, status);

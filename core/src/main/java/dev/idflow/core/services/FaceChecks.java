@@ -144,6 +144,16 @@ public final class FaceChecks {
         }
     }
 
+    /** Whether a liveness result names a face-list hit that fails it (blacklist, another account). */
+    public static boolean hitsAList(com.fasterxml.jackson.databind.node.ObjectNode result) {
+        for (com.fasterxml.jackson.databind.JsonNode code : result.path("error_codes")) {
+            if (IN_BLACKLIST.equals(code.asText()) || ANOTHER_ACCOUNT.equals(code.asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static void addOnce(com.fasterxml.jackson.databind.node.ArrayNode array, String word) {
         for (com.fasterxml.jackson.databind.JsonNode n : array) {
             if (word.equals(n.asText())) {

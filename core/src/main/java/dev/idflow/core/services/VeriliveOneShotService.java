@@ -134,6 +134,8 @@ public final class VeriliveOneShotService implements CameraService {
             case "attack" -> ExecutionStatus.FAIL;
             default -> ExecutionStatus.UNKNOWN;
         };
-        return new AttemptVerdict(status, result, files, effects);
+        AttemptVerdict judged = new AttemptVerdict(status, result, files, effects);
+        // a face on the blacklist or under another account would be the same face in the next session
+        return FaceChecks.hitsAList(result) ? judged.withoutRetry() : judged;
     }
 }

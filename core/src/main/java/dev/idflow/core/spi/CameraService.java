@@ -42,9 +42,22 @@ public interface CameraService extends FlowService {
      * The face services store a verified person's face template this way.
      */
     record AttemptVerdict(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files,
-                          List<StepDecision.Effect> effects) {
+                          List<StepDecision.Effect> effects, boolean isFinal) {
         public AttemptVerdict(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files) {
-            this(status, result, files, List.of());
+            this(status, result, files, List.of(), false);
+        }
+
+        public AttemptVerdict(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files,
+                              List<StepDecision.Effect> effects) {
+            this(status, result, files, effects, false);
+        }
+
+        /**
+         * This verdict, and no retry of the step after it (as {@link ServiceOutcome#withoutRetry()}): a
+         * failure another session would only repeat, such as a face on the consumer's blacklist.
+         */
+        public AttemptVerdict withoutRetry() {
+            return new AttemptVerdict(status, result, files, effects, true);
         }
 
         public AttemptVerdict {
