@@ -153,6 +153,11 @@ final class EngineStepContext implements StepContext {
     }
 
     @Override
+    public Optional<StoredFile> inputFile(String uploadId) {
+        return storage.files().findInput(flow.consumerId(), flow.personId(), uploadId, flow.testFlow());
+    }
+
+    @Override
     public InputStream openFile(StoredFile file) throws IOException {
         if (!file.consumerId().equals(flow.consumerId())) {
             throw new IllegalArgumentException("file " + file.fileId() + " is not this consumer's");

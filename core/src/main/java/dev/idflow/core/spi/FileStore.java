@@ -32,6 +32,13 @@ public interface FileStore {
      */
     Optional<StoredFile> findNewest(String consumerId, String label, FileQuery query);
 
+    /**
+     * An input file the consumer stored for {@code personId} with {@code POST /resources/storage}, by the id
+     * that call answered ({@code session_id}: the file's {@link StoredFile#sessionId()}), whatever its label:
+     * the newest bound file of that session, consumer, person and kind ({@code test}), else empty.
+     */
+    Optional<StoredFile> findInput(String consumerId, String personId, String uploadId, boolean test);
+
     /** Opens the content of a stored file; the caller closes the stream. Empty when no such file. */
     Optional<InputStream> open(String fileId) throws IOException;
 

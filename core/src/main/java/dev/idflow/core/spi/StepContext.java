@@ -67,7 +67,14 @@ public interface StepContext {
     /** The newest input file with {@code label} stored for the person ({@code POST /resources/storage}). */
     Optional<StoredFile> personFile(String label);
 
-    /** A file's content: one of {@link #flowFile} or {@link #personFile}. The caller closes it. */
+    /**
+     * An input file the consumer stored for this flow's person with {@code POST /resources/storage}, by the
+     * id that call answered (what a flow's {@code input_data.files.*[].file_id} names), whatever its label;
+     * of this flow's kind (test or live). Empty when there is none.
+     */
+    Optional<StoredFile> inputFile(String uploadId);
+
+    /** A file's content: one of {@link #flowFile}, {@link #personFile} or {@link #inputFile}. The caller closes it. */
     InputStream openFile(StoredFile file) throws IOException;
 
     /** What this service keeps between calls ({@link StepDecision#awaitPerson}); an empty object at open. */

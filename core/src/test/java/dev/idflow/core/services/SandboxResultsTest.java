@@ -381,6 +381,11 @@ class SandboxResultsTest {
         }
 
         @Override
+        public Optional<StoredFile> inputFile(String uploadId) {
+            return Optional.empty();
+        }
+
+        @Override
         public InputStream openFile(StoredFile file) {
             throw new UnsupportedOperationException("no files in this test");
         }

@@ -1279,6 +1279,24 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void findInputFindsAnUploadByItsIdWhateverItsLabelOnlyForItsConsumerPersonAndKind() throws IOException {
+        String consumer = consumerId();
+        String person = personId();
+        String upload = sessionId();
+        StoredFile agreement = new StoredFile(fileId(), consumer, person, null, upload, "unspecified", "application/pdf",
+                "loan.pdf", 0, T0, false, null, true);
+        files().save(agreement, new ByteArrayInputStream(randomBytes(10)));
+        files().save(new StoredFile(fileId(), consumer, person, null, sessionId(), "unspecified", "application/pdf",
+                "other.pdf", 0, T0.plusSeconds(1), false, null, true), new ByteArrayInputStream(randomBytes(10)));
+
+        assertThat(files().findInput(consumer, person, upload, false)).contains(agreement.withSize(10));
+        assertThat(files().findInput(consumerId(), person, upload, false)).isEmpty();
+        assertThat(files().findInput(consumer, personId(), upload, false)).isEmpty();
+        assertThat(files().findInput(consumer, person, upload, true)).isEmpty();
+        assertThat(files().findInput(consumer, person, sessionId(), false)).isEmpty();
+    }
+
+    @Test
     void everyFieldOfAFileRoundTrips() throws IOException {
         StoredFile file = new StoredFile(fileId(), consumerId(), personId(), flowId(), sessionId(), "signed_doc",
                 "application/pdf", "договор №1 (final).pdf", 0, T0.plusMillis(321), false, null, true);

@@ -81,6 +81,18 @@ final class FileMetadata {
                 .findOne());
     }
 
+    Optional<StoredFile> findInput(String consumerId, String personId, String uploadId, boolean test) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_file WHERE session_id = :id "
+                        + "AND consumer_id = :consumerId AND person_id = :personId AND test_file = :test AND bound = TRUE "
+                        + "ORDER BY created_at DESC, file_id DESC LIMIT 1")
+                .bind("id", uploadId)
+                .bind("consumerId", consumerId)
+                .bind("personId", personId)
+                .bind("test", test)
+                .map((rs, ctx) -> read(rs))
+                .findOne());
+    }
+
     /** Deletes the row inside the caller's transaction (chunks go with it: ON DELETE CASCADE); false if none. */
     static boolean delete(Handle h, String fileId) {
         return h.createUpdate("DELETE FROM idflow_file WHERE file_id = :id").bind("id", fileId).execute() == 1;

@@ -43,6 +43,15 @@ final class InMemoryFileStore implements FileStore {
                 .max(Comparator.comparing(StoredFile::createdAt).thenComparing(StoredFile::fileId));
     }
 
+    @Override
+    public Optional<StoredFile> findInput(String consumerId, String personId, String uploadId, boolean test) {
+        return files.values().stream()
+                .map(Entry::meta)
+                .filter(f -> f.bound() && f.test() == test && f.consumerId().equals(consumerId)
+                        && f.personId().equals(personId) && uploadId.equals(f.sessionId()))
+                .max(Comparator.comparing(StoredFile::createdAt).thenComparing(StoredFile::fileId));
+    }
+
     private static boolean matches(StoredFile f, FileQuery query) {
         return switch (query.kind()) {
             case SESSION -> query.id().equals(f.sessionId());
