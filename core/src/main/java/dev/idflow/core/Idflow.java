@@ -109,7 +109,7 @@ public final class Idflow implements AutoCloseable {
                 b.keyCacheTtl);
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
         dev.idflow.core.services.FaceChecks faceChecks = new dev.idflow.core.services.FaceChecks(b.faceMatcher,
-                storage.faceTemplates(), cipher);
+                storage.faceTemplates(), storage.sessions(), cipher);
         LivenessAnalyzer selfieAnalyzer = new RulesLivenessAnalyzer(
                 dev.idflow.core.services.VeriliveOneShotService.selfieChecks(b.faceMatcher, b.selfieAnalysis),
                 b.maxLivenessSessionsPerHour);

@@ -54,7 +54,7 @@ public final class BuiltInServices {
         add(builtIn, new ConsentService());
         add(builtIn, new LanguageSelectorService());
         Faces faces = needs.faces() != null ? needs.faces() : new Faces(new FaceChecks(null,
-                needs.storage().faceTemplates(), null), VeriliveOneShotService.selfieChecks(null, null), null);
+                needs.storage().faceTemplates(), needs.storage().sessions(), null), VeriliveOneShotService.selfieChecks(null, null), null);
         add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions(), faces.checks()));
         add(builtIn, new VeriliveOneShotService(faces.selfieAnalyzer(), needs.storage().sessions(), faces.checks()));
         add(builtIn, new VerifaceService(faces.checks(), faces.verifaceThreshold()));

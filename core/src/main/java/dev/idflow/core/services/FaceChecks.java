@@ -32,11 +32,15 @@ public final class FaceChecks {
 
     private final FaceMatcher matcher;
     private final FaceTemplateRepository templates;
+    private final dev.idflow.core.spi.SessionRepository sessions;
     private final SecretCipher cipher;
 
-    public FaceChecks(FaceMatcher matcher, FaceTemplateRepository templates, SecretCipher cipher) {
+    /** {@code sessions}: to store a verified face only while its session still exists (not erased meanwhile). */
+    public FaceChecks(FaceMatcher matcher, FaceTemplateRepository templates, dev.idflow.core.spi.SessionRepository sessions,
+                      SecretCipher cipher) {
         this.matcher = matcher;
         this.templates = templates;
+        this.sessions = sessions;
         this.cipher = cipher;
     }
 
@@ -103,7 +107,13 @@ public final class FaceChecks {
         FaceTemplate verified = new FaceTemplate(newTemplateId(step.random()), step.consumerId(), step.testFlow(),
                 FaceTemplate.VERIFIED, step.personId(), null, matcher.model(), cipher.encrypt(template), step.sessionId(),
                 step.now());
-        return () -> templates.add(verified);
+        String sessionId = step.sessionId();
+        return () -> {
+            // the person may have been erased while the attempt was judged: keep no face for a session gone
+            if (sessions.findById(sessionId).isPresent()) {
+                templates.add(verified);
+            }
+        };
     }
 
     /**
