@@ -76,6 +76,7 @@ public final class Idflow implements AutoCloseable {
     private final Sweeper sweeper;
     private final EventDelivery events;
     private final KycLists kycLists;
+    private final FaceLists faceLists;
     private ScheduledExecutorService background;
 
     private Idflow(Builder b) {
@@ -107,9 +108,15 @@ public final class Idflow implements AutoCloseable {
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,
                 b.keyCacheTtl);
         LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
+        dev.idflow.core.services.FaceChecks faceChecks = new dev.idflow.core.services.FaceChecks(b.faceMatcher,
+                storage.faceTemplates(), storage.sessions(), cipher);
+        LivenessAnalyzer selfieAnalyzer = new RulesLivenessAnalyzer(
+                dev.idflow.core.services.VeriliveOneShotService.selfieChecks(b.faceMatcher, b.selfieAnalysis),
+                b.maxLivenessSessionsPerHour);
         ServiceRegistry services = BuiltInServices.registry(
                 BuiltInServices.of(new BuiltInServices.Needs(storage, analyzer,
-                        this::completeSession, b.messageSender, codePepper(key, b.keyPepper))), b.services);
+                        this::completeSession, b.messageSender, codePepper(key, b.keyPepper),
+                        new BuiltInServices.Faces(faceChecks, selfieAnalyzer, b.verifaceThreshold))), b.services);
         this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, services, cipher);
         // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
         // which the SQL migration could not use (the migration already stored their hashes)
@@ -124,6 +131,8 @@ public final class Idflow implements AutoCloseable {
         this.events = new EventDelivery(storage, clock);
         b.listeners.forEach(events::addListener);
         this.kycLists = new KycLists(storage.kycLists(), storage.apiKeys(), engine::now);
+        this.faceLists = new FaceLists(storage.faceTemplates(), storage.apiKeys(), b.faceMatcher, cipher, b.random,
+                engine::now);
     }
 
     /**
@@ -374,6 +383,16 @@ public final class Idflow implements AutoCloseable {
         return kycLists;
     }
 
+    // ---- face lists ----
+
+    /**
+     * The consumers' face lists (blacklist, graylist) and verified faces, searched by the face services
+     * for a consumer that enabled them.
+     */
+    public FaceLists faceLists() {
+        return faceLists;
+    }
+
     // ---- templates ----
 
     /** Registers a template every consumer may use by {@code template_id}. */
@@ -437,6 +456,9 @@ public final class Idflow implements AutoCloseable {
         private final Map<String, FlowService> services = new java.util.LinkedHashMap<>();
         private final java.util.List<FlowListener> listeners = new java.util.ArrayList<>();
         private LivenessAnalyzer faceAnalysis;
+        private dev.idflow.core.spi.FaceMatcher faceMatcher;
+        private LivenessAnalyzer selfieAnalysis;
+        private Double verifaceThreshold;
         private int maxLivenessSessionsPerHour = 10;
         private MessageSender messageSender;
 
@@ -469,6 +491,39 @@ public final class Idflow implements AutoCloseable {
          */
         public Builder faceAnalysis(LivenessAnalyzer engine) {
             this.faceAnalysis = engine;
+            return this;
+        }
+
+        /**
+         * The face engine that finds faces and compares them ({@code idflow-face}'s, or the bank's certified
+         * one): {@code veriface} (without one, live flows naming it are refused at create with 422
+         * {@code SERVICE_NOT_AVAILABLE}), the face checks of {@code verilive-one-shot}, and the face lists.
+         */
+        public Builder faceMatcher(dev.idflow.core.spi.FaceMatcher matcher) {
+            this.faceMatcher = Objects.requireNonNull(matcher, "matcher");
+            return this;
+        }
+
+        /**
+         * The bank's presentation-attack engine for single pictures ({@code verilive-one-shot}): the only
+         * source of a {@code real} verdict there. It gets one frame and an empty pipeline; idflow's rules
+         * and the matcher's face count run first. Without one, a selfie's verdict is at best {@code unknown}.
+         */
+        public Builder selfieAnalysis(LivenessAnalyzer engine) {
+            this.selfieAnalysis = Objects.requireNonNull(engine, "engine");
+            return this;
+        }
+
+        /**
+         * The similarity at or above which {@code veriface} takes two faces for one person, when the step
+         * names no {@code threshold}: above 0, at most 1. By default the matcher's own
+         * ({@link dev.idflow.core.spi.FaceMatcher#threshold()}).
+         */
+        public Builder verifaceThreshold(double threshold) {
+            if (!(threshold > 0 && threshold <= 1)) {
+                throw new IllegalArgumentException("verifaceThreshold must be above 0 and at most 1");
+            }
+            this.verifaceThreshold = threshold;
             return this;
         }
 

@@ -738,5 +738,10 @@ class HostServiceSpiTest {
         public dev.idflow.core.spi.PersonCertificateRepository personCertificates() {
             return store.personCertificates();
         }
+
+        @Override
+        public dev.idflow.core.spi.FaceTemplateRepository faceTemplates() {
+            return store.faceTemplates();
+        }
     }
 }

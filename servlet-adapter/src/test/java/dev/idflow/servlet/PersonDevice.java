@@ -46,6 +46,11 @@ final class PersonDevice {
         return new PersonDevice(server, path -> Headers.test(TestServer.TEST_KEY));
     }
 
+    /** The bank calls with another test key ({@link TestServer#OTHER_TEST_KEY}: another consumer's). */
+    static PersonDevice testKeyOf(TestServer server, String key) {
+        return new PersonDevice(server, path -> Headers.test(key));
+    }
+
     /** The bank calls with the live key, every request signed. */
     static PersonDevice liveKey(TestServer server) {
         return new PersonDevice(server, server::live);

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import dev.idflow.core.spi.InputRejected;
 import dev.idflow.core.spi.PersonInput;
 import dev.idflow.core.spi.ServiceFile;
+import dev.idflow.core.spi.StepDecision;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -477,6 +478,14 @@ final class ClientApi {
             // the session ended while this upload was judged: its files were never bound, and never will be
             engine.discardFiles(fileIds);
             throw lost;
+        }
+        // the verdict landed: what its service wants done once it is committed (a verified face's template)
+        for (StepDecision.Effect effect : verdict.effects()) {
+            try {
+                effect.run();
+            } catch (Exception | Error e) {
+                LOG.error("work after the verdict of session {} failed", session.sessionId(), e);
+            }
         }
         return ApiResponse.json(200, new AttemptAnswer(outcome.success(), outcome.errorCode(), outcome.attemptsLeft()));
     }

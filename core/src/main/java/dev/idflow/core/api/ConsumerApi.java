@@ -124,7 +124,7 @@ final class ConsumerApi {
                 }
                 throw new ApiException(422, "SERVICE_NOT_AVAILABLE", at + (byId ? "" : ".service_name")
                         + ": service " + name + " of step-" + (i + 1) + " is not available on this server"
-                        + (service.isPresent() ? " (it needs what the host has not set up, such as a message sender)" : "")
+                        + (service.isPresent() ? " (it needs what the host has not set up, such as a message sender or a face matcher)" : "")
                         + " (available: " + String.join(", ", usable) + ")");
             }
             List<String> problems = service.get().checkOptions(step.options());
@@ -206,7 +206,12 @@ final class ConsumerApi {
         }
         int attempts = (body.maxRetries() == null ? 3 : body.maxRetries()) + 1;
         // no pipeline given: drawn here, so that no replay can be prepared for it
-        List<List<String>> pipeline = body.pipeline() == null ? VeriliveService.randomPipeline(ids.random()) : body.pipeline();
+        // from the actions the analyzer can check, when the verilive service is idflow's own
+        List<List<String>> pipeline = body.pipeline() != null ? body.pipeline()
+                : engine.services().find(ServiceNames.VERILIVE, caller.test())
+                        .filter(VeriliveService.class::isInstance).map(VeriliveService.class::cast)
+                        .map(v -> v.drawPipeline(ids.random()))
+                        .orElseGet(() -> VeriliveService.randomPipeline(ids.random()));
         ServiceSession session = engine.openConsumerCameraSession(new FlowEngine.NewCameraSession(flow.flowId(), stepId,
                         new StepDecision.Camera(pipeline, attempts, body.duration() == null ? 300 : body.duration(),
                                 body.platform())))

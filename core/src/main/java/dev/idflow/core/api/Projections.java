@@ -48,10 +48,21 @@ final class Projections {
 
     /**
      * The spec types a session's result as a VeriliveResult (its only oneOf branch), so only verilive
-     * results go on the wire; other services' results stay readable through the Java API.
+     * results go on the wire; other services' results stay readable through the Java API. A
+     * {@code verilive-one-shot} result is a liveness verdict of the same shape: it goes on the wire without
+     * its {@code service_name} (VeriliveResult's names only verilive; the session's own service_name says
+     * which service it was).
      */
     private static ObjectNode resultForWire(ServiceSession s) {
-        return ServiceNames.VERILIVE.equals(s.serviceName()) ? s.result() : null;
+        if (ServiceNames.VERILIVE.equals(s.serviceName())) {
+            return s.result();
+        }
+        if ("verilive-one-shot".equals(s.serviceName()) && s.result() != null) {
+            ObjectNode result = s.result();
+            result.remove("service_name");
+            return result;
+        }
+        return null;
     }
 
     /** A value a service extracted (a document's name, say); the newest session that has it wins. */

@@ -32,12 +32,12 @@ final class EngineStepContext implements StepContext {
     private final PipelineStep step;
     private final Instant now;
     private final SecureRandom random;
-    /** Files of sessions ended in the change being decided, which its commit will bind (see {@link #flowFile}). */
-    private final List<StoredFile> pending;
+    /** Files the change being decided binds, which no download sees yet (see {@link #flowFile}). */
+    private final List<StoredFile> binding;
 
     EngineStepContext(IdflowStorage storage, Flow flow, List<ServiceSession> sessions, ServiceSession session,
-                      Instant now, SecureRandom random, List<StoredFile> pending) {
-        this.pending = pending;
+                      Instant now, SecureRandom random, List<StoredFile> binding) {
+        this.binding = List.copyOf(binding);
         this.storage = storage;
         this.flow = flow;
         this.sessions = sessions;
@@ -151,13 +151,12 @@ final class EngineStepContext implements StepContext {
 
     @Override
     public Optional<StoredFile> flowFile(String label) {
-        // a step that finished at once earlier in this same change (a card made, then shown to read): its files
-        // are saved, and bound by the commit this decision is part of, so they are newer than any bound one
-        for (int i = pending.size() - 1; i >= 0; i--) {
-            StoredFile f = pending.get(i);
-            if (f.label().equals(label) && flow.flowId().equals(f.flowId())) {
-                return Optional.of(f);
-            }
+        // a file the change being decided binds (the liveness verdict that opened this step) is the newest
+        Optional<StoredFile> pending = binding.stream().filter(f -> f.label().equals(label)
+                        && flow.flowId().equals(f.flowId()) && !session.sessionId().equals(f.sessionId()))
+                .reduce((a, b) -> b);
+        if (pending.isPresent()) {
+            return pending;
         }
         return storage.files().findNewest(flow.consumerId(), label, FileQuery.flow(flow.flowId(), flow.testFlow()));
     }

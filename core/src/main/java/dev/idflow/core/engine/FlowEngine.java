@@ -205,6 +205,13 @@ public final class FlowEngine {
      * A flow and its sessions as read, and the change being decided on them. Sessions opened in this
      * change are inserted; sessions read and changed are compare-and-set on the version read.
      */
+    /**
+     * Files saved unbound on this node whose commit has not run yet (a liveness attempt's, a service's), by
+     * id, so that a step opened in the commit that binds them sees them ({@link Tx#binding()}). An entry
+     * leaves when its commit lands, or when the file is discarded.
+     */
+    private final Map<String, StoredFile> unboundFiles = new java.util.concurrent.ConcurrentHashMap<>();
+
     final class Tx {
         final Flow read;
         final Flow.Builder flow;
@@ -219,7 +226,8 @@ public final class FlowEngine {
         private final List<String> written = new ArrayList<>();
         /**
          * The files of sessions this change ended, saved but bound only by its commit: a later step decided
-         * in the same change (a client card made, then shown to read) finds them through its context.
+         * in the same change (a client card made, then shown to read) finds them through its context
+         * ({@link #binding()}).
          */
         private final List<StoredFile> pending = new ArrayList<>();
         /** Work the services asked for once this change is committed ({@link StepDecision#then}). */
@@ -284,6 +292,24 @@ public final class FlowEngine {
             dirty = true;
         }
 
+        /**
+         * The files this change binds, as saved: a step opened in the same change (the next step after a
+         * liveness verdict) finds them among the flow's files although no download can see them yet.
+         */
+        List<StoredFile> binding() {
+            Map<String, StoredFile> savedHere = new java.util.HashMap<>();
+            pending.forEach(f -> savedHere.put(f.fileId(), f));
+            List<StoredFile> out = new ArrayList<>();
+            for (String id : bind) {
+                // a service's file saved in this change (storeFiles), else an attempt's saved on this node
+                StoredFile f = savedHere.containsKey(id) ? savedHere.get(id) : unboundFiles.get(id);
+                if (f != null) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+
         FlowChange toChange() {
             return new FlowChange(flow.updatedAt(now).build(), List.copyOf(created.values()),
                     List.copyOf(changed.values()), events, bind);
@@ -334,6 +360,7 @@ public final class FlowEngine {
                 throw e;
             }
             if (committed) {
+                tx.bind.forEach(unboundFiles::remove);
                 runEffects(tx);
                 return result;
             }
@@ -557,6 +584,16 @@ public final class FlowEngine {
      */
     public AttemptOutcome recordAttempt(String sessionId, String flowId, String attemptId,
                                         CameraService.AttemptVerdict verdict, List<String> fileIds) {
+        try {
+            return recordAttemptInFlow(sessionId, flowId, attemptId, verdict, fileIds);
+        } finally {
+            // bound by the commit, or to be discarded by the caller: either way no longer this node's to show
+            fileIds.forEach(unboundFiles::remove);
+        }
+    }
+
+    private AttemptOutcome recordAttemptInFlow(String sessionId, String flowId, String attemptId,
+                                               CameraService.AttemptVerdict verdict, List<String> fileIds) {
         return inFlow(flowId, tx -> {
             ServiceSession s = tx.session(sessionId)
                     .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "session: no such session"));
@@ -573,10 +610,17 @@ public final class FlowEngine {
             int left = liveness.attemptsLeft();
             // an attempt without a verdict would only get the same "unknown" again: it ends the session too.
             // A failed last attempt ends it only when no other attempt is still being judged: that one may pass.
-            boolean ends = status != ExecutionStatus.FAIL || (left == 0 && liveness.reservedAttempts().isEmpty());
+            // A final failure (one another attempt would only repeat) ends it at once.
+            boolean ends = status != ExecutionStatus.FAIL || verdict.isFinal()
+                    || (left == 0 && liveness.reservedAttempts().isEmpty());
             if (ends) {
                 // the session's outcome is this verdict: attempts still in progress lose, and bind nothing
                 liveness = liveness.withoutReservations();
+                if (verdict.isFinal() && status == ExecutionStatus.FAIL) {
+                    // the device is told the truth: no attempt of this session could pass
+                    liveness = liveness.withAttemptsLeft(0);
+                    left = 0;
+                }
             }
             ServiceSession next = s.state() == SessionStateName.CREATED ? s.transition(SessionStateName.PROCESSING, tx.now) : s;
             next = next.withLiveness(liveness, tx.now).withOutcome(status, result, tx.now);
@@ -587,6 +631,9 @@ public final class FlowEngine {
             tx.save(next);
             tx.bind(fileIds);
             if (ends) {
+                if (verdict.isFinal()) {
+                    tx.noRetry.add(next.sessionId());
+                }
                 afterSessionEnd(tx, next);
             }
             String errorCode = status == ExecutionStatus.PASS ? null : firstErrorCode(result, status);
@@ -919,8 +966,7 @@ public final class FlowEngine {
 
     /** What a service sees of a session being decided in {@code tx}. */
     private StepContext context(Tx tx, ServiceSession session) {
-        return new EngineStepContext(storage, tx.current(), tx.sessions(), session, tx.now, ids.random(),
-                List.copyOf(tx.pending));
+        return new EngineStepContext(storage, tx.current(), tx.sessions(), session, tx.now, ids.random(), tx.binding());
     }
 
     /** What a camera service sees of its session when judging an attempt (outside any transaction). */
@@ -1147,8 +1193,9 @@ public final class FlowEngine {
     public String storeAttemptFile(Flow f, String sessionId, String attemptId, String label, String contentType,
                                    java.io.InputStream content) throws IOException {
         String fileId = ids.fileId();
-        storage.files().save(new StoredFile(fileId, f.consumerId(), f.personId(), f.flowId(), sessionId, label,
-                contentType, null, -1, now(), f.testFlow(), attemptId, false), content);
+        StoredFile saved = storage.files().save(new StoredFile(fileId, f.consumerId(), f.personId(), f.flowId(), sessionId,
+                label, contentType, null, -1, now(), f.testFlow(), attemptId, false), content);
+        unboundFiles.put(fileId, saved);
         return fileId;
     }
 
@@ -1158,6 +1205,7 @@ public final class FlowEngine {
      */
     public void discardFiles(List<String> fileIds) {
         for (String fileId : fileIds) {
+            unboundFiles.remove(fileId);
             try {
                 storage.files().delete(fileId);
             } catch (IOException | RuntimeException e) {

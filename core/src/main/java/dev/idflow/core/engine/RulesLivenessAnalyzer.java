@@ -56,8 +56,12 @@ public final class RulesLivenessAnalyzer implements LivenessAnalyzer {
         if (!attempt.allowDesktop() && meta.has("mobile") && !meta.path("mobile").asBoolean(true)) {
             errors.add("desktop_session");
         }
-        if (!motionConsistent(attempt.pipeline(), meta)
-                || !withinSession(meta, attempt.sessionCreatedAt(), attempt.receivedAt())) {
+        // a single picture (a selfie) asks for no action: there is no motion to check, only the
+        // times a device reports anyway must lie within the session
+        boolean stillPicture = attempt.pipeline().stream().allMatch(List::isEmpty);
+        if (stillPicture ? (meta.has("actions") && !withinSession(meta, attempt.sessionCreatedAt(), attempt.receivedAt()))
+                : (!motionConsistent(attempt.pipeline(), meta)
+                || !withinSession(meta, attempt.sessionCreatedAt(), attempt.receivedAt()))) {
             errors.add("motion_inconsistency");
         }
         if (!errors.isEmpty()) {
@@ -68,7 +72,47 @@ public final class RulesLivenessAnalyzer implements LivenessAnalyzer {
         }
         Verdict verdict = faceAnalysis.analyze(attempt);
         // an engine that answers nothing gave no verdict: unknown, not a failed request
-        return verdict == null ? Verdict.unknown() : verdict;
+        if (verdict == null) {
+            return Verdict.unknown();
+        }
+        List<String> unchecked = uncheckedActions(attempt.pipeline(), checkableActions());
+        if (unchecked.isEmpty()) {
+            return verdict;
+        }
+        // an action the engine cannot see performed was asked for: whatever else it saw, it cannot say
+        // "real" (its evidence of an attack still stands); the warning is the spec's LivenessError for a
+        // verdict the model could not reach, and the camera service names the actions in its result
+        List<String> warnings = new ArrayList<>(verdict.warnings());
+        if (!warnings.contains(UNCHECKED_ACTION_WARNING)) {
+            warnings.add(UNCHECKED_ACTION_WARNING);
+        }
+        String status = verdict.serviceStatus().equals("real") ? "unknown" : verdict.serviceStatus();
+        return new Verdict(status, verdict.errorCodes(), warnings, verdict.bestFrame());
+    }
+
+    /**
+     * The warning of a verdict left {@code unknown} because the pipeline asked for an action the engine
+     * cannot check. VeriliveResult's warnings are LivenessError values, and {@code model_prediction} is the
+     * one that says the model reached no verdict; the result's {@code unchecked_actions} names the actions.
+     */
+    public static final String UNCHECKED_ACTION_WARNING = "model_prediction";
+
+    /**
+     * The actions the plugged-in face engine can check; every action when none is plugged in (nothing is
+     * checked then, and every verdict is {@code unknown} anyway, so a pipeline drawn for it stays as varied
+     * as before).
+     */
+    @Override
+    public java.util.Set<String> checkableActions() {
+        return faceAnalysis == null ? ACTIONS : faceAnalysis.checkableActions();
+    }
+
+    /** The actions of {@code pipeline} the face engine cannot check, in pipeline order, each once. */
+    public static List<String> uncheckedActions(List<List<String>> pipeline, java.util.Set<String> checkable) {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        pipeline.forEach(group -> group.stream().map(a -> a.toLowerCase(Locale.ROOT))
+                .filter(a -> !checkable.contains(a)).forEach(out::add));
+        return List.copyOf(out);
     }
 
     /**

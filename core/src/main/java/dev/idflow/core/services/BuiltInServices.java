@@ -28,7 +28,19 @@ public final class BuiltInServices {
      * and the host's {@code messageSender} for otp and notification (null: live flows cannot use them).
      */
     public record Needs(IdflowStorage storage, LivenessAnalyzer analyzer, Completer completer,
-                        MessageSender messageSender, byte[] codePepper) {
+                        MessageSender messageSender, byte[] codePepper, Faces faces) {
+        public Needs(IdflowStorage storage, LivenessAnalyzer analyzer, Completer completer,
+                     MessageSender messageSender, byte[] codePepper) {
+            this(storage, analyzer, completer, messageSender, codePepper, null);
+        }
+    }
+
+    /**
+     * What the face services need: the face checks (the host's matcher, null when none, and the sealed
+     * templates), the selfie analyzer of {@code verilive-one-shot} (idflow's rules around
+     * {@link VeriliveOneShotService#selfieChecks}) and the host's veriface threshold (null: the matcher's).
+     */
+    public record Faces(FaceChecks checks, LivenessAnalyzer selfieAnalyzer, Double verifaceThreshold) {
     }
 
     /** Completes a session that waits for an outside system; false when it no longer waits. */
@@ -41,7 +53,11 @@ public final class BuiltInServices {
         Map<String, FlowService> builtIn = new LinkedHashMap<>();
         add(builtIn, new ConsentService());
         add(builtIn, new LanguageSelectorService());
-        add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions()));
+        Faces faces = needs.faces() != null ? needs.faces() : new Faces(new FaceChecks(null,
+                needs.storage().faceTemplates(), needs.storage().sessions(), null), VeriliveOneShotService.selfieChecks(null, null), null);
+        add(builtIn, new VeriliveService(needs.analyzer(), needs.storage().sessions(), faces.checks()));
+        add(builtIn, new VeriliveOneShotService(faces.selfieAnalyzer(), needs.storage().sessions(), faces.checks()));
+        add(builtIn, new VerifaceService(faces.checks(), faces.verifaceThreshold()));
         add(builtIn, new FlowFormService());
         add(builtIn, new OtpService(needs.messageSender(), needs.codePepper()));
         add(builtIn, new NotificationService(needs.messageSender(), needs.completer()));

@@ -2,9 +2,12 @@ package dev.idflow.core.services;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.idflow.core.engine.RulesLivenessAnalyzer;
 import dev.idflow.core.internal.FileTypes;
+import dev.idflow.core.internal.FrameImages;
 import dev.idflow.core.internal.Json;
 import dev.idflow.core.model.ExecutionStatus;
+import dev.idflow.core.model.FileLabels;
 import dev.idflow.core.model.MockeryScript;
 import dev.idflow.core.spi.CameraService;
 import dev.idflow.core.spi.LivenessAnalyzer;
@@ -35,10 +38,17 @@ public final class VeriliveService implements CameraService {
 
     private final LivenessAnalyzer analyzer;
     private final SessionRepository sessions;
+    private final FaceChecks faces;
 
     public VeriliveService(LivenessAnalyzer analyzer, SessionRepository sessions) {
+        this(analyzer, sessions, null);
+    }
+
+    /** {@code faces}: the face lists checked on a {@code real} verdict (null: none). */
+    public VeriliveService(LivenessAnalyzer analyzer, SessionRepository sessions, FaceChecks faces) {
         this.analyzer = analyzer;
         this.sessions = sessions;
+        this.faces = faces;
     }
 
     @Override
@@ -50,14 +60,15 @@ public final class VeriliveService implements CameraService {
     public StepDecision open(StepContext step) {
         // one attempt per session for the hosted page: a retry is a new session (and a new token)
         int duration = Math.min(600, step.timeoutSeconds());
-        return StepDecision.awaitCamera(new StepDecision.Camera(pipelineOption(step.options().get("pipeline"), step.random()),
-                1, duration, null));
+        return StepDecision.awaitCamera(new StepDecision.Camera(pipelineOption(step.options().get("pipeline"), step.random(),
+                randomPool()), 1, duration, null));
     }
 
     @Override
     public AttemptVerdict judge(StepContext step, CameraAttempt attempt) {
         ObjectNode result = Json.mapper().createObjectNode().put("service_name", NAME);
         Map<String, ServiceFile> files = new LinkedHashMap<>();
+        List<StepDecision.Effect> effects = new ArrayList<>();
         Optional<MockeryScript> script = step.sandboxScript();
         if (script.isPresent()) {
             ObjectNode scripted = script.get().result();
@@ -84,6 +95,20 @@ public final class VeriliveService implements CameraService {
             result.put("service_status", verdict.serviceStatus());
             verdict.errorCodes().forEach(result.withArray("error_codes")::add);
             verdict.warnings().forEach(result.withArray("warnings")::add);
+            // the spec's warnings are LivenessError codes (RulesLivenessAnalyzer.UNCHECKED_ACTION_WARNING):
+            // the actions the analyzer cannot check are named here
+            List<String> unchecked = RulesLivenessAnalyzer.uncheckedActions(attempt.pipeline(), analyzer.checkableActions());
+            if (!unchecked.isEmpty()) {
+                unchecked.forEach(result.withArray("unchecked_actions")::add);
+            }
+            int best = bestFrameIndex(verdict, attempt);
+            if (verdict.bestFrame() != null && best == verdict.bestFrame()) {
+                // the engine chose the best frame: it, not the device's bestframe_index, is the bestframe
+                files.put(FileLabels.BESTFRAME, new ServiceFile(FileTypes.JPEG, bestframeJpeg(attempt.frames(), best)));
+            }
+            if (faces != null) {
+                faces.onLivenessVerdict(step, attempt.frames().get(best), result, effects);
+            }
         }
         // the server's clock only, never the device's: the session's life began when the server created
         // it, and the attempt ended (for this result) when the server received it
@@ -94,16 +119,43 @@ public final class VeriliveService implements CameraService {
             case "attack" -> ExecutionStatus.FAIL;
             default -> ExecutionStatus.UNKNOWN;
         };
-        return new AttemptVerdict(status, result, files);
+        AttemptVerdict judged = new AttemptVerdict(status, result, files, effects);
+        // a face on the blacklist or under another account would be the same face in the next session
+        return FaceChecks.hitsAList(result) ? judged.withoutRetry() : judged;
+    }
+
+    /**
+     * The frame the verdict is about: the engine's choice when it made one within the attempt's frames,
+     * else the device's {@code bestframe_index} (clamped to the frames), as the stored bestframe.
+     */
+    static int bestFrameIndex(LivenessAnalyzer.Verdict verdict, CameraAttempt attempt) {
+        int frames = attempt.frames().size();
+        if (verdict.bestFrame() != null && verdict.bestFrame() < frames) {
+            return verdict.bestFrame();
+        }
+        return Math.min(Math.max(0, attempt.metadata().path("bestframe_index").asInt(0)), frames - 1);
+    }
+
+    /**
+     * A frame as the bestframe JPEG: a JPEG frame as sent (it was decoded and checked on arrival), a PNG
+     * re-encoded as the upload's own bestframe is ({@link FrameImages#bestframeJpeg}).
+     */
+    static byte[] bestframeJpeg(List<byte[]> frames, int index) {
+        byte[] frame = frames.get(index);
+        if (FileTypes.JPEG.equals(FileTypes.sniff(frame))) {
+            return frame;
+        }
+        FrameImages images = FrameImages.forThisNode();
+        return images.bestframeJpeg(images.header(index, frame));
     }
 
     /** A verilive step may name its actions ({@code "pipeline": [["smile"], …]}); else they are drawn. */
-    static List<List<String>> pipelineOption(JsonNode option, SecureRandom random) {
+    static List<List<String>> pipelineOption(JsonNode option, SecureRandom random, List<String> pool) {
         if (option != null && option.isArray() && !option.isEmpty()) {
             List<List<String>> groups = new ArrayList<>();
             for (JsonNode group : option) {
                 if (!group.isArray() || group.isEmpty()) {
-                    return randomPipeline(random);
+                    return randomPipeline(random, pool);
                 }
                 List<String> actions = new ArrayList<>();
                 group.forEach(a -> actions.add(a.asText()));
@@ -111,16 +163,38 @@ public final class VeriliveService implements CameraService {
             }
             return groups;
         }
-        return randomPipeline(random);
+        return randomPipeline(random, pool);
+    }
+
+    /**
+     * The actions a pipeline idflow draws itself may hold: those a person can do without instructions that
+     * the analyzer can also check ({@link LivenessAnalyzer#checkableActions()}), in a fixed order.
+     */
+    public List<String> randomPool() {
+        java.util.Set<String> checkable = analyzer.checkableActions();
+        return RANDOM_ACTIONS.stream().filter(checkable::contains).toList();
+    }
+
+    /** A pipeline drawn for this service's analyzer: 2–3 of {@link #randomPool()}. */
+    public List<List<String>> drawPipeline(SecureRandom random) {
+        return randomPipeline(random, randomPool());
     }
 
     /** 2–3 distinct actions, one per group, drawn with SecureRandom so a replay cannot be prepared. */
     public static List<List<String>> randomPipeline(SecureRandom random) {
-        List<String> pool = new ArrayList<>(RANDOM_ACTIONS);
-        int n = 2 + random.nextInt(2);
+        return randomPipeline(random, RANDOM_ACTIONS);
+    }
+
+    /**
+     * 2–3 distinct actions of {@code pool}, one per group (fewer when the pool has fewer), drawn with
+     * SecureRandom so a replay cannot be prepared.
+     */
+    public static List<List<String>> randomPipeline(SecureRandom random, List<String> pool) {
+        List<String> left = new ArrayList<>(pool);
+        int n = Math.min(left.size(), 2 + random.nextInt(2));
         List<List<String>> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(List.of(pool.remove(random.nextInt(pool.size()))));
+            out.add(List.of(left.remove(random.nextInt(left.size()))));
         }
         return out;
     }

@@ -34,12 +34,37 @@ public interface CameraService extends FlowService {
         }
     }
 
-    /** The verdict on an attempt, the session's result as it stands after it, and files it produced. */
-    record AttemptVerdict(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files) {
+    /**
+     * The verdict on an attempt, the session's result as it stands after it, files it produced, and work
+     * to run once the verdict is committed ({@code effects}, as {@link StepDecision#then}): never for a
+     * verdict that did not land (another attempt ended the session first, the flow ended), at most once
+     * (a node that dies right after the commit runs none), after the commit and outside any transaction.
+     * The face services store a verified person's face template this way.
+     */
+    record AttemptVerdict(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files,
+                          List<StepDecision.Effect> effects, boolean isFinal) {
+        public AttemptVerdict(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files) {
+            this(status, result, files, List.of(), false);
+        }
+
+        public AttemptVerdict(ExecutionStatus status, ObjectNode result, Map<String, ServiceFile> files,
+                              List<StepDecision.Effect> effects) {
+            this(status, result, files, effects, false);
+        }
+
+        /**
+         * This verdict, and no retry of the step after it (as {@link ServiceOutcome#withoutRetry()}): a
+         * failure another session would only repeat, such as a face on the consumer's blacklist.
+         */
+        public AttemptVerdict withoutRetry() {
+            return new AttemptVerdict(status, result, files, effects, true);
+        }
+
         public AttemptVerdict {
             Objects.requireNonNull(status, "status");
             Objects.requireNonNull(result, "result");
             files = files == null ? Map.of() : Map.copyOf(files);
+            effects = effects == null ? List.of() : List.copyOf(effects);
         }
     }
 }

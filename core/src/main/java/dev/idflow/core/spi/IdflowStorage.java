@@ -27,6 +27,9 @@ public interface IdflowStorage {
     /** The people's signing certificates and sealed keys, kept by the reference e-sign provider. */
     PersonCertificateRepository personCertificates();
 
+    /** The consumers' face templates (face lists, verified faces), sealed; read by the face services. */
+    FaceTemplateRepository faceTemplates();
+
     /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each

@@ -7,6 +7,7 @@ import dev.idflow.core.spi.FileStore;
 import dev.idflow.core.spi.FlowChange;
 import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.FaceTemplateRepository;
 import dev.idflow.core.spi.KycListRepository;
 import dev.idflow.core.spi.MockeryRepository;
 import dev.idflow.core.spi.SessionRepository;
@@ -51,6 +52,7 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiSignatureLedger signatures;
     private final JdbiKycListRepository kycLists;
     private final JdbiPersonCertificateRepository personCertificates;
+    private final JdbiFaceTemplateRepository faceTemplates;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -65,6 +67,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.signatures = new JdbiSignatureLedger(jdbi, dialect);
         this.kycLists = new JdbiKycListRepository(jdbi, dialect);
         this.personCertificates = new JdbiPersonCertificateRepository(jdbi);
+        this.faceTemplates = new JdbiFaceTemplateRepository(jdbi, dialect);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -115,6 +118,11 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public dev.idflow.core.spi.PersonCertificateRepository personCertificates() {
         return personCertificates;
+    }
+
+    @Override
+    public FaceTemplateRepository faceTemplates() {
+        return faceTemplates;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */

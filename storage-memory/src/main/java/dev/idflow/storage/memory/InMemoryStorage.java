@@ -6,6 +6,7 @@ import dev.idflow.core.spi.ApiKeyDirectory;
 import dev.idflow.core.spi.DuplicateKeyException;
 import dev.idflow.core.spi.EventOutbox;
 import dev.idflow.core.spi.FlowChange;
+import dev.idflow.core.spi.FaceTemplateRepository;
 import dev.idflow.core.spi.FileStore;
 import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdflowStorage;
@@ -31,6 +32,7 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemorySignatureLedger signatures = new InMemorySignatureLedger();
     private final InMemoryKycListRepository kycLists = new InMemoryKycListRepository();
     private final InMemoryPersonCertificateRepository personCertificates = new InMemoryPersonCertificateRepository();
+    private final InMemoryFaceTemplateRepository faceTemplates = new InMemoryFaceTemplateRepository();
 
     @Override
     public FlowRepository flows() {
@@ -75,6 +77,11 @@ public final class InMemoryStorage implements IdflowStorage {
     @Override
     public dev.idflow.core.spi.PersonCertificateRepository personCertificates() {
         return personCertificates;
+    }
+
+    @Override
+    public FaceTemplateRepository faceTemplates() {
+        return faceTemplates;
     }
 
     /**
