@@ -2,6 +2,7 @@ package dev.idflow.demo;
 
 import dev.idflow.core.Idflow;
 import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.face.OnnxFaceMatcher;
 import dev.idflow.face.OnnxLivenessAnalyzer;
 import dev.idflow.servlet.HostedPageOptions;
 import dev.idflow.servlet.IdflowServlet;
@@ -88,6 +89,8 @@ public final class DemoMain {
             if (options.faceAnalysis()) {
                 // idflow's own face analysis (idflow-face): a person with a real camera can pass a live flow
                 builder.faceAnalysis(new OnnxLivenessAnalyzer());
+                // and its face matcher: veriface, face lists
+                builder.faceMatcher(new OnnxFaceMatcher());
             }
             Idflow idflow = builder
                     .storage(storage)

@@ -58,8 +58,9 @@ record DemoOptions(
                                           steps check (repeatable). CONSUMER: one of --consumer (or
                                           demo without any); LIST: 1-64 of a-z 0-9 _ -; FIELD:
                                           person_id, iin or phone_number; VALUE: 1-256 characters
-              --no-face-analysis          no face analysis of liveness attempts (idflow-face): a live
-                                          verilive step then ends 'unknown', never 'real'
+              --no-face-analysis          no face analysis (idflow-face) of liveness attempts, and no face
+                                          matcher: a live verilive step then ends 'unknown', never
+                                          'real', and live flows cannot name veriface
               --help                      this text
             """;
 
