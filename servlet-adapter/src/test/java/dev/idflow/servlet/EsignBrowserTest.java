@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.internal.AesGcmSecretCipher;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.documents.esign.EsignService;
+import dev.idflow.documents.esign.SignedPdf;
 import dev.idflow.documents.esign.LocalCa;
 import dev.idflow.servlet.PersonDevice.Created;
 import dev.idflow.servlet.TestServer.Reply;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.idflow.core.internal.AesGcmSecretCipher;
 import dev.idflow.documents.esign.EsignService;
+import dev.idflow.documents.esign.SignedPdf;
 import dev.idflow.documents.esign.LocalCa;
 import dev.idflow.documents.esign.LocalCaSigningProvider;
 import dev.idflow.documents.esign.SignatureRequest;

@@ -29,7 +29,9 @@ public record ServiceOutcome(ExecutionStatus status, ObjectNode result, Map<Stri
     public ServiceOutcome {
         Objects.requireNonNull(status, "status");
         result = result == null ? Json.mapper().createObjectNode() : result.deepCopy();
-        files = files == null ? Map.of() : Map.copyOf(files);
+        // in the order given: files of one label ("label", "label#2", …) are stored in that order, so the
+        // newest of a label (what a download finds) is the last one given
+        files = files == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(files));
         data = data == null ? Map.of() : Map.copyOf(data);
     }
 

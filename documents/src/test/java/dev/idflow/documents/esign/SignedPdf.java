@@ -36,16 +36,16 @@ import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 
 /**
  * What a test reads out of a signed PDF or a detached CMS, with PDFBox and Bouncy Castle only (none of
- * the code under test): the signature dictionary, its ByteRange against the file, the CMS verified over
+ * the code under test; the servlet tests use it through this module's test jar): the signature dictionary, its ByteRange against the file, the CMS verified over
  * the bytes it covers, the signer's certificate and whether it chains to a CA.
  */
-final class SignedPdf {
-    final PDSignature signature;
-    final int[] byteRange;
-    final byte[] signedBytes;
-    final CMSSignedData cms;
-    final SignerInformation signer;
-    final X509Certificate signerCertificate;
+public final class SignedPdf {
+    public final PDSignature signature;
+    public final int[] byteRange;
+    public final byte[] signedBytes;
+    public final CMSSignedData cms;
+    public final SignerInformation signer;
+    public final X509Certificate signerCertificate;
 
     private SignedPdf(PDSignature signature, int[] byteRange, byte[] signedBytes, CMSSignedData cms,
                       SignerInformation signer, X509Certificate signerCertificate) {
@@ -58,7 +58,7 @@ final class SignedPdf {
     }
 
     /** The last signature of {@code pdf}, its CMS verified over its ByteRange; fails the test when it does not verify. */
-    static SignedPdf read(byte[] pdf) throws Exception {
+    public static SignedPdf read(byte[] pdf) throws Exception {
         try (PDDocument document = Loader.loadPDF(pdf)) {
             List<PDSignature> signatures = document.getSignatureDictionaries();
             assertThat(signatures).as("signatures in the PDF").isNotEmpty();
@@ -72,7 +72,7 @@ final class SignedPdf {
     }
 
     /** A detached CMS over {@code content}; fails the test when it does not verify. */
-    static SignedPdf detached(byte[] cmsBytes, byte[] content) throws Exception {
+    public static SignedPdf detached(byte[] cmsBytes, byte[] content) throws Exception {
         return verified(null, null, content, new CMSSignedData(new CMSProcessableByteArray(content), cmsBytes));
     }
 
@@ -83,7 +83,7 @@ final class SignedPdf {
     }
 
     /** As {@link #read}, without verifying: for a test that expects the signature to break. */
-    static SignedPdf parse(byte[] pdf) throws Exception {
+    public static SignedPdf parse(byte[] pdf) throws Exception {
         try (PDDocument document = Loader.loadPDF(pdf)) {
             List<PDSignature> signatures = document.getSignatureDictionaries();
             PDSignature signature = signatures.get(signatures.size() - 1);
@@ -93,7 +93,7 @@ final class SignedPdf {
         }
     }
 
-    static SignedPdf parseDetached(byte[] cmsBytes, byte[] content) throws Exception {
+    public static SignedPdf parseDetached(byte[] cmsBytes, byte[] content) throws Exception {
         return parsed(null, null, content, new CMSSignedData(new CMSProcessableByteArray(content), cmsBytes));
     }
 
@@ -109,7 +109,7 @@ final class SignedPdf {
     }
 
     /** The signature over the signed bytes checks out: the message digest matches them and the signature the key. */
-    boolean verifies() throws Exception {
+    public boolean verifies() throws Exception {
         try {
             return signer.verify(new JcaSimpleSignerInfoVerifierBuilder().build(signerCertificate));
         } catch (org.bouncycastle.cms.CMSSignerDigestMismatchException e) {
@@ -125,7 +125,7 @@ final class SignedPdf {
     }
 
     /** The ByteRange is [0, a, b, c] with a + hole = b and b + c = the file's length: the whole file but the hole. */
-    void assertCoversWholeFile(byte[] pdf) {
+    public void assertCoversWholeFile(byte[] pdf) {
         assertThat(byteRange).hasSize(4);
         assertThat(byteRange[0]).isZero();
         assertThat(byteRange[2] + byteRange[3]).as("the ByteRange ends at the file's end").isEqualTo(pdf.length);
@@ -139,7 +139,7 @@ final class SignedPdf {
     }
 
     /** The signer certificate chains to {@code ca} (PKIX, no revocation: the local CA publishes none). */
-    void assertChainsTo(X509Certificate ca, Date at) throws Exception {
+    public void assertChainsTo(X509Certificate ca, Date at) throws Exception {
         List<X509Certificate> path = new ArrayList<>();
         path.add(signerCertificate);
         PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(ca, null)));
@@ -149,21 +149,21 @@ final class SignedPdf {
                 parameters);
     }
 
-    String subject(org.bouncycastle.asn1.ASN1ObjectIdentifier attribute) {
+    public String subject(org.bouncycastle.asn1.ASN1ObjectIdentifier attribute) {
         RDN[] rdns = X500Name.getInstance(signerCertificate.getSubjectX500Principal().getEncoded()).getRDNs(attribute);
         return rdns.length == 0 ? null : IETFUtils.valueToString(rdns[0].getFirst().getValue());
     }
 
-    String commonName() {
+    public String commonName() {
         return subject(BCStyle.CN);
     }
 
-    String serialNumberAttribute() {
+    public String serialNumberAttribute() {
         return subject(BCStyle.SERIALNUMBER);
     }
 
     /** The signed attributes of baseline B: message-digest of the signed bytes and signing-certificate-v2 of the signer. */
-    void assertBaselineBAttributes() throws Exception {
+    public void assertBaselineBAttributes() throws Exception {
         var attributes = signer.getSignedAttributes();
         byte[] digest = ASN1OctetString.getInstance(attributes.get(CMSAttributes.messageDigest).getAttrValues()
                 .getObjectAt(0)).getOctets();
@@ -177,11 +177,11 @@ final class SignedPdf {
         assertThat(id.getIssuerSerial().getSerial().getValue()).isEqualTo(signerCertificate.getSerialNumber());
     }
 
-    boolean hasSigningTimeAttribute() {
+    public boolean hasSigningTimeAttribute() {
         return signer.getSignedAttributes().get(CMSAttributes.signingTime) != null;
     }
 
-    static X509Certificate certificate(byte[] der) throws Exception {
+    public static X509Certificate certificate(byte[] der) throws Exception {
         return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
     }
 }
