@@ -24,6 +24,8 @@ final class DemoConsumers {
             idflow.revokeKey(c.apiKey());
             if (c.secret() == null) {
                 idflow.addTestKey(c.consumerId(), c.apiKey());
+            } else if (c.test()) {
+                idflow.addTestKey(c.consumerId(), c.apiKey(), c.secret());
             } else {
                 idflow.addLiveKey(c.consumerId(), c.apiKey(), c.secret());
             }

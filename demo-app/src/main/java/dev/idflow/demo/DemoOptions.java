@@ -43,6 +43,10 @@ record DemoOptions(
                                           printable characters each (128 bits or more), no ':' in KEY.
                                           Without any, a consumer "demo" with a generated test key
                                           is created and printed.
+              --signed-test-key ID:KEY:SECRET
+                                          a test key with a secret, for a client that signs every
+                                          request: a signed request's signature is checked as a live
+                                          key's is (the sandbox, test data only; repeatable)
               --inactivity-timeout DUR    quiet time before a started flow ends 'disconnected' (default 300s)
               --sweep-interval DUR        how often timeouts are looked for (default 5s)
               --rate-limit TEST:LIVE      requests per second per key, test and live keys (default 20:200;
@@ -74,7 +78,11 @@ record DemoOptions(
     }
 
     /** One --consumer value. */
-    record ConsumerKey(String consumerId, String apiKey, String secret) {
+    record ConsumerKey(String consumerId, String apiKey, String secret, boolean test) {
+        ConsumerKey(String consumerId, String apiKey, String secret) {
+            this(consumerId, apiKey, secret, secret == null);
+        }
+
         @Override
         public String toString() {
             return "ConsumerKey[" + consumerId + "]";
@@ -133,6 +141,13 @@ record DemoOptions(
                 case "--jdbc-password" -> jdbcPassword = value;
                 case "--base-url" -> baseUrl = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
                 case "--consumer" -> consumers.add(parseConsumer(value));
+                case "--signed-test-key" -> {
+                    ConsumerKey key = parseConsumer(value);
+                    if (key.secret() == null) {
+                        throw new UsageException("--signed-test-key: must be ID:KEY:SECRET (a signing key has a secret)");
+                    }
+                    consumers.add(new ConsumerKey(key.consumerId(), key.apiKey(), key.secret(), true));
+                }
                 case "--inactivity-timeout" -> inactivity = parseDuration(arg, value);
                 case "--sweep-interval" -> sweepInterval = parseDuration(arg, value);
                 case "--frame-ancestors" -> frameAncestors.add(value);

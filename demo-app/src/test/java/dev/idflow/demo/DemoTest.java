@@ -220,6 +220,38 @@ class DemoTest {
     }
 
     @Test
+    void aSignedTestKeysSignatureIsCheckedAgainstItsSecret() throws Exception {
+        String key = "test-signing-key-1-5e2a9c7f1b3d4068";
+        String secret = "test-signing-secret-1-7c4e1a9f2b3d";
+        DemoMain.Demo demo = DemoMain.Demo.start(DemoOptions.parse(new String[] {"--port", "0", "--storage", "memory",
+                "--signed-test-key", "lender:" + key + ":" + secret}), new PrintStream(new ByteArrayOutputStream()));
+        try {
+            String body = "{\"person_id\":\"demo-person-3\",\"result\":{\"service_name\":\"kisc\","
+                    + "\"service_status\":\"success\"},\"files\":{\"kisc_face_image\":\"\"}}";
+            HttpRequest.Builder mockery = HttpRequest.newBuilder(URI.create("http://localhost:" + demo.port() + "/mockery/result"))
+                    .header("X-Verigram-Api-Key", key).header("X-Verigram-Api-Version", "2")
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+            String ts = Long.toString(java.time.Instant.now().getEpochSecond());
+            HttpResponse<String> forged = http.send(mockery.copy().header("X-Verigram-Ts", ts)
+                    .header("X-Verigram-Hmac-SHA256", dev.idflow.core.internal.Crypto.hmacSha256Hex(
+                            "another-secret-of-32-characters-x".getBytes(StandardCharsets.UTF_8), ts + "/mockery/result"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(forged.statusCode()).as("signed with another secret").isEqualTo(401);
+
+            HttpResponse<String> signed = http.send(mockery.header("X-Verigram-Ts", ts)
+                    .header("X-Verigram-Hmac-SHA256", dev.idflow.core.internal.Crypto.hmacSha256Hex(
+                            secret.getBytes(StandardCharsets.UTF_8), ts + "/mockery/result")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
+        } finally {
+            demo.stop();
+        }
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--signed-test-key", "lender:" + key}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("--signed-test-key")
+                .hasMessageContaining("SECRET");
+    }
+
+    @Test
     void aWrongKycListValueIsAUsageErrorNamingThePartThatIsWrong() {
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--kyc-list", "demo:blocked:iin"}))
                 .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("CONSUMER:LIST:FIELD:VALUE");
