@@ -72,7 +72,7 @@ public final class DocPreviewService implements FlowService, DocumentPages {
             }
             kept.addObject().put("file_id", file.fileId()).put("title", document.title()).put("pages", pages);
             ObjectNode entry = shown.addObject();
-            entry.set("title", screenTitle(document));
+            entry.set("title", document.screenTitle());
             entry.put("pages", pages);
         }
         return StepDecision.awaitPerson(Screen.of("documents").with("documents", shown), state);
@@ -140,26 +140,6 @@ public final class DocPreviewService implements FlowService, DocumentPages {
         }
         return out;
     }
-
-    /**
-     * The title the page shows: the input file's name, or for a file idflow made itself (no name of its
-     * own, titled by its label) the document's name in kk, ru and en, a "text" the page shows in the
-     * flow's language.
-     */
-    private static JsonNode screenTitle(StepDocuments.Document document) {
-        String[] words = KNOWN_TITLES.get(document.file().label());
-        if (words == null || !document.title().equals(document.file().label())) {
-            return Json.mapper().getNodeFactory().textNode(document.title());
-        }
-        return Json.mapper().createObjectNode().put("kk", words[0]).put("ru", words[1]).put("en", words[2]);
-    }
-
-    private static final Map<String, String[]> KNOWN_TITLES = Map.of(
-            "client_card", new String[] {"Клиент карточкасы", "Карточка клиента", "Client card"},
-            "doc_builder_pdf", new String[] {"Құжат", "Документ", "Document"},
-            "doc_builder_pdfs", new String[] {"Құжаттар", "Документы", "Documents"},
-            "egov_doc_pdf", new String[] {"eGov құжаты", "Документ eGov", "eGov document"},
-            "signed_doc", new String[] {"Қол қойылған құжат", "Подписанный документ", "Signed document"});
 
     private static StepDecision failed(String error, String reason) {
         ObjectNode result = Json.mapper().createObjectNode().put("service_name", NAME).put("service_status", "fail")

@@ -24,7 +24,27 @@ public final class StepDocuments {
 
     /** A document to show or sign: its title (the input file's {@code filename}, else the stored name) and file. */
     public record Document(String title, StoredFile file) {
+        /**
+         * The title a screen shows: the input file's name, or for a file idflow made itself (no name of its
+         * own, titled by its label) the document's name in kk, ru and en, a "text" the page shows in the
+         * flow's language.
+         */
+        public com.fasterxml.jackson.databind.JsonNode screenTitle() {
+            String[] words = KNOWN_TITLES.get(file.label());
+            if (words == null || !title.equals(file.label())) {
+                return dev.idflow.core.internal.Json.mapper().getNodeFactory().textNode(title);
+            }
+            return dev.idflow.core.internal.Json.mapper().createObjectNode().put("kk", words[0]).put("ru", words[1])
+                    .put("en", words[2]);
+        }
     }
+
+    private static final Map<String, String[]> KNOWN_TITLES = Map.of(
+            "client_card", new String[] {"Клиент карточкасы", "Карточка клиента", "Client card"},
+            "doc_builder_pdf", new String[] {"Құжат", "Документ", "Document"},
+            "doc_builder_pdfs", new String[] {"Құжаттар", "Документы", "Documents"},
+            "egov_doc_pdf", new String[] {"eGov құжаты", "Документ eGov", "eGov document"},
+            "signed_doc", new String[] {"Қол қойылған құжат", "Подписанный документ", "Signed document"});
 
     /** A document the step names that the flow does not have: the step cannot go on. */
     public static final class MissingDocument extends Exception {

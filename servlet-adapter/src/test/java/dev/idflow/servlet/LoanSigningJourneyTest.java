@@ -134,6 +134,9 @@ class LoanSigningJourneyTest {
         assertThat(step.get("service_name").asText()).as(state.toString()).isEqualTo("esign");
         assertThat(step.at("/screen/kind").asText()).isEqualTo("sign");
         assertThat(step.at("/screen/documents")).hasSize(2);
+        assertThat(step.at("/screen/documents/0/title").asText()).isEqualTo("Договор займа.pdf");
+        assertThat(step.at("/screen/documents/1/title/ru").asText()).as("idflow's own file, titled in words")
+                .isEqualTo("Карточка клиента");
         assertThat(step.at("/screen/signer").asText()).isEqualTo(NAME);
         JsonNode done = bank.submit(v, step.get("step_id").asText(), "{\"confirmed\":true}");
         assertThat(done.get("flow_status").asText()).as(done.toString()).isEqualTo("pass");

@@ -147,7 +147,7 @@ public final class EsignService implements FlowService {
         ArrayNode shown = JSON.arrayNode();
         ArrayNode ids = JSON.arrayNode();
         for (StepDocuments.Document d : documents) {
-            shown.addObject().put("title", d.title());
+            shown.addObject().set("title", d.screenTitle());
             ids.add(d.file().fileId());
         }
         ObjectNode state = JSON.objectNode();
