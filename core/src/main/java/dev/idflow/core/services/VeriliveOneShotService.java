@@ -1,9 +1,7 @@
 package dev.idflow.core.services;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.idflow.core.internal.FileTypes;
 import dev.idflow.core.internal.Json;
-import dev.idflow.core.model.ExecutionStatus;
 import dev.idflow.core.model.MockeryScript;
 import dev.idflow.core.spi.CameraService;
 import dev.idflow.core.spi.FaceMatcher;
@@ -12,15 +10,12 @@ import dev.idflow.core.spi.ServiceFile;
 import dev.idflow.core.spi.SessionRepository;
 import dev.idflow.core.spi.StepContext;
 import dev.idflow.core.spi.StepDecision;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code verilive-one-shot}: one selfie before the camera, no action asked. The attempt's picture is its
@@ -35,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class VeriliveOneShotService implements CameraService {
     public static final String NAME = "verilive-one-shot";
-    private static final Logger LOG = LoggerFactory.getLogger(VeriliveOneShotService.class);
 
     private final LivenessAnalyzer analyzer;
     private final SessionRepository sessions;
@@ -99,43 +93,13 @@ public final class VeriliveOneShotService implements CameraService {
         byte[] selfie = attempt.frames().get(index);
         Optional<MockeryScript> script = step.sandboxScript();
         if (script.isPresent()) {
-            ObjectNode scripted = script.get().result();
-            result.put("service_status", scripted.path("service_status").asText("unknown"));
-            result.set("error_codes", scripted.has("error_codes") ? scripted.get("error_codes") : Json.mapper().createArrayNode());
-            result.set("warnings", scripted.has("warnings") ? scripted.get("warnings") : Json.mapper().createArrayNode());
-            script.get().files().forEach((label, bytes) -> files.put(label, new ServiceFile(FileTypes.sniff(bytes), bytes)));
+            CameraVerdicts.scripted(script.get(), result, files);
         } else {
-            int recent = sessions.countCreatedSince(step.consumerId(), step.personId(), NAME,
-                    attempt.receivedAt().minus(Duration.ofHours(1)));
-            boolean allowDesktop = step.options().getOrDefault("allow_desktop",
-                    Json.mapper().getNodeFactory().booleanNode(true)).asBoolean(true);
-            LivenessAnalyzer.Verdict verdict;
-            try {
-                verdict = analyzer.analyze(new LivenessAnalyzer.Attempt(step.consumerId(), step.personId(),
-                        step.sessionId(), List.of(), attempt.metadata(), List.of(selfie), attempt.videoSent(),
-                        attempt.receivedAt(), step.openedAt(), allowDesktop, recent));
-            } catch (Exception e) {
-                LOG.error("selfie analysis failed on session {}", step.sessionId(), e);
-                verdict = LivenessAnalyzer.Verdict.unknown();
-            }
-            result.put("service_status", verdict.serviceStatus());
-            result.putArray("error_codes");
-            result.putArray("warnings");
-            verdict.errorCodes().forEach(result.withArray("error_codes")::add);
-            verdict.warnings().forEach(result.withArray("warnings")::add);
+            CameraVerdicts.analyze(analyzer, sessions, NAME, step, attempt, List.of(), List.of(selfie), result);
             if (faces != null) {
                 faces.onLivenessVerdict(step, selfie, result, effects);
             }
         }
-        result.put("start_time", step.openedAt().toString());
-        result.put("end_time", attempt.receivedAt().toString());
-        ExecutionStatus status = switch (result.path("service_status").asText("unknown")) {
-            case "real" -> ExecutionStatus.PASS;
-            case "attack" -> ExecutionStatus.FAIL;
-            default -> ExecutionStatus.UNKNOWN;
-        };
-        AttemptVerdict judged = new AttemptVerdict(status, result, files, effects);
-        // a face on the blacklist or under another account would be the same face in the next session
-        return FaceChecks.hitsAList(result) ? judged.withoutRetry() : judged;
+        return CameraVerdicts.verdict(step, attempt, result, files, effects);
     }
 }

@@ -6,7 +6,6 @@ import dev.idflow.core.engine.RulesLivenessAnalyzer;
 import dev.idflow.core.internal.FileTypes;
 import dev.idflow.core.internal.FrameImages;
 import dev.idflow.core.internal.Json;
-import dev.idflow.core.model.ExecutionStatus;
 import dev.idflow.core.model.FileLabels;
 import dev.idflow.core.model.MockeryScript;
 import dev.idflow.core.spi.CameraService;
@@ -16,7 +15,6 @@ import dev.idflow.core.spi.SessionRepository;
 import dev.idflow.core.spi.StepContext;
 import dev.idflow.core.spi.StepDecision;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,30 +69,10 @@ public final class VeriliveService implements CameraService {
         List<StepDecision.Effect> effects = new ArrayList<>();
         Optional<MockeryScript> script = step.sandboxScript();
         if (script.isPresent()) {
-            ObjectNode scripted = script.get().result();
-            result.put("service_status", scripted.path("service_status").asText("unknown"));
-            result.set("error_codes", scripted.has("error_codes") ? scripted.get("error_codes") : Json.mapper().createArrayNode());
-            result.set("warnings", scripted.has("warnings") ? scripted.get("warnings") : Json.mapper().createArrayNode());
-            script.get().files().forEach((label, bytes) -> files.put(label, new ServiceFile(FileTypes.of(bytes), bytes)));
+            CameraVerdicts.scripted(script.get(), result, files);
         } else {
-            int recent = sessions.countCreatedSince(step.consumerId(), step.personId(), NAME,
-                    attempt.receivedAt().minus(Duration.ofHours(1)));
-            boolean allowDesktop = step.options().getOrDefault("allow_desktop",
-                    Json.mapper().getNodeFactory().booleanNode(true)).asBoolean(true);
-            LivenessAnalyzer.Verdict verdict;
-            try {
-                verdict = analyzer.analyze(new LivenessAnalyzer.Attempt(step.consumerId(), step.personId(),
-                        step.sessionId(), attempt.pipeline(), attempt.metadata(), attempt.frames(), attempt.videoSent(),
-                        attempt.receivedAt(), step.openedAt(), allowDesktop, recent));
-            } catch (Exception e) {
-                // the engine failed, not the person: no verdict rather than a made-up one
-                org.slf4j.LoggerFactory.getLogger(VeriliveService.class)
-                        .error("liveness analyzer failed on session {}", step.sessionId(), e);
-                verdict = LivenessAnalyzer.Verdict.unknown();
-            }
-            result.put("service_status", verdict.serviceStatus());
-            verdict.errorCodes().forEach(result.withArray("error_codes")::add);
-            verdict.warnings().forEach(result.withArray("warnings")::add);
+            LivenessAnalyzer.Verdict verdict = CameraVerdicts.analyze(analyzer, sessions, NAME, step, attempt,
+                    attempt.pipeline(), attempt.frames(), result);
             // the spec's warnings are LivenessError codes (RulesLivenessAnalyzer.UNCHECKED_ACTION_WARNING):
             // the actions the analyzer cannot check are named here
             List<String> unchecked = RulesLivenessAnalyzer.uncheckedActions(attempt.pipeline(), analyzer.checkableActions());
@@ -110,18 +88,7 @@ public final class VeriliveService implements CameraService {
                 faces.onLivenessVerdict(step, attempt.frames().get(best), result, effects);
             }
         }
-        // the server's clock only, never the device's: the session's life began when the server created
-        // it, and the attempt ended (for this result) when the server received it
-        result.put("start_time", step.openedAt().toString());
-        result.put("end_time", attempt.receivedAt().toString());
-        ExecutionStatus status = switch (result.path("service_status").asText("unknown")) {
-            case "real" -> ExecutionStatus.PASS;
-            case "attack" -> ExecutionStatus.FAIL;
-            default -> ExecutionStatus.UNKNOWN;
-        };
-        AttemptVerdict judged = new AttemptVerdict(status, result, files, effects);
-        // a face on the blacklist or under another account would be the same face in the next session
-        return FaceChecks.hitsAList(result) ? judged.withoutRetry() : judged;
+        return CameraVerdicts.verdict(step, attempt, result, files, effects);
     }
 
     /**
