@@ -1,0 +1,48 @@
+package dev.idflow.storage.jdbi;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.idflow.core.spi.IdflowStorage;
+import dev.idflow.core.spi.LifecycleContractTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** Retention and erasure on H2 with file content in a directory: the content really leaves the disk. */
+class H2FilesystemLifecycleContractTest extends LifecycleContractTest {
+    private static HikariDataSource dataSource;
+    private static Path directory;
+    private static JdbiStorage storage;
+
+    @BeforeAll
+    static void migrateOnce() throws IOException {
+        dataSource = TestDatabases.h2();
+        directory = Files.createTempDirectory("idflow-files-");
+        storage = JdbiStorage.builder(dataSource).filesInDirectory(directory).build();
+    }
+
+    @AfterAll
+    static void close() throws IOException {
+        dataSource.close();
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Override
+    protected IdflowStorage storage() {
+        TestDatabases.empty(dataSource);
+        return storage;
+    }
+
+    @Override
+    protected Optional<Path> contentDirectory() {
+        return Optional.of(directory);
+    }
+}
