@@ -147,22 +147,25 @@ final class JdbiLifecycle implements DataLifecycle {
                             + "AND ended_at IS NOT NULL AND ended_at < :before ORDER BY ended_at, flow_id LIMIT :limit")
                     .bind("c", consumerId).bind("before", Sql.time(endedBefore)).bind("limit", limit)
                     .mapTo(String.class).list();
-            files.addAll(deleteFlows(h, flowIds));
+            files.addAll(deleteFlows(h, flowIds, new int[1]));
             return flowIds.size();
         });
         contentGone.deleted(files);
         return flows;
     }
 
-    /** Deletes the flows, their events, sessions and files (rows); returns the files' ids. */
-    private static List<String> deleteFlows(Handle h, List<String> flowIds) {
+    /**
+     * Deletes the flows, their events, sessions and files (rows); returns the files' ids and adds the rows of
+     * flows and sessions to {@code rows[0]}.
+     */
+    private static List<String> deleteFlows(Handle h, List<String> flowIds, int[] rows) {
         if (flowIds.isEmpty()) {
             return List.of();
         }
-        deleteIn(h, "idflow_flow", "flow_id", flowIds);
+        rows[0] += deleteIn(h, "idflow_flow", "flow_id", flowIds);
         deleteIn(h, "idflow_event", "flow_id", flowIds);
         List<String> sessionIds = selectIn(h, "SELECT session_id FROM idflow_session WHERE flow_id IN ", flowIds);
-        deleteIn(h, "idflow_session", "session_id", sessionIds);
+        rows[0] += deleteIn(h, "idflow_session", "session_id", sessionIds);
         List<String> fileIds = new ArrayList<>(selectIn(h, "SELECT file_id FROM idflow_file WHERE flow_id IN ", flowIds));
         for (String id : selectIn(h, "SELECT file_id FROM idflow_file WHERE session_id IN ", sessionIds)) {
             if (!fileIds.contains(id)) {
@@ -182,9 +185,10 @@ final class JdbiLifecycle implements DataLifecycle {
                             + "AND test_flow = :t ORDER BY flow_id LIMIT :limit")
                     .bind("c", consumerId).bind("p", personId).bind("t", test).bind("limit", limit)
                     .mapTo(String.class).list();
-            List<String> flowFiles = deleteFlows(h, flowIds);
+            int[] flowRows = new int[1];
+            List<String> flowFiles = deleteFlows(h, flowIds, flowRows);
             files.addAll(flowFiles);
-            n += flowIds.size() + flowFiles.size();
+            n += flowRows[0] + flowFiles.size();
             List<String> sessionIds = h.createQuery("SELECT session_id FROM idflow_session WHERE consumer_id = :c "
                             + "AND person_id = :p AND test_session = :t ORDER BY session_id LIMIT :limit")
                     .bind("c", consumerId).bind("p", personId).bind("t", test).bind("limit", limit)
