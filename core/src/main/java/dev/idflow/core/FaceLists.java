@@ -38,9 +38,18 @@ public final class FaceLists {
     private final SecretCipher cipher;
     private final SecureRandom random;
     private final Supplier<Instant> clock;
+    private final Auditor auditor;
+    private final String actor;
 
     FaceLists(FaceTemplateRepository templates, ApiKeyDirectory consumers, FaceMatcher matcher, SecretCipher cipher,
               SecureRandom random, Supplier<Instant> clock) {
+        this(templates, consumers, matcher, cipher, random, clock, Auditor.NONE, null);
+    }
+
+    FaceLists(FaceTemplateRepository templates, ApiKeyDirectory consumers, FaceMatcher matcher, SecretCipher cipher,
+              SecureRandom random, Supplier<Instant> clock, Auditor auditor, String actor) {
+        this.auditor = auditor;
+        this.actor = actor;
         this.templates = templates;
         this.consumers = consumers;
         this.matcher = matcher;
@@ -54,14 +63,31 @@ public final class FaceLists {
                         Instant createdAt) {
     }
 
+    /**
+     * The same lists, with every change recorded in the audit trail as made by {@code actor} (the host's
+     * principal). Without it, changes are recorded as made by {@code host}.
+     */
+    public FaceLists as(String actor) {
+        return new FaceLists(templates, consumers, matcher, cipher, random, clock, auditor,
+                Objects.requireNonNull(actor, "actor"));
+    }
+
     /** Face lists on for the consumer: true when they were off. Checked on every session from now on. */
     public boolean enable(String consumerId) {
-        return templates.enable(registered(consumerId), clock.get());
+        boolean changed = templates.enable(registered(consumerId), clock.get());
+        if (changed) {
+            auditor.record(consumerId, actor, "face_list.enable", "consumer", consumerId, null);
+        }
+        return changed;
     }
 
     /** Face lists off for the consumer (its templates stay): true when they were on. */
     public boolean disable(String consumerId) {
-        return templates.disable(registered(consumerId));
+        boolean changed = templates.disable(registered(consumerId));
+        if (changed) {
+            auditor.record(consumerId, actor, "face_list.disable", "consumer", consumerId, null);
+        }
+        return changed;
     }
 
     public boolean enabled(String consumerId) {
@@ -97,6 +123,8 @@ public final class FaceLists {
         FaceTemplate t = new FaceTemplate(FaceChecks.newTemplateId(random), consumerId, mode == KeyMode.TEST, list,
                 personId, reference, matcher.model(), cipher.encrypt(found.template()), null, clock.get());
         templates.add(t);
+        auditor.record(consumerId, actor, "face_list.enroll", "face_list_entry", t.templateId(),
+                "list=" + list + ", mode=" + (mode == KeyMode.TEST ? "test" : "live"));
         return entry(t);
     }
 
@@ -108,10 +136,15 @@ public final class FaceLists {
     /** Takes an entry off its list: true when it was there. Only list entries; a verified face goes with its person. */
     public boolean remove(String consumerId, KeyMode mode, String entryId) {
         registered(consumerId);
-        return templates.find(consumerId, mode == KeyMode.TEST, entryId)
+        boolean removed = templates.find(consumerId, mode == KeyMode.TEST, entryId)
                 .filter(t -> FaceTemplate.LISTS.contains(t.kind()))
                 .map(t -> templates.remove(consumerId, mode == KeyMode.TEST, entryId))
                 .orElse(false);
+        if (removed) {
+            auditor.record(consumerId, actor, "face_list.remove", "face_list_entry", entryId,
+                    "mode=" + (mode == KeyMode.TEST ? "test" : "live"));
+        }
+        return removed;
     }
 
     /** The entries of one list, oldest first, without templates. */
@@ -129,7 +162,9 @@ public final class FaceLists {
 
     /** Deletes every face template of the person (verified, and list entries enrolled with their person_id). */
     public int deletePerson(String consumerId, String personId) {
-        return templates.deleteByPerson(registered(consumerId), Objects.requireNonNull(personId, "personId"));
+        int n = templates.deleteByPerson(registered(consumerId), Objects.requireNonNull(personId, "personId"));
+        auditor.record(consumerId, actor, "face_list.delete_person", "person", personId, "templates=" + n);
+        return n;
     }
 
     private static Entry entry(FaceTemplate t) {

@@ -77,6 +77,9 @@ public final class Idflow implements AutoCloseable {
     private final EventDelivery events;
     private final KycLists kycLists;
     private final FaceLists faceLists;
+    private final dev.idflow.core.engine.DataKeeper keeper;
+    private final Retention retention;
+    private final Audit audit;
     private ScheduledExecutorService background;
 
     private Idflow(Builder b) {
@@ -130,9 +133,13 @@ public final class Idflow implements AutoCloseable {
         this.sweeper = new Sweeper(storage, engine, 100);
         this.events = new EventDelivery(storage, clock);
         b.listeners.forEach(events::addListener);
-        this.kycLists = new KycLists(storage.kycLists(), storage.apiKeys(), engine::now);
+        this.keeper = new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids);
+        Auditor auditor = keeper::audit;
+        this.kycLists = new KycLists(storage.kycLists(), storage.apiKeys(), engine::now, auditor, null);
         this.faceLists = new FaceLists(storage.faceTemplates(), storage.apiKeys(), b.faceMatcher, cipher, b.random,
-                engine::now);
+                engine::now, auditor, null);
+        this.retention = new Retention(storage.lifecycle(), storage.apiKeys(), auditor, null);
+        this.audit = new Audit(storage.audit());
     }
 
     /**
@@ -180,11 +187,72 @@ public final class Idflow implements AutoCloseable {
      * decided again from its sessions.
      */
     public ServiceSession review(String sessionId, ExecutionStatus outcome, String reason) {
+        return review(sessionId, outcome, reason, null);
+    }
+
+    /**
+     * {@link #review(String, ExecutionStatus, String)} by {@code actor} (the host's principal, e.g. the
+     * operator's login), recorded in the audit trail with the outcome and reason.
+     */
+    public ServiceSession review(String sessionId, ExecutionStatus outcome, String reason, String actor) {
         Objects.requireNonNull(outcome, "outcome");
         if (reason == null || reason.isBlank()) {
             throw new IllegalArgumentException("a review needs a reason");
         }
-        return engine.review(sessionId, outcome, reason);
+        ServiceSession reviewed = engine.review(sessionId, outcome, reason);
+        keeper.audit(reviewed.consumerId(), actor, "session.review", "session", sessionId,
+                "outcome=" + outcome + ", reason=" + reason);
+        return reviewed;
+    }
+
+    /**
+     * {@link #completeSession(String, ServiceOutcome)} by an operator: resuming a held ({@code interrupter})
+     * step, recorded in the audit trail as {@code session.resume} by {@code actor} when it landed.
+     */
+    public boolean resumeSession(String sessionId, ServiceOutcome outcome, String actor) {
+        boolean done = completeSession(sessionId, outcome);
+        if (done) {
+            storage.sessions().findById(sessionId).ifPresent(s -> keeper.audit(s.consumerId(), actor,
+                    "session.resume", "session", sessionId, "outcome=" + outcome.status()));
+        }
+        return done;
+    }
+
+    // ---- retention, erasure, audit ----
+
+    /** The consumers' retention periods; the background work purges what is due. */
+    public Retention retention() {
+        return retention;
+    }
+
+    /** The audit trail. */
+    public Audit audit() {
+        return audit;
+    }
+
+    /**
+     * Erases everything idflow keeps about {@code personId} of the consumer, test and live: flows, sessions,
+     * files (their content too), face templates, certificates and keys, mockery scripts; in batches, each
+     * its own short transaction. Idempotent. Recorded in the audit trail (as made by {@code host}).
+     * Returns how many rows went.
+     */
+    public int erasePerson(String consumerId, String personId) {
+        return erasePerson(consumerId, personId, null);
+    }
+
+    /** {@link #erasePerson(String, String)} by {@code actor}, the host's principal. */
+    public int erasePerson(String consumerId, String personId, String actor) {
+        Objects.requireNonNull(consumerId, "consumerId");
+        if (personId == null || personId.isEmpty()) {
+            throw new IllegalArgumentException("personId: is required");
+        }
+        return keeper.erasePerson(consumerId, personId, true, actor)
+                + keeper.erasePerson(consumerId, personId, false, actor);
+    }
+
+    /** Purges what every consumer's retention makes due now (the background work calls it); returns how many rows went. */
+    public int purgeExpiredOnce() {
+        return keeper.purgeDue();
     }
 
     /**
@@ -251,6 +319,7 @@ public final class Idflow implements AutoCloseable {
                 sweeper.sweepOnce();
                 events.deliverOnce();
                 purgeUsedSignaturesOnce();
+                keeper.purgeDue();
             } catch (Throwable e) {
                 // a scheduled task that throws is never run again, silently: nothing may leave this
                 // loop, an Error (a StackOverflowError in a store, an AssertionError) included; the
@@ -311,17 +380,50 @@ public final class Idflow implements AutoCloseable {
 
     /** Adds a test (sandbox) key that may call unsigned. */
     public void addTestKey(String consumerId, String apiKey) {
-        addKey(consumerId, apiKey, null, KeyMode.TEST);
+        addKey(consumerId, apiKey, null, KeyMode.TEST, null);
     }
 
     /** Adds a test key with a secret: it may call unsigned, and when it signs, the signature is checked. */
     public void addTestKey(String consumerId, String apiKey, String secret) {
-        addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.TEST);
+        addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.TEST, null);
     }
 
     /** Adds a live key; every request made with it must be signed with {@code secret}. */
     public void addLiveKey(String consumerId, String apiKey, String secret) {
-        addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.LIVE);
+        addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.LIVE, null);
+    }
+
+    /**
+     * Key changes by {@code actor} (the host's principal), each recorded in the audit trail with the key's
+     * display form (its first characters), never the key or its secret.
+     */
+    public KeyChanges keys(String actor) {
+        return new KeyChanges(Objects.requireNonNull(actor, "actor"));
+    }
+
+    /** {@link #addTestKey}, {@link #addLiveKey} and {@link #revokeKey} recorded as made by one actor. */
+    public final class KeyChanges {
+        private final String actor;
+
+        private KeyChanges(String actor) {
+            this.actor = actor;
+        }
+
+        public void addTestKey(String consumerId, String apiKey) {
+            addKey(consumerId, apiKey, null, KeyMode.TEST, actor);
+        }
+
+        public void addTestKey(String consumerId, String apiKey, String secret) {
+            addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.TEST, actor);
+        }
+
+        public void addLiveKey(String consumerId, String apiKey, String secret) {
+            addKey(consumerId, apiKey, Objects.requireNonNull(secret, "secret"), KeyMode.LIVE, actor);
+        }
+
+        public boolean revokeKey(String apiKey) {
+            return revoke(apiKey, actor);
+        }
     }
 
     /** Generates a test key (256 random bits) for the consumer and returns it; only its peppered hash is kept. */
@@ -347,12 +449,27 @@ public final class Idflow implements AutoCloseable {
 
     /** Revokes a key. Other nodes stop accepting it when their key cache expires (30 s by default). */
     public boolean revokeKey(String apiKey) {
-        String hash = keyHasher.hash(apiKey);
-        authenticator.evict(hash);
-        return storage.apiKeys().deleteKey(hash);
+        return revoke(apiKey, null);
     }
 
-    private void addKey(String consumerId, String apiKey, String secret, KeyMode mode) {
+    private boolean revoke(String apiKey, String actor) {
+        String hash = keyHasher.hash(apiKey);
+        authenticator.evict(hash);
+        Optional<ApiKey> key = storage.apiKeys().findKeyByHash(hash);
+        boolean deleted = storage.apiKeys().deleteKey(hash);
+        if (deleted && key.isPresent()) {
+            keeper.audit(key.get().consumerId(), actor, "api_key.remove", "api_key", keyDisplay(key.get()),
+                    "mode=" + key.get().mode());
+        }
+        return deleted;
+    }
+
+    /** A key as the audit trail names it: its mode and first characters, never enough to use it. */
+    static String keyDisplay(ApiKey key) {
+        return key.display();
+    }
+
+    private void addKey(String consumerId, String apiKey, String secret, KeyMode mode, String actor) {
         if (storage.apiKeys().findConsumer(consumerId).isEmpty()) {
             throw new IllegalArgumentException("no consumer " + consumerId + "; registerConsumer first");
         }
@@ -362,7 +479,9 @@ public final class Idflow implements AutoCloseable {
         }
         byte[] encrypted = secret == null ? null : cipher.encrypt(secret.getBytes(StandardCharsets.UTF_8));
         String hash = keyHasher.hash(apiKey);
-        storage.apiKeys().saveKey(new ApiKey(hash, consumerId, mode, encrypted, displayPrefix(apiKey), engine.now()));
+        ApiKey saved = new ApiKey(hash, consumerId, mode, encrypted, displayPrefix(apiKey), engine.now());
+        storage.apiKeys().saveKey(saved);
+        keeper.audit(consumerId, actor, "api_key.add", "api_key", keyDisplay(saved), "mode=" + mode);
         // a key tried before it existed is cached as unknown on this node; other nodes learn within keyCacheTtl
         authenticator.evict(hash);
     }

@@ -29,21 +29,46 @@ public final class KycLists {
     private final KycListRepository lists;
     private final ApiKeyDirectory consumers;
     private final Supplier<Instant> clock;
+    private final Auditor auditor;
+    private final String actor;
 
     KycLists(KycListRepository lists, ApiKeyDirectory consumers, Supplier<Instant> clock) {
+        this(lists, consumers, clock, Auditor.NONE, null);
+    }
+
+    KycLists(KycListRepository lists, ApiKeyDirectory consumers, Supplier<Instant> clock, Auditor auditor, String actor) {
         this.lists = lists;
         this.consumers = consumers;
         this.clock = clock;
+        this.auditor = auditor;
+        this.actor = actor;
+    }
+
+    /**
+     * The same lists, with every change recorded in the audit trail as made by {@code actor} (the host's
+     * principal, e.g. an operator's login). Without it, changes are recorded as made by {@code host}.
+     */
+    public KycLists as(String actor) {
+        return new KycLists(lists, consumers, clock, auditor, Objects.requireNonNull(actor, "actor"));
     }
 
     /** Puts {@code value} on the list for {@code field}: true when it was not there yet. */
     public boolean add(String consumerId, String listName, String field, String value) {
-        return lists.add(registered(consumerId), listName, field, value, clock.get());
+        boolean added = lists.add(registered(consumerId), listName, field, value, clock.get());
+        if (added) {
+            // the field, never the value: a value is a person's IIN or phone number
+            auditor.record(consumerId, actor, "kyc_list.add", "kyc_list", listName, "field=" + field);
+        }
+        return added;
     }
 
     /** Takes {@code value} off the list for {@code field}: true when it was there. */
     public boolean remove(String consumerId, String listName, String field, String value) {
-        return lists.remove(registered(consumerId), listName, field, value);
+        boolean removed = lists.remove(registered(consumerId), listName, field, value);
+        if (removed) {
+            auditor.record(consumerId, actor, "kyc_list.remove", "kyc_list", listName, "field=" + field);
+        }
+        return removed;
     }
 
     /** The entries of one list, by field then value; empty for a list that holds nothing. */

@@ -113,6 +113,12 @@ public final class DemoMain {
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());
             DemoConsumers.fillKycLists(idflow, options.kycLists());
+            if (options.retentionBiometrics() != null || options.retentionFlows() != null) {
+                for (String consumerId : options.consumers().isEmpty() ? java.util.List.of(DemoConsumers.DEMO_CONSUMER)
+                        : options.consumers().stream().map(DemoOptions.ConsumerKey::consumerId).distinct().toList()) {
+                    idflow.retention().set(consumerId, options.retentionBiometrics(), null, options.retentionFlows());
+                }
+            }
 
             Server server = new Server();
             HttpConfiguration http = new HttpConfiguration();

@@ -26,7 +26,9 @@ record DemoOptions(
         double liveRps,
         List<KycListValue> kycLists,
         CorsOptions cors,
-        boolean faceAnalysis) {
+        boolean faceAnalysis,
+        Duration retentionBiometrics,
+        Duration retentionFlows) {
 
     static final String USAGE = """
             usage: java -jar idflow-demo.jar [options]
@@ -57,6 +59,11 @@ record DemoOptions(
                                           wildcard) allowed to run a liveness session from the browser
                                           with the web SDK: CORS on /liveness2/client/* and /sdk/*
                                           (repeatable; default: none)
+              --retention-biometrics DUR  how long frames, liveness videos, best frames and verified faces
+                                          are kept, for every consumer: ISO-8601 (P30D) or 30d, 12h, 90m
+                                          (default: until the person is erased)
+              --retention-flows DUR       how long an ended flow is kept whole (sessions, files,
+                                          events), same forms (default: until the person is erased)
               --kyc-list CONSUMER:LIST:FIELD:VALUE
                                           puts VALUE on the consumer's KYC list LIST, which kyc-list
                                           steps check (repeatable). CONSUMER: one of --consumer (or
@@ -106,6 +113,8 @@ record DemoOptions(
         List<KycListValue> kycLists = new ArrayList<>();
         List<String> corsOrigins = new ArrayList<>();
         boolean faceAnalysis = true;
+        Duration retentionBiometrics = null;
+        Duration retentionFlows = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -152,6 +161,8 @@ record DemoOptions(
                 case "--sweep-interval" -> sweepInterval = parseDuration(arg, value);
                 case "--frame-ancestors" -> frameAncestors.add(value);
                 case "--kyc-list" -> kycLists.add(parseKycList(value));
+                case "--retention-biometrics" -> retentionBiometrics = parseRetention(arg, value);
+                case "--retention-flows" -> retentionFlows = parseRetention(arg, value);
                 case "--cors-origin" -> corsOrigins.add(value);
                 case "--rate-limit" -> {
                     String[] parts = value.split(":");
@@ -190,7 +201,7 @@ record DemoOptions(
         }
         return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
                 List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors), testRps, liveRps,
-                List.copyOf(kycLists), cors, faceAnalysis);
+                List.copyOf(kycLists), cors, faceAnalysis, retentionBiometrics, retentionFlows);
     }
 
     /**
@@ -256,6 +267,14 @@ record DemoOptions(
     }
 
     /** 500ms, 1s, 20s, 5m, 1h; a bare number is seconds. */
+    static Duration parseRetention(String option, String value) {
+        try {
+            return dev.idflow.core.Retention.parsePeriod(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + ": " + e.getMessage());
+        }
+    }
+
     static Duration parseDuration(String option, String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         try {

@@ -743,5 +743,15 @@ class HostServiceSpiTest {
         public dev.idflow.core.spi.FaceTemplateRepository faceTemplates() {
             return store.faceTemplates();
         }
+
+        @Override
+        public dev.idflow.core.spi.DataLifecycle lifecycle() {
+            return store.lifecycle();
+        }
+
+        @Override
+        public dev.idflow.core.spi.AuditTrail audit() {
+            return store.audit();
+        }
     }
 }

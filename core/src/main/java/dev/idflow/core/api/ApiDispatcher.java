@@ -25,6 +25,8 @@ public final class ApiDispatcher {
     private static final Set<Integer> CREATE = Set.of(201, 401, 403, 422, 429, 500);
     private static final Set<Integer> READ = Set.of(200, 401, 403, 404, 422, 429, 500);
     private static final Set<Integer> READ_NO_403 = Set.of(200, 401, 404, 422, 429, 500);
+    /** DELETE /persons/{person_id} is idflow's own: idempotent, so an unknown person is a 204 too, never a 404. */
+    private static final Set<Integer> ERASE = Set.of(204, 401, 422, 429, 500);
     private static final Set<Integer> MOCKERY = Set.of(200, 401, 403, 422, 429, 500);
 
     @FunctionalInterface
@@ -176,6 +178,8 @@ public final class ApiDispatcher {
                 consumer("GET", "/resources/file", READ,
                         (caller, c) -> api.getFile(caller, QueryString.parse(c.request().rawQuery()))),
                 consumer("POST", "/resources/storage", CREATE, (caller, c) -> api.storeUpload(caller, c.request())),
+                consumer("DELETE", "/persons/{person_id}", ERASE,
+                        (caller, c) -> api.erasePerson(caller, c.vars().get("person_id"))),
                 consumer("POST", "/mockery/result", MOCKERY, (caller, c) -> api.scriptMockery(caller, c.request())),
                 // ---- the client API ----
                 byVlink("GET", "/hf/{vlink}/api/state", (v, c) -> client.state(v)),

@@ -78,6 +78,30 @@ final class ConsumerApi {
         this.maxUploadBytes = maxUploadBytes;
     }
 
+    // ---- DELETE /persons/{person_id} ----
+
+    /**
+     * Erases the person's data of the caller's consumer and kind (a test key test data only, a live key live
+     * data only), recorded in the audit trail with the key's display form as the actor. 204, also when there
+     * was nothing (again).
+     */
+    ApiResponse erasePerson(Caller caller, String rawPersonId) {
+        String personId;
+        try {
+            personId = java.net.URLDecoder.decode(rawPersonId.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("person_id: " + Requests.PERSON_ID_RULE);
+        }
+        if (personId.length() < 6 || personId.length() > 48 || !personId.matches(Requests.PERSON_ID_PATTERN)) {
+            throw ApiException.invalid("person_id: " + Requests.PERSON_ID_RULE);
+        }
+        String actor = storage.apiKeys().findKeyByHash(caller.keyHash()).map(dev.idflow.core.model.ApiKey::display)
+                .orElse(caller.test() ? "test key" : "live key");
+        new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids)
+                .erasePerson(caller.consumerId(), personId, caller.test(), "api_key:" + actor);
+        return ApiResponse.empty(204);
+    }
+
     // ---- POST /flow ----
 
     ApiResponse createFlow(Caller caller, ApiRequest request) throws IOException {

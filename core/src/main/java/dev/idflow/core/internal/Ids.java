@@ -66,6 +66,11 @@ public final class Ids {
         return ulid();
     }
 
+    /** An audit record's id. */
+    public String auditId() {
+        return ulid() + "-A";
+    }
+
     /** A vlink token: 192 random bits, URL-safe, 32 characters. */
     public String vlinkToken() {
         return token(24);

@@ -41,4 +41,9 @@ public record ApiKey(String keyHash, String consumerId, KeyMode mode, byte[] enc
     public String toString() {
         return "ApiKey[" + keyPrefix + "…, consumer=" + consumerId + ", mode=" + mode + "]";
     }
+
+    /** The key as the audit trail and an operator see it: its mode and first characters, never enough to use it. */
+    public String display() {
+        return (mode == KeyMode.TEST ? "test_" : "live_") + keyPrefix + "…";
+    }
 }

@@ -30,6 +30,12 @@ public interface IdflowStorage {
     /** The consumers' face templates (face lists, verified faces), sealed; read by the face services. */
     FaceTemplateRepository faceTemplates();
 
+    /** Retention periods, the purge of what is due and the erasure of a person. */
+    DataLifecycle lifecycle();
+
+    /** The append-only audit trail of operator actions, erasures and key changes. */
+    AuditTrail audit();
+
     /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each

@@ -2208,4 +2208,25 @@ public abstract class StorageContractTest {
             pool.shutdownNow();
         }
     }
+
+    // ---- retention, erasure, audit trail: the same store, through LifecycleContractTest ----
+
+    /** The directory a filesystem file store keeps content in; empty for stores that keep none on disk. */
+    protected java.util.Optional<java.nio.file.Path> contentDirectory() {
+        return java.util.Optional.empty();
+    }
+
+    /** {@link LifecycleContractTest} on this very store, so every store that passes this contract passes that one. */
+    @org.junit.jupiter.api.Nested
+    class Lifecycle extends LifecycleContractTest {
+        @Override
+        protected IdflowStorage storage() {
+            return StorageContractTest.this.storage();
+        }
+
+        @Override
+        protected java.util.Optional<java.nio.file.Path> contentDirectory() {
+            return StorageContractTest.this.contentDirectory();
+        }
+    }
 }

@@ -29,8 +29,10 @@ final class FileMetadata {
      * then fails or proceeds accordingly.
      */
     static void insert(Handle h, StoredFile file) {
-        h.createUpdate("INSERT INTO idflow_file (" + COLUMNS + ") VALUES (:fileId, :consumerId, :personId, :flowId, "
-                        + ":sessionId, :label, :contentType, :fileName, :size, :createdAt, :test, :attemptId, :bound)")
+        h.createUpdate("INSERT INTO idflow_file (" + COLUMNS + ", biometric) VALUES (:fileId, :consumerId, :personId, "
+                        + ":flowId, :sessionId, :label, :contentType, :fileName, :size, :createdAt, :test, :attemptId, "
+                        + ":bound, :biometric)")
+                .bind("biometric", dev.idflow.core.model.RetentionPolicy.isBiometric(file.label()))
                 .bind("fileId", file.fileId())
                 .bind("consumerId", file.consumerId())
                 .bind("personId", file.personId())

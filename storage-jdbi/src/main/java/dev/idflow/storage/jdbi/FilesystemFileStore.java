@@ -230,4 +230,11 @@ final class FilesystemFileStore implements FileStore {
             log.warn("could not clean abandoned uploads in {}", partial, e);
         }
     }
+
+    /** Deletes the content of files whose rows are gone already (retention, erasure). */
+    void deleteContent(java.util.Collection<String> fileIds) throws IOException {
+        for (String fileId : fileIds) {
+            Files.deleteIfExists(pathOf(fileId));
+        }
+    }
 }

@@ -53,6 +53,8 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiKycListRepository kycLists;
     private final JdbiPersonCertificateRepository personCertificates;
     private final JdbiFaceTemplateRepository faceTemplates;
+    private final JdbiAuditTrail audit;
+    private final JdbiLifecycle lifecycle;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -68,6 +70,22 @@ public final class JdbiStorage implements IdflowStorage {
         this.kycLists = new JdbiKycListRepository(jdbi, dialect);
         this.personCertificates = new JdbiPersonCertificateRepository(jdbi);
         this.faceTemplates = new JdbiFaceTemplateRepository(jdbi, dialect);
+        this.audit = new JdbiAuditTrail(jdbi);
+        // the content of a deleted file's row: gone with it from idflow_file_chunk (ON DELETE CASCADE), from
+        // a directory right after the transaction; a host's own store keeps no rows here, so it is asked
+        JdbiLifecycle.ContentGone contentGone;
+        if (files instanceof FilesystemFileStore directory) {
+            contentGone = directory::deleteContent;
+        } else if (files instanceof JdbiFileStore) {
+            contentGone = ids -> { };
+        } else {
+            contentGone = ids -> {
+                for (String id : ids) {
+                    files.delete(id);
+                }
+            };
+        }
+        this.lifecycle = new JdbiLifecycle(jdbi, contentGone);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -123,6 +141,16 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public FaceTemplateRepository faceTemplates() {
         return faceTemplates;
+    }
+
+    @Override
+    public dev.idflow.core.spi.DataLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    public dev.idflow.core.spi.AuditTrail audit() {
+        return audit;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */

@@ -40,4 +40,9 @@ class H2FilesystemStorageContractTest extends StorageContractTest {
         TestDatabases.empty(dataSource);
         return storage;
     }
+
+    @Override
+    protected java.util.Optional<Path> contentDirectory() {
+        return java.util.Optional.of(directory);
+    }
 }

@@ -48,4 +48,12 @@ final class InMemoryEventOutbox implements EventOutbox {
         pending.remove(eventId);
         claimedUntil.remove(eventId);
     }
+
+    /** Forgets a flow's undelivered events (retention, erasure); returns how many. */
+    synchronized int removeFlow(String flowId) {
+        int before = pending.size();
+        pending.values().removeIf(e -> flowId.equals(e.flowId()));
+        claimedUntil.keySet().retainAll(pending.keySet());
+        return before - pending.size();
+    }
 }

@@ -97,4 +97,18 @@ final class InMemoryFaceTemplateRepository implements FaceTemplateRepository {
         out.sort(ORDER);
         return out;
     }
+
+    /** Deletes up to {@code limit} templates that {@code which} selects, oldest first; returns how many. */
+    synchronized int removeWhere(Predicate<FaceTemplate> which, int limit) {
+        List<FaceTemplate> gone = select(which);
+        int n = 0;
+        for (FaceTemplate t : gone) {
+            if (n == limit) {
+                break;
+            }
+            templates.remove(t.templateId());
+            n++;
+        }
+        return n;
+    }
 }

@@ -96,4 +96,11 @@ final class InMemoryFileStore implements FileStore {
         // a fresh stream over the stored array: the array itself never leaves the store
         return entry == null ? Optional.empty() : Optional.of(new ByteArrayInputStream(entry.content()));
     }
+
+    /** Up to {@code limit} files (bound or not) that {@code which} selects, oldest first. */
+    List<StoredFile> select(java.util.function.Predicate<StoredFile> which, int limit) {
+        return files.values().stream().map(Entry::meta).filter(which)
+                .sorted(Comparator.comparing(StoredFile::createdAt).thenComparing(StoredFile::fileId))
+                .limit(limit).toList();
+    }
 }

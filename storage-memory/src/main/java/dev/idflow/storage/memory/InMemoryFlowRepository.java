@@ -138,4 +138,22 @@ final class InMemoryFlowRepository implements FlowRepository {
             throw new UncheckedIOException("cannot copy " + type.getSimpleName(), e);
         }
     }
+
+    /** Up to {@code limit} flows that {@code which} selects, oldest first (for the lifecycle's batches). */
+    synchronized List<Flow> select(java.util.function.Predicate<Flow> which, int limit) {
+        return byId.values().stream().filter(which)
+                .sorted(java.util.Comparator.comparing(Flow::createdAt).thenComparing(Flow::flowId))
+                .limit(limit).toList();
+    }
+
+    /** Forgets a flow (retention, erasure): true when it was there. */
+    synchronized boolean remove(String flowId) {
+        Flow gone = byId.remove(flowId);
+        if (gone == null) {
+            return false;
+        }
+        idByVlinkHash.remove(gone.vlinkHash());
+        claimedUntil.remove(flowId);
+        return true;
+    }
 }

@@ -22,4 +22,17 @@ final class InMemoryMockeryRepository implements MockeryRepository {
     private static String key(String consumerId, String personId, String serviceName) {
         return consumerId + "\n" + personId + "\n" + serviceName;
     }
+
+    /** Forgets the person's scripts (erasure); returns how many. */
+    int removePerson(String consumerId, String personId) {
+        int[] n = {0};
+        scripts.values().removeIf(m -> {
+            boolean match = m.consumerId().equals(consumerId) && m.personId().equals(personId);
+            if (match) {
+                n[0]++;
+            }
+            return match;
+        });
+        return n[0];
+    }
 }

@@ -88,4 +88,23 @@ final class InMemorySessionRepository implements SessionRepository {
                         && s.serviceName().equals(serviceName) && !s.createdAt().isBefore(since))
                 .count();
     }
+
+    /** Up to {@code limit} sessions that {@code which} selects (for the lifecycle's batches). */
+    synchronized List<ServiceSession> select(java.util.function.Predicate<ServiceSession> which, int limit) {
+        return byId.values().stream().filter(which)
+                .sorted(java.util.Comparator.comparing(ServiceSession::createdAt).thenComparing(ServiceSession::sessionId))
+                .limit(limit).toList();
+    }
+
+    /** Forgets a session (retention, erasure): true when it was there. */
+    synchronized boolean remove(String sessionId) {
+        ServiceSession gone = byId.remove(sessionId);
+        if (gone == null) {
+            return false;
+        }
+        if (gone.liveness() != null && gone.liveness().accessTokenHash() != null) {
+            idByTokenHash.remove(gone.liveness().accessTokenHash());
+        }
+        return true;
+    }
 }

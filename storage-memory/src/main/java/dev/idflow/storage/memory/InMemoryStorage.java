@@ -33,6 +33,9 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemoryKycListRepository kycLists = new InMemoryKycListRepository();
     private final InMemoryPersonCertificateRepository personCertificates = new InMemoryPersonCertificateRepository();
     private final InMemoryFaceTemplateRepository faceTemplates = new InMemoryFaceTemplateRepository();
+    private final InMemoryAuditTrail audit = new InMemoryAuditTrail();
+    private final InMemoryLifecycle lifecycle = new InMemoryLifecycle(flows, sessions, events, files, faceTemplates,
+            personCertificates, mockery, audit);
 
     @Override
     public FlowRepository flows() {
@@ -82,6 +85,16 @@ public final class InMemoryStorage implements IdflowStorage {
     @Override
     public FaceTemplateRepository faceTemplates() {
         return faceTemplates;
+    }
+
+    @Override
+    public dev.idflow.core.spi.DataLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    public dev.idflow.core.spi.AuditTrail audit() {
+        return audit;
     }
 
     /**
