@@ -53,6 +53,7 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiKycListRepository kycLists;
     private final JdbiPersonCertificateRepository personCertificates;
     private final JdbiFaceTemplateRepository faceTemplates;
+    private final JdbiWebhookStore webhooks;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -68,6 +69,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.kycLists = new JdbiKycListRepository(jdbi, dialect);
         this.personCertificates = new JdbiPersonCertificateRepository(jdbi);
         this.faceTemplates = new JdbiFaceTemplateRepository(jdbi, dialect);
+        this.webhooks = new JdbiWebhookStore(jdbi, dialect);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -125,6 +127,11 @@ public final class JdbiStorage implements IdflowStorage {
         return faceTemplates;
     }
 
+    @Override
+    public dev.idflow.core.spi.WebhookStore webhooks() {
+        return webhooks;
+    }
+
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */
     public String databaseKind() {
         return dialect == Dialect.POSTGRESQL ? "PostgreSQL" : "H2";
@@ -161,6 +168,7 @@ public final class JdbiStorage implements IdflowStorage {
                 JdbiSessionRepository.insert(h, session);
             }
             JdbiEventOutbox.insert(h, change.events());
+            JdbiWebhookStore.fanOut(h, change.events());
             if (filesInIdflowTables) {
                 // the verdict's files become findable in the verdict's own transaction, or not at all
                 FileMetadata.bind(h, change.bindFiles());
