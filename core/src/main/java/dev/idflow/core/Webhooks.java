@@ -84,6 +84,28 @@ public final class Webhooks {
         return Endpoint.of(endpoint);
     }
 
+    /**
+     * {@link #register} unless the consumer has an endpoint with this URL and this secret already, which is
+     * then returned as it is (for a host that registers its endpoints at every start). Endpoints with this
+     * URL and another secret are removed once the new one is stored.
+     */
+    public Endpoint ensure(String consumerId, String url, String secret) {
+        requireConsumer(consumerId);
+        List<WebhookEndpoint> sameUrl = store.endpoints(consumerId).stream().filter(e -> e.url().equals(url)).toList();
+        byte[] given = secret == null ? new byte[0] : secret.getBytes(StandardCharsets.UTF_8);
+        for (WebhookEndpoint e : sameUrl) {
+            byte[] stored = cipher.decrypt(e.sealedSecret());
+            boolean same = java.security.MessageDigest.isEqual(stored, given);
+            java.util.Arrays.fill(stored, (byte) 0);
+            if (same) {
+                return Endpoint.of(e);
+            }
+        }
+        Endpoint made = register(consumerId, url, secret);
+        sameUrl.forEach(e -> store.removeEndpoint(consumerId, e.endpointId(), clock.get()));
+        return made;
+    }
+
     /** The consumer's endpoints, oldest first. */
     public List<Endpoint> list(String consumerId) {
         requireConsumer(consumerId);

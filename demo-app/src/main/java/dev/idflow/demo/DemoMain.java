@@ -110,9 +110,12 @@ public final class DemoMain {
                     .service(new dev.idflow.documents.ClientCardService())
                     .service(new dev.idflow.documents.DocBuilderService())
                     .service(esign.service())
+                    // webhooks may go to a receiver on this machine (loopback, plain http too), nowhere private
+                    .webhookAllowLoopback(true)
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());
             DemoConsumers.fillKycLists(idflow, options.kycLists());
+            DemoConsumers.registerWebhooks(idflow, options.webhooks());
 
             Server server = new Server();
             HttpConfiguration http = new HttpConfiguration();
