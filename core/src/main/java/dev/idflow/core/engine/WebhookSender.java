@@ -58,7 +58,7 @@ public final class WebhookSender implements AutoCloseable {
     private final Duration requestTimeout;
     private final int concurrency;
     private final Duration lease;
-    private final ExecutorService pool;
+    private ExecutorService pool;
 
     public WebhookSender(WebhookStore store, SecretCipher cipher, Clock clock, Random random, WebhookTargets targets,
                          Duration connectTimeout, Duration requestTimeout, int concurrency) {
@@ -75,17 +75,24 @@ public final class WebhookSender implements AutoCloseable {
         // a claimed batch takes at most batch/concurrency rounds of one request each, connect included;
         // the lease outlives that twice over, so a live sender's claim never runs out under it
         this.lease = connectTimeout.plus(requestTimeout).multipliedBy(2L * batchSize() / concurrency + 2);
-        AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(concurrency, r -> {
-            Thread t = new Thread(r, "idflow-webhook-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         this.client = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
+    }
+
+    /** The sender threads, made when first needed (again after {@link #close()}). */
+    private synchronized ExecutorService pool() {
+        if (pool == null) {
+            AtomicInteger n = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(concurrency, r -> {
+                Thread t = new Thread(r, "idflow-webhook-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
     }
 
     private int batchSize() {
@@ -101,6 +108,7 @@ public final class WebhookSender implements AutoCloseable {
         for (int round = 0; round < 20; round++) {
             List<WebhookStore.Due> batch = store.claimDue(clock.instant(), lease, batchSize());
             List<Future<Boolean>> sent = new ArrayList<>();
+            ExecutorService pool = pool();
             for (WebhookStore.Due due : batch) {
                 sent.add(pool.submit(() -> attempt(due)));
             }
@@ -228,7 +236,10 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        pool.shutdownNow();
+    public synchronized void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+            pool = null;
+        }
     }
 }

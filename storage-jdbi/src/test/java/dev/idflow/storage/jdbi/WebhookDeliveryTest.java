@@ -348,4 +348,33 @@ class WebhookDeliveryTest {
         });
         assertThat(receiver.received.stream().map(WebhookReceiver.Received::body).collect(Collectors.toList())).isEmpty();
     }
+
+    @Test
+    void aRedirectIsNotFollowedButCountsAsAFailedAttempt() throws Exception {
+        node.webhooks().register("bank", receiver.url(), SECRET);
+        receiver.answer = () -> 302;
+        startedFlow();
+
+        assertThat(node.webhooks().sendOnce()).isZero();
+
+        assertThat(receiver.received).hasSize(1);
+        WebhookDelivery d = onlyDelivery();
+        assertThat(d.state()).isEqualTo(WebhookDelivery.State.PENDING);
+        assertThat(d.lastStatus()).isEqualTo(302);
+    }
+
+    @Test
+    void theSecretIsSealedAtRestAndNeverShown() throws Exception {
+        Webhooks.Endpoint endpoint = node.webhooks().register("bank", receiver.url(), SECRET);
+
+        byte[] stored = org.jdbi.v3.core.Jdbi.create(db).withHandle(h -> h.createQuery(
+                        "SELECT secret FROM idflow_webhook_endpoint WHERE endpoint_id = :id")
+                .bind("id", endpoint.endpointId()).mapTo(byte[].class).one());
+        assertThat(new String(stored, StandardCharsets.ISO_8859_1)).doesNotContain(SECRET);
+        assertThat(stored.length).isGreaterThan(SECRET.length());
+        assertThat(endpoint.toString()).doesNotContain(SECRET);
+        assertThat(node.webhooks().list("bank").toString()).doesNotContain(SECRET);
+        assertThat(node.storage().webhooks().findEndpoint(endpoint.endpointId()).orElseThrow().toString())
+                .doesNotContain(SECRET).contains("secret ***");
+    }
 }
