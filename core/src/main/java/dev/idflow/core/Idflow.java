@@ -140,7 +140,8 @@ public final class Idflow implements AutoCloseable {
                 new dev.idflow.core.internal.WebhookTargets.Policy(b.webhookAllowLoopback, b.webhookAllowPrivate,
                         b.webhookAllowHttp), b.webhookResolver);
         this.webhookSender = new dev.idflow.core.engine.WebhookSender(storage.webhooks(), cipher, clock, b.random, targets,
-                b.webhookConnectTimeout, b.webhookRequestTimeout, b.webhookConcurrency);
+                b.webhookConnectTimeout, b.webhookRequestTimeout, b.webhookConcurrency, b.webhookFirstBackoff,
+                b.webhookMaxBackoff);
         this.webhooks = new Webhooks(storage.webhooks(), storage.apiKeys(), cipher, targets, ids, engine::now,
                 webhookSender);
     }
@@ -509,6 +510,8 @@ public final class Idflow implements AutoCloseable {
         private Duration webhookConnectTimeout = Duration.ofSeconds(5);
         private Duration webhookRequestTimeout = Duration.ofSeconds(10);
         private int webhookConcurrency = 4;
+        private Duration webhookFirstBackoff = Duration.ofSeconds(10);
+        private Duration webhookMaxBackoff = Duration.ofHours(1);
 
         private Builder() {
         }
@@ -551,6 +554,19 @@ public final class Idflow implements AutoCloseable {
             }
             this.webhookConnectTimeout = connect;
             this.webhookRequestTimeout = request;
+            return this;
+        }
+
+        /**
+         * The wait after a webhook's first failed attempt (default 10 s), doubled after each further one up
+         * to {@code max} (default 1 h), less up to half of it as jitter; retrying ends 24 h after the event.
+         */
+        public Builder webhookBackoff(Duration first, Duration max) {
+            if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
+                throw new IllegalArgumentException("webhookBackoff: first must be positive and at most max");
+            }
+            this.webhookFirstBackoff = first;
+            this.webhookMaxBackoff = max;
             return this;
         }
 

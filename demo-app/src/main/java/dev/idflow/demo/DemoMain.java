@@ -112,6 +112,9 @@ public final class DemoMain {
                     .service(esign.service())
                     // webhooks may go to a receiver on this machine (loopback, plain http too), nowhere private
                     .webhookAllowLoopback(true)
+                    // and are retried sooner than in production (2 s doubling up to 30 s, still for 24 h), so
+                    // a receiver that was down for a moment gets its events soon after it is back
+                    .webhookBackoff(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30))
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());
             DemoConsumers.fillKycLists(idflow, options.kycLists());

@@ -62,8 +62,9 @@ record DemoOptions(
               --webhook CONSUMER:URL:SECRET
                                           POSTs the consumer's flow and session events to URL, signed
                                           with SECRET (16-256 printable characters, no ':'), retried
-                                          for 24 h (repeatable; see docs/WEBHOOKS.md). The demo allows
-                                          loopback targets, over plain http too
+                                          for 24 h, every 2 s doubling up to 30 s (repeatable; see
+                                          docs/WEBHOOKS.md). The demo allows loopback targets, over
+                                          plain http too
               --no-face-analysis          no face analysis (idflow-face) of liveness attempts, and no face
                                           matcher: a live verilive step then ends 'unknown', never
                                           'real', and live flows cannot name veriface

@@ -38,11 +38,16 @@ class DemoWebhookTest {
     @Test
     void theReceiverGetsEachEventSignedAndARestartKeepsOneEndpoint() throws Exception {
         List<String[]> received = new CopyOnWriteArrayList<>(); // signature, body
+        java.util.concurrent.atomic.AtomicInteger down = new java.util.concurrent.atomic.AtomicInteger(2);
         HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         receiver.createContext("/hook", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
-                received.add(new String[] {exchange.getRequestHeaders().getFirst("X-Idflow-Signature"),
-                        new String(in.readAllBytes(), StandardCharsets.UTF_8)});
+                String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                if (down.getAndDecrement() > 0) { // the receiver is down at first: two 503s
+                    exchange.sendResponseHeaders(503, -1);
+                    return;
+                }
+                received.add(new String[] {exchange.getRequestHeaders().getFirst("X-Idflow-Signature"), body});
                 exchange.sendResponseHeaders(204, -1);
             } finally {
                 exchange.close();
@@ -69,11 +74,15 @@ class DemoWebhookTest {
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(started.statusCode()).isEqualTo(200);
 
-                long deadline = System.nanoTime() + 20_000_000_000L;
+                // 503, then 2-4 s later 503 again, then 2-8 s later the delivery
+                long deadline = System.nanoTime() + 30_000_000_000L;
                 while (received.isEmpty() && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
                 assertThat(received).hasSize(1);
+                assertThat(down.get()).as("it was tried while the receiver was down").isNegative();
+                assertThat(demo.idflow.webhooks().deliveries("bank", 10)).singleElement()
+                        .satisfies(d -> assertThat(d.attempts()).isEqualTo(3));
                 String signature = received.get(0)[0];
                 String body = received.get(0)[1];
                 String t = signature.substring(2, signature.indexOf(','));

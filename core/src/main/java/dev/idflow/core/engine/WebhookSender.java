@@ -58,10 +58,24 @@ public final class WebhookSender implements AutoCloseable {
     private final Duration requestTimeout;
     private final int concurrency;
     private final Duration lease;
+    private final Duration firstBackoff;
+    private final Duration maxBackoff;
     private ExecutorService pool;
 
     public WebhookSender(WebhookStore store, SecretCipher cipher, Clock clock, Random random, WebhookTargets targets,
                          Duration connectTimeout, Duration requestTimeout, int concurrency) {
+        this(store, cipher, clock, random, targets, connectTimeout, requestTimeout, concurrency, FIRST_BACKOFF, MAX_BACKOFF);
+    }
+
+    /** With the wait after the first failure and the most it grows to (10 s and 1 h by default). */
+    public WebhookSender(WebhookStore store, SecretCipher cipher, Clock clock, Random random, WebhookTargets targets,
+                         Duration connectTimeout, Duration requestTimeout, int concurrency, Duration firstBackoff,
+                         Duration maxBackoff) {
+        if (firstBackoff.isNegative() || firstBackoff.isZero() || maxBackoff.compareTo(firstBackoff) < 0) {
+            throw new IllegalArgumentException("webhook backoff: the first wait must be positive and at most the longest");
+        }
+        this.firstBackoff = firstBackoff;
+        this.maxBackoff = maxBackoff;
         if (concurrency < 1 || concurrency > 64) {
             throw new IllegalArgumentException("webhook concurrency must be 1 to 64");
         }
@@ -174,7 +188,7 @@ public final class WebhookSender implements AutoCloseable {
             record(d.afterAttempt(State.DELIVERED, at, status, null, null));
             return true;
         }
-        Instant next = at.plus(backoff(d.attempts() + 1, random.nextDouble()));
+        Instant next = at.plus(backoff(d.attempts() + 1, random.nextDouble(), firstBackoff, maxBackoff));
         boolean dead = next.isAfter(d.createdAt().plus(RETRY_WINDOW));
         if (dead) {
             LOG.warn("webhook delivery {} is dead after {} attempts (last: {})", d.deliveryId(), d.attempts() + 1,
@@ -203,8 +217,12 @@ public final class WebhookSender implements AutoCloseable {
      * between half and all of it.
      */
     static Duration backoff(int failures, double u) {
-        long base = FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 20);
-        base = Math.min(base, MAX_BACKOFF.toMillis());
+        return backoff(failures, u, FIRST_BACKOFF, MAX_BACKOFF);
+    }
+
+    static Duration backoff(int failures, double u, Duration first, Duration max) {
+        long base = first.toMillis() << Math.min(failures - 1, 20);
+        base = Math.min(base, max.toMillis());
         return Duration.ofMillis((long) (base * (0.5 + 0.5 * u)));
     }
 
