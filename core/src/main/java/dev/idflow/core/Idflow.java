@@ -80,7 +80,10 @@ public final class Idflow implements AutoCloseable {
     private final dev.idflow.core.engine.DataKeeper keeper;
     private final Retention retention;
     private final Audit audit;
+    private final dev.idflow.core.engine.WebhookSender webhookSender;
+    private final Webhooks webhooks;
     private ScheduledExecutorService background;
+    private ScheduledExecutorService webhookBackground;
 
     private Idflow(Builder b) {
         this.storage = Objects.requireNonNull(b.storage, "storage");
@@ -140,6 +143,14 @@ public final class Idflow implements AutoCloseable {
                 engine::now, auditor, null);
         this.retention = new Retention(storage.lifecycle(), storage.apiKeys(), auditor, null);
         this.audit = new Audit(storage.audit());
+        dev.idflow.core.internal.WebhookTargets targets = new dev.idflow.core.internal.WebhookTargets(
+                new dev.idflow.core.internal.WebhookTargets.Policy(b.webhookAllowLoopback, b.webhookAllowPrivate,
+                        b.webhookAllowHttp), b.webhookResolver);
+        this.webhookSender = new dev.idflow.core.engine.WebhookSender(storage.webhooks(), cipher, clock, b.random, targets,
+                b.webhookConnectTimeout, b.webhookRequestTimeout, b.webhookConcurrency, b.webhookFirstBackoff,
+                b.webhookMaxBackoff);
+        this.webhooks = new Webhooks(storage.webhooks(), storage.apiKeys(), cipher, targets, ids, engine::now,
+                webhookSender);
     }
 
     /**
@@ -302,8 +313,10 @@ public final class Idflow implements AutoCloseable {
     }
 
     /**
-     * Runs the sweeper, event delivery and the purge of used signatures every {@code interval} on one daemon thread. Every node of
-     * a cluster may run it: work is claimed through the database. Stop it with {@link #close()}.
+     * Runs the sweeper, event delivery and the purge of used signatures every {@code interval} on one daemon thread,
+     * and webhook sending every {@code interval} on another (its requests on a bounded pool of sender threads,
+     * so a slow receiver never holds up the sweeper). Every node of a cluster may run it: work is claimed
+     * through the database. Stop it with {@link #close()}.
      */
     public synchronized void startBackground(Duration interval) {
         if (background != null) {
@@ -328,6 +341,18 @@ public final class Idflow implements AutoCloseable {
                         e instanceof VirtualMachineError ? " with a virtual machine error" : "", interval, e);
             }
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        webhookBackground = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "idflow-webhooks");
+            t.setDaemon(true);
+            return t;
+        });
+        webhookBackground.scheduleWithFixedDelay(() -> {
+            try {
+                webhookSender.sendOnce();
+            } catch (Throwable e) {
+                LOG.error("webhook sending failed; trying again in {}", interval, e);
+            }
+        }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Stops background work (waits up to 10 s for a running sweep). */
@@ -342,6 +367,16 @@ public final class Idflow implements AutoCloseable {
             }
             background = null;
         }
+        if (webhookBackground != null) {
+            webhookBackground.shutdown();
+            try {
+                webhookBackground.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            webhookBackground = null;
+        }
+        webhookSender.close();
     }
 
     // ---- consumers and keys ----
@@ -512,6 +547,13 @@ public final class Idflow implements AutoCloseable {
         return faceLists;
     }
 
+    // ---- webhooks ----
+
+    /** The consumers' webhook endpoints and their delivery log; see docs/WEBHOOKS.md. */
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
     // ---- templates ----
 
     /** Registers a template every consumer may use by {@code template_id}. */
@@ -580,8 +622,80 @@ public final class Idflow implements AutoCloseable {
         private Double verifaceThreshold;
         private int maxLivenessSessionsPerHour = 10;
         private MessageSender messageSender;
+        private boolean webhookAllowLoopback;
+        private boolean webhookAllowPrivate;
+        private boolean webhookAllowHttp;
+        private Webhooks.Resolver webhookResolver = java.net.InetAddress::getAllByName;
+        private Duration webhookConnectTimeout = Duration.ofSeconds(5);
+        private Duration webhookRequestTimeout = Duration.ofSeconds(10);
+        private int webhookConcurrency = 4;
+        private Duration webhookFirstBackoff = Duration.ofSeconds(10);
+        private Duration webhookMaxBackoff = Duration.ofHours(1);
 
         private Builder() {
+        }
+
+        /**
+         * Whether webhooks may go to loopback addresses (127.0.0.0/8, ::1), and then over plain http too:
+         * for a demo or a receiver on the same machine. Off by default.
+         */
+        public Builder webhookAllowLoopback(boolean allow) {
+            this.webhookAllowLoopback = allow;
+            return this;
+        }
+
+        /**
+         * Whether webhooks may go to private and link-local addresses (RFC 1918, 100.64/10, fc00::/7,
+         * 169.254/16, fe80::/10): for a receiver inside the bank's network. Off by default. Multicast,
+         * unspecified and cloud metadata addresses are never allowed.
+         */
+        public Builder webhookAllowPrivateNetworks(boolean allow) {
+            this.webhookAllowPrivate = allow;
+            return this;
+        }
+
+        /** Whether webhooks may use plain http to any allowed address (off: https, or http to loopback only). */
+        public Builder webhookAllowHttp(boolean allow) {
+            this.webhookAllowHttp = allow;
+            return this;
+        }
+
+        /** How webhook hosts are resolved for the address check (the system's DNS by default). */
+        public Builder webhookResolver(Webhooks.Resolver resolver) {
+            this.webhookResolver = Objects.requireNonNull(resolver, "resolver");
+            return this;
+        }
+
+        /** How long a webhook attempt may take to connect (default 5 s) and to be answered (default 10 s). */
+        public Builder webhookTimeouts(Duration connect, Duration request) {
+            if (connect.isNegative() || connect.isZero() || request.isNegative() || request.isZero()) {
+                throw new IllegalArgumentException("webhook timeouts must be positive");
+            }
+            this.webhookConnectTimeout = connect;
+            this.webhookRequestTimeout = request;
+            return this;
+        }
+
+        /**
+         * The wait after a webhook's first failed attempt (default 10 s), doubled after each further one up
+         * to {@code max} (default 1 h), less up to half of it as jitter; retrying ends 24 h after the event.
+         */
+        public Builder webhookBackoff(Duration first, Duration max) {
+            if (first.isNegative() || first.isZero() || max.compareTo(first) < 0) {
+                throw new IllegalArgumentException("webhookBackoff: first must be positive and at most max");
+            }
+            this.webhookFirstBackoff = first;
+            this.webhookMaxBackoff = max;
+            return this;
+        }
+
+        /** How many webhook requests a node sends at once (default 4, at most 64). */
+        public Builder webhookConcurrency(int senders) {
+            if (senders < 1 || senders > 64) {
+                throw new IllegalArgumentException("webhookConcurrency must be 1 to 64");
+            }
+            this.webhookConcurrency = senders;
+            return this;
         }
 
         /**

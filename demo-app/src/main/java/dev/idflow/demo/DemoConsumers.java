@@ -39,4 +39,15 @@ final class DemoConsumers {
             idflow.kycLists().add(v.consumerId(), v.listName(), v.field(), v.value());
         }
     }
+
+    /** The --webhook endpoints, kept across restarts: one already there with the same URL and secret stays. */
+    static void registerWebhooks(Idflow idflow, List<DemoOptions.WebhookValue> values) {
+        for (DemoOptions.WebhookValue v : values) {
+            try {
+                idflow.webhooks().ensure(v.consumerId(), v.url(), v.secret());
+            } catch (IllegalArgumentException e) {
+                throw new DemoOptions.UsageException("--webhook: " + e.getMessage());
+            }
+        }
+    }
 }

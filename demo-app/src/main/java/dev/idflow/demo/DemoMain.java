@@ -110,6 +110,11 @@ public final class DemoMain {
                     .service(new dev.idflow.documents.ClientCardService())
                     .service(new dev.idflow.documents.DocBuilderService())
                     .service(esign.service())
+                    // webhooks may go to a receiver on this machine (loopback, plain http too), nowhere private
+                    .webhookAllowLoopback(true)
+                    // and are retried sooner than in production (2 s doubling up to 30 s, still for 24 h), so
+                    // a receiver that was down for a moment gets its events soon after it is back
+                    .webhookBackoff(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30))
                     .build();
             String printedKey = DemoConsumers.register(idflow, options.consumers());
             DemoConsumers.fillKycLists(idflow, options.kycLists());
@@ -119,6 +124,7 @@ public final class DemoMain {
                     idflow.retention().set(consumerId, options.retentionBiometrics(), null, options.retentionFlows());
                 }
             }
+            DemoConsumers.registerWebhooks(idflow, options.webhooks());
 
             Server server = new Server();
             HttpConfiguration http = new HttpConfiguration();

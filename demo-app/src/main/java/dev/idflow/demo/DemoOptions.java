@@ -28,7 +28,8 @@ record DemoOptions(
         CorsOptions cors,
         boolean faceAnalysis,
         Duration retentionBiometrics,
-        Duration retentionFlows) {
+        Duration retentionFlows,
+        List<WebhookValue> webhooks) {
 
     static final String USAGE = """
             usage: java -jar idflow-demo.jar [options]
@@ -69,6 +70,12 @@ record DemoOptions(
                                           steps check (repeatable). CONSUMER: one of --consumer (or
                                           demo without any); LIST: 1-64 of a-z 0-9 _ -; FIELD:
                                           person_id, iin or phone_number; VALUE: 1-256 characters
+              --webhook CONSUMER:URL:SECRET
+                                          POSTs the consumer's flow and session events to URL, signed
+                                          with SECRET (16-256 printable characters, no ':'), retried
+                                          for 24 h, every 2 s doubling up to 30 s (repeatable; see
+                                          docs/WEBHOOKS.md). The demo allows loopback targets, over
+                                          plain http too
               --no-face-analysis          no face analysis (idflow-face) of liveness attempts, and no face
                                           matcher: a live verilive step then ends 'unknown', never
                                           'real', and live flows cannot name veriface
@@ -81,6 +88,14 @@ record DemoOptions(
         public String toString() {
             // the value is a person's data: never in a log line by accident
             return "KycListValue[" + consumerId + ":" + listName + ":" + field + "]";
+        }
+    }
+
+    /** One --webhook value: an endpoint of a consumer and its signing secret. */
+    record WebhookValue(String consumerId, String url, String secret) {
+        @Override
+        public String toString() {
+            return "WebhookValue[" + consumerId + ":" + url + ":***]";
         }
     }
 
@@ -115,6 +130,7 @@ record DemoOptions(
         boolean faceAnalysis = true;
         Duration retentionBiometrics = null;
         Duration retentionFlows = null;
+        List<WebhookValue> webhooks = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -164,6 +180,7 @@ record DemoOptions(
                 case "--retention-biometrics" -> retentionBiometrics = parseRetention(arg, value);
                 case "--retention-flows" -> retentionFlows = parseRetention(arg, value);
                 case "--cors-origin" -> corsOrigins.add(value);
+                case "--webhook" -> webhooks.add(parseWebhook(value));
                 case "--rate-limit" -> {
                     String[] parts = value.split(":");
                     try {
@@ -193,6 +210,12 @@ record DemoOptions(
                         + "demo (" + String.join(", ", consumerIds) + "; give it with --consumer)");
             }
         }
+        for (WebhookValue hook : webhooks) {
+            if (!consumerIds.contains(hook.consumerId())) {
+                throw new UsageException("--webhook: CONSUMER " + hook.consumerId() + " is not a consumer of this "
+                        + "demo (" + String.join(", ", consumerIds) + "; give it with --consumer)");
+            }
+        }
         CorsOptions cors;
         try {
             cors = new CorsOptions(corsOrigins);
@@ -201,7 +224,23 @@ record DemoOptions(
         }
         return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
                 List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors), testRps, liveRps,
-                List.copyOf(kycLists), cors, faceAnalysis, retentionBiometrics, retentionFlows);
+                List.copyOf(kycLists), cors, faceAnalysis, retentionBiometrics, retentionFlows,
+                List.copyOf(webhooks));
+    }
+
+    /**
+     * CONSUMER:URL:SECRET: CONSUMER up to the first ':', SECRET after the last (so it holds no ':'), the URL
+     * between (its own ':'s included). The URL and the secret are checked when the demo registers them, by
+     * the rules {@code Idflow.webhooks()} applies; the secret is never repeated in a message.
+     */
+    static WebhookValue parseWebhook(String value) {
+        int first = value.indexOf(':');
+        int last = value.lastIndexOf(':');
+        if (first <= 0 || last <= first + 1 || last == value.length() - 1) {
+            throw new UsageException("--webhook: must be CONSUMER:URL:SECRET, e.g. demo:http://127.0.0.1:9000/hook:"
+                    + "a-secret-of-16-chars");
+        }
+        return new WebhookValue(value.substring(0, first), value.substring(first + 1, last), value.substring(last + 1));
     }
 
     /**

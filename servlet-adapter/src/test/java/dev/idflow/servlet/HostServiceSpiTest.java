@@ -753,5 +753,10 @@ class HostServiceSpiTest {
         public dev.idflow.core.spi.AuditTrail audit() {
             return store.audit();
         }
+
+        @Override
+        public dev.idflow.core.spi.WebhookStore webhooks() {
+            return store.webhooks();
+        }
     }
 }

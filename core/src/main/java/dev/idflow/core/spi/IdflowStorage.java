@@ -36,11 +36,15 @@ public interface IdflowStorage {
     /** The append-only audit trail of operator actions, erasures and key changes. */
     AuditTrail audit();
 
+    /** The consumers' webhook endpoints and the deliveries of events to them. */
+    WebhookStore webhooks();
+
     /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each
      * compare-and-set on its version, as {@link SessionRepository#update}) and the events (added to
-     * the outbox), and the files it names bound ({@link FileStore#bind}: findable from this commit on).
+     * the outbox, each with a pending {@link WebhookStore} delivery per webhook endpoint of its consumer),
+     * and the files it names bound ({@link FileStore#bind}: findable from this commit on).
      * Returns false, having changed nothing at all and bound nothing, when any compare-and-set fails.
      * A duplicate key among the new sessions throws {@link DuplicateKeyException}, also changing nothing.
      */

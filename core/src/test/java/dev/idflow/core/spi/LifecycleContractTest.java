@@ -202,6 +202,24 @@ public abstract class LifecycleContractTest {
     }
 
     @Test
+    void erasureTakesTheWebhookDeliveriesOfThePersonsEventsWithThem() throws IOException {
+        String consumer = consumerId();
+        String person = personId();
+        store.webhooks().saveEndpoint(new dev.idflow.core.model.WebhookEndpoint("wh_" + SEQ.incrementAndGet(), consumer,
+                "https://hooks.example/erasure", new byte[] {7, 7, 7}, T0));
+        PersonData erased = person(consumer, person, false, T0);
+        PersonData kept = person(consumer, personId(), false, T0);
+        assertThat(store.webhooks().deliveriesOfEvent(erased.event().eventId())).hasSize(1);
+
+        eraseAll(consumer, person, false, 100, null);
+
+        assertThat(store.webhooks().deliveriesOfEvent(erased.event().eventId())).isEmpty();
+        assertThat(store.webhooks().deliveriesOfEvent(kept.event().eventId())).hasSize(1);
+        assertThat(store.webhooks().deliveries(consumer, 100)).extracting(dev.idflow.core.model.WebhookDelivery::eventId)
+                .containsExactly(kept.event().eventId());
+    }
+
+    @Test
     void anErasureBatchTakesAtMostItsLimitOfFlows() throws IOException {
         String consumer = consumerId();
         String person = personId();

@@ -51,6 +51,8 @@ import dev.idflow.core.model.PersonCertificate;
 import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.model.SessionStateName;
 import dev.idflow.core.model.StoredFile;
+import dev.idflow.core.model.WebhookDelivery;
+import dev.idflow.core.model.WebhookEndpoint;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -2068,6 +2070,211 @@ public abstract class StorageContractTest {
         assertThat(personCertificates().findByPerson(consumer, person, true)).containsExactly(test);
         assertThat(personCertificates().findById(stranger.consumerId(), false, stranger.certificateId())).contains(stranger);
         assertThat(personCertificates().deleteByPerson(consumer, person, false)).as("idempotent").isZero();
+    }
+
+    // ================================================================ webhooks
+
+    private WebhookEndpoint endpoint(String consumer, Instant at) {
+        WebhookEndpoint e = new WebhookEndpoint("wh_" + eventId(), consumer, "https://hooks.example/" + eventId(),
+                randomBytes(40), at);
+        storage.webhooks().saveEndpoint(e);
+        return e;
+    }
+
+    private FlowEvent commitEventOf(String consumer, Instant at) {
+        Flow flow = minimalFlow(consumer).build();
+        flows().insert(flow);
+        FlowEvent e = event(consumer, flow.flowId(), null, at);
+        assertThat(storage.commit(new FlowChange(flow, null, null, List.of(e)))).isTrue();
+        return e;
+    }
+
+    @Test
+    void anEndpointIsStoredAsGivenAndListedByConsumerOldestFirst() {
+        String consumer = consumerId();
+        WebhookEndpoint second = endpoint(consumer, T0.plusSeconds(1));
+        WebhookEndpoint first = endpoint(consumer, T0);
+        endpoint(consumerId(), T0);
+
+        assertThat(storage.webhooks().findEndpoint(first.endpointId())).contains(first);
+        assertThat(storage.webhooks().findEndpoint(first.endpointId()).orElseThrow().sealedSecret())
+                .isEqualTo(first.sealedSecret());
+        assertThat(storage.webhooks().endpoints(consumer)).containsExactly(first, second);
+        assertThat(storage.webhooks().findEndpoint("wh_unknown")).isEmpty();
+        assertThatThrownBy(() -> storage.webhooks().saveEndpoint(first)).isInstanceOf(DuplicateKeyException.class);
+    }
+
+    @Test
+    void aCommitWritesOnePendingDeliveryPerEndpointOfTheEventsConsumer() {
+        String consumer = consumerId();
+        WebhookEndpoint a = endpoint(consumer, T0);
+        WebhookEndpoint b = endpoint(consumer, T0);
+        endpoint(consumerId(), T0); // another consumer's: not written for this event
+
+        FlowEvent event = commitEventOf(consumer, T0.plusSeconds(1));
+
+        List<WebhookDelivery> written = storage.webhooks().deliveriesOfEvent(event.eventId());
+        assertThat(written).extracting(WebhookDelivery::endpointId)
+                .containsExactlyInAnyOrder(a.endpointId(), b.endpointId());
+        for (WebhookDelivery d : written) {
+            assertThat(d.deliveryId()).isEqualTo(WebhookDelivery.idOf(d.endpointId(), event.eventId()));
+            assertThat(d.state()).isEqualTo(WebhookDelivery.State.PENDING);
+            assertThat(d.attempts()).isZero();
+            assertThat(d.consumerId()).isEqualTo(consumer);
+            assertThat(d.createdAt()).isEqualTo(event.createdAt());
+            assertThat(d.nextAttemptAt()).isEqualTo(event.createdAt());
+            assertThat(d.lastStatus()).isNull();
+            assertThat(d.deliveredAt()).isNull();
+        }
+        List<WebhookStore.Due> due = storage.webhooks().claimDue(T0.plusSeconds(1), LEASE, 10);
+        assertThat(due).hasSize(2);
+        for (WebhookStore.Due d : due) {
+            assertSameEvent(d.event(), event);
+            assertThat(d.endpoint()).isEqualTo(d.delivery().endpointId().equals(a.endpointId()) ? a : b);
+        }
+    }
+
+    @Test
+    void anEventBeforeAnyEndpointOrAFailedCommitWritesNoDelivery() {
+        String consumer = consumerId();
+        FlowEvent before = commitEventOf(consumer, T0);
+        endpoint(consumer, T0.plusSeconds(1));
+        Flow flow = minimalFlow(consumer).version(9).build(); // never stored: the commit's compare-and-set fails
+        FlowEvent lost = event(consumer, flow.flowId(), null, T0.plusSeconds(2));
+
+        assertThat(storage.commit(new FlowChange(flow, null, null, List.of(lost)))).isFalse();
+
+        assertThat(storage.webhooks().deliveriesOfEvent(before.eventId())).isEmpty();
+        assertThat(storage.webhooks().deliveriesOfEvent(lost.eventId())).isEmpty();
+        assertThat(storage.webhooks().claimDue(T0.plus(Duration.ofDays(1)), LEASE, 10)).isEmpty();
+    }
+
+    @Test
+    void dueDeliveriesAreClaimedEarliestFirstOnceWhileTheirLeaseLives() {
+        String consumer = consumerId();
+        endpoint(consumer, T0);
+        FlowEvent late = commitEventOf(consumer, T0.plusSeconds(2));
+        FlowEvent early = commitEventOf(consumer, T0.plusSeconds(1));
+        commitEventOf(consumer, T0.plusSeconds(10)); // not due yet
+        Duration lease = Duration.ofSeconds(30);
+        Instant now = T0.plusSeconds(5);
+
+        assertThat(storage.webhooks().claimDue(now, lease, 1)).extracting(d -> d.event().eventId())
+                .containsExactly(early.eventId());
+        assertThat(storage.webhooks().claimDue(now, lease, 10)).extracting(d -> d.event().eventId())
+                .containsExactly(late.eventId());
+        assertThat(storage.webhooks().claimDue(now, lease, 10)).isEmpty();
+        assertThat(storage.webhooks().claimDue(now.plus(lease).minusMillis(1), lease, 10)) // only the third, due by now
+                .extracting(d -> d.event().createdAt()).containsExactly(T0.plusSeconds(10));
+        // the senders died: once the leases are over, the deliveries are claimable again
+        assertThat(storage.webhooks().claimDue(now.plus(lease).plusSeconds(1), lease, 10)).hasSize(2);
+    }
+
+    @Test
+    void anAttemptIsRecordedOnceAndMovesTheDelivery() {
+        String consumer = consumerId();
+        endpoint(consumer, T0);
+        FlowEvent event = commitEventOf(consumer, T0);
+        WebhookDelivery claimed = storage.webhooks().claimDue(T0, LEASE, 10).get(0).delivery();
+        WebhookDelivery failed = claimed.afterAttempt(WebhookDelivery.State.PENDING, T0.plusSeconds(1), 500, null,
+                T0.plusSeconds(11));
+
+        assertThat(storage.webhooks().recordAttempt(failed)).isTrue();
+        assertThat(storage.webhooks().recordAttempt(failed)).as("a second sender's record of the same attempt").isFalse();
+
+        assertThat(storage.webhooks().deliveriesOfEvent(event.eventId())).containsExactly(failed);
+        // the claim was released with the record, and the delivery is due again only at its next attempt
+        assertThat(storage.webhooks().claimDue(T0.plusSeconds(10), LEASE, 10)).isEmpty();
+        WebhookDelivery again = storage.webhooks().claimDue(T0.plusSeconds(11), LEASE, 10).get(0).delivery();
+        assertThat(again).isEqualTo(failed);
+        WebhookDelivery delivered = again.afterAttempt(WebhookDelivery.State.DELIVERED, T0.plusSeconds(12), 204, null, null);
+        assertThat(storage.webhooks().recordAttempt(delivered)).isTrue();
+        assertThat(storage.webhooks().deliveriesOfEvent(event.eventId())).containsExactly(delivered);
+        assertThat(delivered.deliveredAt()).isEqualTo(T0.plusSeconds(12));
+        assertThat(storage.webhooks().claimDue(T0.plus(Duration.ofDays(2)), LEASE, 10)).isEmpty();
+        assertThat(storage.webhooks().recordAttempt(delivered.afterAttempt(WebhookDelivery.State.DEAD,
+                T0.plusSeconds(13), null, "late", null))).as("a delivered one is final").isFalse();
+    }
+
+    @Test
+    void removingAnEndpointEndsItsPendingDeliveriesAndWritesNoMore() {
+        String consumer = consumerId();
+        WebhookEndpoint gone = endpoint(consumer, T0);
+        WebhookEndpoint kept = endpoint(consumer, T0);
+        FlowEvent event = commitEventOf(consumer, T0);
+
+        assertThat(storage.webhooks().removeEndpoint(consumerId(), gone.endpointId(), T0.plusSeconds(1)))
+                .as("another consumer's").isFalse();
+        assertThat(storage.webhooks().removeEndpoint(consumer, gone.endpointId(), T0.plusSeconds(1))).isTrue();
+        assertThat(storage.webhooks().removeEndpoint(consumer, gone.endpointId(), T0.plusSeconds(1))).isFalse();
+
+        assertThat(storage.webhooks().endpoints(consumer)).containsExactly(kept);
+        WebhookDelivery dead = storage.webhooks().deliveriesOfEvent(event.eventId()).stream()
+                .filter(d -> d.endpointId().equals(gone.endpointId())).findFirst().orElseThrow();
+        assertThat(dead.state()).isEqualTo(WebhookDelivery.State.DEAD);
+        assertThat(dead.lastError()).isEqualTo("endpoint removed");
+        assertThat(storage.webhooks().claimDue(T0.plusSeconds(2), LEASE, 10)).extracting(d -> d.endpoint().endpointId())
+                .containsExactly(kept.endpointId());
+        FlowEvent later = commitEventOf(consumer, T0.plusSeconds(3));
+        assertThat(storage.webhooks().deliveriesOfEvent(later.eventId())).extracting(WebhookDelivery::endpointId)
+                .containsExactly(kept.endpointId());
+    }
+
+    @Test
+    void theDeliveryLogIsTheConsumersNewestFirst() {
+        String consumer = consumerId();
+        endpoint(consumer, T0);
+        FlowEvent first = commitEventOf(consumer, T0);
+        FlowEvent second = commitEventOf(consumer, T0.plusSeconds(1));
+        FlowEvent third = commitEventOf(consumer, T0.plusSeconds(2));
+        String other = consumerId();
+        endpoint(other, T0);
+        commitEventOf(other, T0.plusSeconds(3));
+
+        assertThat(storage.webhooks().deliveries(consumer, 2)).extracting(WebhookDelivery::eventId)
+                .containsExactly(third.eventId(), second.eventId());
+        assertThat(storage.webhooks().deliveries(consumer, 10)).extracting(WebhookDelivery::eventId)
+                .containsExactly(third.eventId(), second.eventId(), first.eventId());
+    }
+
+    @Test
+    void concurrentSendersNeverClaimOneDeliveryTwice() throws Exception {
+        String consumer = consumerId();
+        endpoint(consumer, T0);
+        endpoint(consumer, T0);
+        Flow flow = minimalFlow(consumer).build();
+        flows().insert(flow);
+        List<FlowEvent> events = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            events.add(event(consumer, flow.flowId(), null, T0.plusMillis(i)));
+        }
+        assertThat(storage.commit(new FlowChange(flow, null, null, events))).isTrue();
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<List<String>>> claims = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                claims.add(pool.submit(() -> {
+                    start.await();
+                    List<String> mine = new ArrayList<>();
+                    List<WebhookStore.Due> batch;
+                    do {
+                        batch = storage.webhooks().claimDue(T0.plusSeconds(1), LEASE, 7);
+                        batch.forEach(d -> mine.add(d.delivery().deliveryId()));
+                    } while (!batch.isEmpty());
+                    return mine;
+                }));
+            }
+            start.countDown();
+            List<String> all = new ArrayList<>();
+            for (Future<List<String>> f : claims) {
+                all.addAll(f.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(all).hasSize(120).doesNotHaveDuplicates();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     // ================================================================ helpers

@@ -163,6 +163,9 @@ final class JdbiLifecycle implements DataLifecycle {
             return List.of();
         }
         rows[0] += deleteIn(h, "idflow_flow", "flow_id", flowIds);
+        // the deliveries of the flow's events (ids only, no payload) go with them
+        deleteIn(h, "idflow_webhook_delivery", "event_id",
+                selectIn(h, "SELECT event_id FROM idflow_event WHERE flow_id IN ", flowIds));
         deleteIn(h, "idflow_event", "flow_id", flowIds);
         List<String> sessionIds = selectIn(h, "SELECT session_id FROM idflow_session WHERE flow_id IN ", flowIds);
         rows[0] += deleteIn(h, "idflow_session", "session_id", sessionIds);

@@ -55,6 +55,7 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiFaceTemplateRepository faceTemplates;
     private final JdbiAuditTrail audit;
     private final JdbiLifecycle lifecycle;
+    private final JdbiWebhookStore webhooks;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -86,6 +87,7 @@ public final class JdbiStorage implements IdflowStorage {
             };
         }
         this.lifecycle = new JdbiLifecycle(jdbi, contentGone);
+        this.webhooks = new JdbiWebhookStore(jdbi, dialect);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -153,6 +155,11 @@ public final class JdbiStorage implements IdflowStorage {
         return audit;
     }
 
+    @Override
+    public dev.idflow.core.spi.WebhookStore webhooks() {
+        return webhooks;
+    }
+
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */
     public String databaseKind() {
         return dialect == Dialect.POSTGRESQL ? "PostgreSQL" : "H2";
@@ -189,6 +196,7 @@ public final class JdbiStorage implements IdflowStorage {
                 JdbiSessionRepository.insert(h, session);
             }
             JdbiEventOutbox.insert(h, change.events());
+            JdbiWebhookStore.fanOut(h, change.events());
             if (filesInIdflowTables) {
                 // the verdict's files become findable in the verdict's own transaction, or not at all
                 FileMetadata.bind(h, change.bindFiles());

@@ -32,10 +32,13 @@ final class InMemoryLifecycle implements DataLifecycle {
     private final Map<String, RetentionPolicy> policies = new TreeMap<>();
     private final Map<String, Instant> claims = new HashMap<>();
 
+    private final InMemoryWebhookStore webhooks;
+
     InMemoryLifecycle(InMemoryFlowRepository flows, InMemorySessionRepository sessions, InMemoryEventOutbox events,
                       InMemoryFileStore files, InMemoryFaceTemplateRepository templates,
                       InMemoryPersonCertificateRepository certificates, InMemoryMockeryRepository mockery,
-                      InMemoryAuditTrail audit) {
+                      InMemoryAuditTrail audit, InMemoryWebhookStore webhooks) {
+        this.webhooks = webhooks;
         this.flows = flows;
         this.sessions = sessions;
         this.events = events;
@@ -116,6 +119,7 @@ final class InMemoryLifecycle implements DataLifecycle {
             sessions.remove(s.sessionId());
         }
         events.removeFlow(flowId);
+        webhooks.forgetFlow(flowId);
         flows.remove(flowId);
     }
 

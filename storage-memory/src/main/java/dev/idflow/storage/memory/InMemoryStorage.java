@@ -33,9 +33,10 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemoryKycListRepository kycLists = new InMemoryKycListRepository();
     private final InMemoryPersonCertificateRepository personCertificates = new InMemoryPersonCertificateRepository();
     private final InMemoryFaceTemplateRepository faceTemplates = new InMemoryFaceTemplateRepository();
+    private final InMemoryWebhookStore webhooks = new InMemoryWebhookStore();
     private final InMemoryAuditTrail audit = new InMemoryAuditTrail();
     private final InMemoryLifecycle lifecycle = new InMemoryLifecycle(flows, sessions, events, files, faceTemplates,
-            personCertificates, mockery, audit);
+            personCertificates, mockery, audit, webhooks);
 
     @Override
     public FlowRepository flows() {
@@ -97,9 +98,14 @@ public final class InMemoryStorage implements IdflowStorage {
         return audit;
     }
 
+    @Override
+    public dev.idflow.core.spi.WebhookStore webhooks() {
+        return webhooks;
+    }
+
     /**
      * All or nothing: every check first, then every write, while holding the flow, session and
-     * outbox locks (always taken in this order, so two commits cannot deadlock). The repositories'
+     * outbox locks, then the webhook store's (always taken in this order, so two commits cannot deadlock). The repositories'
      * own methods take the same locks, so no reader sees half a commit.
      */
     @Override
@@ -136,6 +142,8 @@ public final class InMemoryStorage implements IdflowStorage {
                     change.changedSessions().forEach(sessions::update);
                     change.newSessions().forEach(sessions::insert);
                     change.events().forEach(events::add);
+                    // the webhook store's lock comes last; its own methods take only it
+                    change.events().forEach(webhooks::fanOut);
                     return true;
                 }
             }
