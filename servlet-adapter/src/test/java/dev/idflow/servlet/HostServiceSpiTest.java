@@ -743,5 +743,10 @@ class HostServiceSpiTest {
         public dev.idflow.core.spi.FaceTemplateRepository faceTemplates() {
             return store.faceTemplates();
         }
+
+        @Override
+        public dev.idflow.core.spi.IdempotencyStore idempotencyKeys() {
+            return store.idempotencyKeys();
+        }
     }
 }

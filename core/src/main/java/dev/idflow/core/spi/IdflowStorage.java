@@ -30,6 +30,9 @@ public interface IdflowStorage {
     /** The consumers' face templates (face lists, verified faces), sealed; read by the face services. */
     FaceTemplateRepository faceTemplates();
 
+    /** The consumers' Idempotency-Keys of the last 24 h and the answers they got. */
+    IdempotencyStore idempotencyKeys();
+
     /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each

@@ -53,6 +53,7 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiKycListRepository kycLists;
     private final JdbiPersonCertificateRepository personCertificates;
     private final JdbiFaceTemplateRepository faceTemplates;
+    private final JdbiIdempotencyStore idempotencyKeys;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -68,6 +69,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.kycLists = new JdbiKycListRepository(jdbi, dialect);
         this.personCertificates = new JdbiPersonCertificateRepository(jdbi);
         this.faceTemplates = new JdbiFaceTemplateRepository(jdbi, dialect);
+        this.idempotencyKeys = new JdbiIdempotencyStore(jdbi, dialect);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -123,6 +125,11 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public FaceTemplateRepository faceTemplates() {
         return faceTemplates;
+    }
+
+    @Override
+    public dev.idflow.core.spi.IdempotencyStore idempotencyKeys() {
+        return idempotencyKeys;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */

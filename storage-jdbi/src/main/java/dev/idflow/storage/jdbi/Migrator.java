@@ -49,7 +49,7 @@ final class Migrator {
     /** The shipped scripts, oldest first; every dialect's folder holds exactly these names (a test checks). */
     static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__attempt_files.sql", "V3__vlink_hash.sql",
             "V4__request_signatures.sql", "V5__step_state.sql", "V6__kyc_lists.sql", "V7__face_templates.sql",
-            "V8__person_certificates.sql");
+            "V8__person_certificates.sql", "V10__idempotency_keys.sql");
     /** Creates the history and lock tables; idempotent, run before anything else. */
     static final String BOOKKEEPING_SCRIPT = "idflow_schema_history.sql";
     static final String HISTORY_TABLE = "idflow_schema_history";

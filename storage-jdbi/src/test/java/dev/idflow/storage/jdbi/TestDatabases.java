@@ -24,7 +24,7 @@ final class TestDatabases {
     private static final List<String> TABLES = List.of("idflow_file_chunk", "idflow_file", "idflow_event",
             "idflow_session", "idflow_flow", "idflow_api_key", "idflow_consumer", "idflow_mockery",
             "idflow_request_signature", "idflow_kyc_entry", "idflow_person_certificate",
-            "idflow_face_template", "idflow_face_consumer");
+            "idflow_face_template", "idflow_face_consumer", "idflow_idempotency_key");
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
     private TestDatabases() {

@@ -33,6 +33,7 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemoryKycListRepository kycLists = new InMemoryKycListRepository();
     private final InMemoryPersonCertificateRepository personCertificates = new InMemoryPersonCertificateRepository();
     private final InMemoryFaceTemplateRepository faceTemplates = new InMemoryFaceTemplateRepository();
+    private final InMemoryIdempotencyStore idempotencyKeys = new InMemoryIdempotencyStore();
 
     @Override
     public FlowRepository flows() {
@@ -82,6 +83,11 @@ public final class InMemoryStorage implements IdflowStorage {
     @Override
     public FaceTemplateRepository faceTemplates() {
         return faceTemplates;
+    }
+
+    @Override
+    public dev.idflow.core.spi.IdempotencyStore idempotencyKeys() {
+        return idempotencyKeys;
     }
 
     /**
