@@ -40,6 +40,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * side (claims racing on H2 and PostgreSQL) is in the storage contract.
  */
 class IdempotencyKeyTest {
+    static final String TOO_LONG = "k123456789k123456789k123456789k123456789k123456789k123456789k123456789k123456789"
+            + "k123456789k123456789k123456789k123456789k12345678";
     static TestServer server;
     /** Flows inserted, per person. */
     static final Map<String, AtomicInteger> inserted = new ConcurrentHashMap<>();
@@ -106,7 +108,7 @@ class IdempotencyKeyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"has space", "ключ", "semi;colon", "x".repeat(129) + "", "quote\"d"})
+    @ValueSource(strings = {"has space", "slash/key", "semi;colon", "quote\"d", "", TOO_LONG})
     void aKeyOutsideItsSyntaxIsRefusedNamingTheHeaderAndTheRule(String key) throws Exception {
         String person = newPerson();
         JsonNode body = assertError(server.postJson("/flow", acme(key), flowBody(person, "verilive")), 422,
