@@ -50,11 +50,11 @@ class MetricsTest {
 
     @Test
     void theCountersMoveAsAFlowRunsToItsEnd() throws Exception {
-        double created = count("idflow.flows.created", "kind", "test");
-        double started = count("idflow.flows.started", "kind", "test");
-        double completed = count("idflow.flows.ended", "kind", "test", "end_cause", "completed", "flow_status", "pass");
-        double consents = count("idflow.sessions.ended", "service", "consent", "status", "pass");
-        double livenessPassed = count("idflow.sessions.ended", "service", "verilive", "status", "pass");
+        double created = count("idflow.flow.creations", "kind", "test");
+        double started = count("idflow.flow.starts", "kind", "test");
+        double completed = count("idflow.flow.endings", "kind", "test", "end_cause", "completed", "flow_status", "pass");
+        double consents = count("idflow.session.endings", "service", "consent", "status", "pass");
+        double livenessPassed = count("idflow.session.endings", "service", "verilive", "status", "pass");
         double passes = count("idflow.liveness.attempts", "kind", "test", "verdict", "pass");
         long opens = timed("idflow.service.latency", "service", "consent", "phase", "open");
         long acts = timed("idflow.service.latency", "service", "consent", "phase", "act");
@@ -65,23 +65,23 @@ class MetricsTest {
         Created flow = device.createFlow(person, "[{\"service_name\":\"consent\"},{\"service_name\":\"verilive\"}]");
         ids.add(person);
         ids.add(flow.flowId());
-        assertThat(count("idflow.flows.created", "kind", "test")).isEqualTo(created + 1);
-        assertThat(count("idflow.flows.started", "kind", "test")).isEqualTo(started);
+        assertThat(count("idflow.flow.creations", "kind", "test")).isEqualTo(created + 1);
+        assertThat(count("idflow.flow.starts", "kind", "test")).isEqualTo(started);
 
         device.start(flow.vlinkId());
         device.start(flow.vlinkId()); // a second start starts nothing
-        assertThat(count("idflow.flows.started", "kind", "test")).isEqualTo(started + 1);
+        assertThat(count("idflow.flow.starts", "kind", "test")).isEqualTo(started + 1);
         assertThat(timed("idflow.service.latency", "service", "consent", "phase", "open")).isGreaterThan(opens);
 
         device.consent(flow.vlinkId());
-        assertThat(count("idflow.sessions.ended", "service", "consent", "status", "pass")).isEqualTo(consents + 1);
+        assertThat(count("idflow.session.endings", "service", "consent", "status", "pass")).isEqualTo(consents + 1);
         assertThat(timed("idflow.service.latency", "service", "consent", "phase", "act")).isEqualTo(acts + 1);
 
         device.doLiveness(flow.vlinkId());
         assertThat(count("idflow.liveness.attempts", "kind", "test", "verdict", "pass")).isEqualTo(passes + 1);
         assertThat(timed("idflow.service.latency", "service", "verilive", "phase", "judge")).isEqualTo(judged + 1);
-        assertThat(count("idflow.sessions.ended", "service", "verilive", "status", "pass")).isEqualTo(livenessPassed + 1);
-        assertThat(count("idflow.flows.ended", "kind", "test", "end_cause", "completed", "flow_status", "pass"))
+        assertThat(count("idflow.session.endings", "service", "verilive", "status", "pass")).isEqualTo(livenessPassed + 1);
+        assertThat(count("idflow.flow.endings", "kind", "test", "end_cause", "completed", "flow_status", "pass"))
                 .isEqualTo(completed + 1);
         collectSessionIds(flow.flowId());
     }
@@ -89,7 +89,7 @@ class MetricsTest {
     @Test
     void aFailedAttemptAndATimeoutAreCountedByVerdictAndCause() throws Exception {
         double fails = count("idflow.liveness.attempts", "kind", "test", "verdict", "fail");
-        double timeouts = count("idflow.flows.ended", "kind", "test", "end_cause", "timeout", "flow_status", "fail");
+        double timeouts = count("idflow.flow.endings", "kind", "test", "end_cause", "timeout", "flow_status", "fail");
         long lags = timed("idflow.sweeper.lag");
 
         String person = newPerson();
@@ -105,7 +105,7 @@ class MetricsTest {
         ids.add(idle.flowId());
         server.clock.advance(Duration.ofSeconds(90));
         server.idflow.sweepOnce();
-        assertThat(count("idflow.flows.ended", "kind", "test", "end_cause", "timeout", "flow_status", "fail"))
+        assertThat(count("idflow.flow.endings", "kind", "test", "end_cause", "timeout", "flow_status", "fail"))
                 .as("the idle flow's ttl, and the attacked flow's inactivity or timeout are counted by cause")
                 .isGreaterThanOrEqualTo(timeouts + 1);
         Timer lag = registry.find("idflow.sweeper.lag").timer();

@@ -19,8 +19,9 @@ import java.util.function.Supplier;
  * (any other name, such as a test flow's made-up service, is tagged {@code other}); never a person,
  * flow, session or consumer id.
  *
- * <p>Meters: {@code idflow.flows.created|started|ended} (counters; ended by {@code end_cause} and
- * {@code flow_status}), {@code idflow.sessions.ended} ({@code service}, {@code status}),
+ * <p>Meters (Prometheus adds {@code _total}, {@code _seconds}): {@code idflow.flow.creations}, {@code idflow.flow.starts},
+ * {@code idflow.flow.endings} (counters by {@code kind}; endings also by {@code end_cause} and
+ * {@code flow_status}), {@code idflow.session.endings} ({@code service}, {@code status}),
  * {@code idflow.liveness.attempts} ({@code verdict}: pass, fail, unknown, or refused when it came too late),
  * {@code idflow.service.latency} (timer by {@code service} and {@code phase}: open, act, complete, judge),
  * {@code idflow.analyzer.latency} (timer by {@code analyzer}), {@code idflow.sweeper.lag} (timer: how late
@@ -68,7 +69,7 @@ public final class Metrics {
     }
 
     public void flowCreated(boolean test) {
-        count("idflow.flows.created", "kind", kind(test));
+        count("idflow.flow.creations", "kind", kind(test));
     }
 
     /** The events of a change that was committed: flows started and ended, sessions ended. */
@@ -79,11 +80,11 @@ public final class Metrics {
         for (FlowEvent e : events) {
             var p = e.payload();
             switch (e.type()) {
-                case FLOW_STARTED -> count("idflow.flows.started", "kind", kind(test));
-                case FLOW_ENDED -> count("idflow.flows.ended", "kind", kind(test),
+                case FLOW_STARTED -> count("idflow.flow.starts", "kind", kind(test));
+                case FLOW_ENDED -> count("idflow.flow.endings", "kind", kind(test),
                         "end_cause", p == null ? "none" : p.path("end_cause").asText("none"),
                         "flow_status", p == null ? "unknown" : p.path("flow_status").asText("unknown"));
-                case SESSION_ENDED -> count("idflow.sessions.ended", "kind", kind(test),
+                case SESSION_ENDED -> count("idflow.session.endings", "kind", kind(test),
                         "service", service(p == null ? null : p.path("service_name").asText(null)),
                         "status", p == null ? "unknown" : p.path("session_status").asText("unknown"));
             }
