@@ -160,6 +160,11 @@ class IdempotencyKeyTest {
                 .get("flow_id").asText();
         assertThat(second).isNotEqualTo(first);
         assertThat(flowsOf(person)).isEqualTo(2);
+        // the background purge forgets keys past their 24 h, a bounded batch at a time
+        server.clock.advance(Duration.ofHours(24));
+        assertThat(server.idflow.purgeIdempotencyKeysOnce()).isPositive();
+        assertThat(server.storage.idempotencyKeys().claim("acme/test", key, "probe", "probe", server.clock.instant(),
+                server.clock.instant().plusSeconds(1), server.clock.instant().plusSeconds(1))).as("purged").isEmpty();
     }
 
     @Test
