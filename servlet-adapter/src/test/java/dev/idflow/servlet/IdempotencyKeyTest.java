@@ -163,8 +163,7 @@ class IdempotencyKeyTest {
         // the background purge forgets keys past their 24 h, a bounded batch at a time
         server.clock.advance(Duration.ofHours(24));
         assertThat(server.idflow.purgeIdempotencyKeysOnce()).isPositive();
-        assertThat(server.storage.idempotencyKeys().claim("acme/test", key, "probe", "probe", server.clock.instant(),
-                server.clock.instant().plusSeconds(1), server.clock.instant().plusSeconds(1))).as("purged").isEmpty();
+        assertThat(server.idflow.purgeIdempotencyKeysOnce()).as("nothing left past its time").isZero();
     }
 
     @Test
