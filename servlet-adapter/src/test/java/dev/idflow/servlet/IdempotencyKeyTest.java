@@ -238,11 +238,11 @@ class IdempotencyKeyTest {
         assertThat(replayed.get("access_token").asText()).isNotBlank();
         assertThat(flowsOf(person)).isEqualTo(1);
 
-        // the key's stored answer holds no bearer token
+        // the key's stored answer holds no bearer token and no person_id
         String scope = "acme/test";
         var entry = server.storage.idempotencyKeys().claim(scope, key, "probe", "probe", server.clock.instant(),
                 server.clock.instant().plusSeconds(1), server.clock.instant().plusSeconds(1)).orElseThrow();
-        assertThat(entry.answer()).doesNotContain(created.get("access_token").asText())
+        assertThat(entry.answer()).doesNotContain(created.get("access_token").asText()).doesNotContain(person)
                 .contains(created.get("session_id").asText());
     }
 

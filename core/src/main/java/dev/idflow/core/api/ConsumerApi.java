@@ -85,9 +85,10 @@ final class ConsumerApi {
     // ---- POST /flow ----
 
     ApiResponse createFlow(Caller caller, ApiRequest request) throws IOException {
-        return idempotency.run(caller, request, "POST /flow", "vlink", r -> createFlowOnce(caller, r),
-                flowId -> storage.flows().findById(flowId).map(this::vlink).orElseThrow(() -> ApiException.invalid(
-                        Idempotency.HEADER + ": the flow created with this key no longer exists; use a new key")));
+        return idempotency.run(caller, request, "POST /flow", List.of("vlink"), r -> createFlowOnce(caller, r),
+                (flowId, answer) -> answer.put("vlink", storage.flows().findById(flowId).map(this::vlink)
+                        .orElseThrow(() -> ApiException.invalid(Idempotency.HEADER
+                                + ": the flow created with this key no longer exists; use a new key"))));
     }
 
     private Idempotency.Created createFlowOnce(Caller caller, ApiRequest request) throws IOException {
@@ -185,11 +186,13 @@ final class ConsumerApi {
     // ---- POST /liveness2/session ----
 
     ApiResponse createLivenessSession(Caller caller, ApiRequest request) throws IOException {
-        return idempotency.run(caller, request, "POST /liveness2/session", "access_token",
-                r -> createLivenessSessionOnce(caller, r),
-                sessionId -> storage.sessions().findById(sessionId).filter(s -> s.liveness() != null)
-                        .map(engine::accessToken).orElseThrow(() -> ApiException.invalid(Idempotency.HEADER
-                                + ": the session created with this key no longer exists; use a new key")));
+        return idempotency.run(caller, request, "POST /liveness2/session", List.of("access_token", "person_id"),
+                r -> createLivenessSessionOnce(caller, r), (sessionId, answer) -> {
+                    ServiceSession session = storage.sessions().findById(sessionId).filter(s -> s.liveness() != null)
+                            .orElseThrow(() -> ApiException.invalid(Idempotency.HEADER
+                                    + ": the session created with this key no longer exists; use a new key"));
+                    answer.put("access_token", engine.accessToken(session)).put("person_id", session.personId());
+                });
     }
 
     private Idempotency.Created createLivenessSessionOnce(Caller caller, ApiRequest request) throws IOException {

@@ -28,8 +28,10 @@ import java.util.regex.Pattern;
  * the other waits for its answer (up to {@link #WAIT}, then 429 with {@code Retry-After}).
  *
  * <p>Only successful answers are kept: a refused or failed request gives its key back, so a retry after
- * a fix runs afresh. The stored answer holds no bearer token (vlink, access token): its field is kept
- * empty and filled again from the sealed copy stored with the flow or session.
+ * a fix runs afresh. The stored answer holds neither a bearer token (vlink, access token) nor the
+ * person_id: those fields are kept empty and filled again from the flow or session (the token from its
+ * sealed copy). So the key's row holds ids, times and counts only, and a person's erasure leaves nothing
+ * of them there: a replay for an erased resource is refused (422) as a key that can no longer answer.
  */
 final class Idempotency {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Idempotency.class);
@@ -51,10 +53,13 @@ final class Idempotency {
         Created run(ApiRequest request) throws IOException;
     }
 
-    /** The bearer token of a stored resource, unsealed again; throws an ApiException if it is gone. */
+    /**
+     * Puts the withheld fields back into a stored answer from the resource (the bearer token unsealed
+     * again, the person_id); throws an ApiException if the resource is gone.
+     */
     @FunctionalInterface
-    interface Token {
-        String of(String resourceId);
+    interface Refill {
+        void into(String resourceId, ObjectNode answer);
     }
 
     private final IdempotencyStore store;
@@ -71,9 +76,11 @@ final class Idempotency {
 
     /**
      * Runs {@code operation} once per key: {@code name} tells operations apart (one key on two
-     * operations is a mismatch), {@code tokenField} is the answer's bearer-token field.
+     * operations is a mismatch), {@code withheld} are the answer's fields never stored, which
+     * {@code refill} puts back on a replay.
      */
-    ApiResponse run(Caller caller, ApiRequest request, String name, String tokenField, Operation operation, Token token)
+    ApiResponse run(Caller caller, ApiRequest request, String name, List<String> withheld, Operation operation,
+                    Refill refill)
             throws IOException {
         String key = request.header(HEADER);
         if (key == null) {
@@ -97,7 +104,7 @@ final class Idempotency {
             Optional<IdempotencyStore.Entry> inTheWay = store.claim(scope, key, hash, claimId, at, at.plus(KEPT),
                     at.plus(LEASE));
             if (inTheWay.isEmpty()) {
-                return runClaimed(scope, key, claimId, tokenField, operation, buffered);
+                return runClaimed(scope, key, claimId, withheld, operation, buffered);
             }
             IdempotencyStore.Entry entry = inTheWay.get();
             if (!Crypto.constantTimeEquals(entry.requestHash(), hash)) {
@@ -106,7 +113,7 @@ final class Idempotency {
             }
             if (entry.completed()) {
                 ObjectNode answer = (ObjectNode) Json.mapper().readTree(entry.answer());
-                answer.put(tokenField, token.of(entry.resourceId()));
+                refill.into(entry.resourceId(), answer);
                 return ApiResponse.json(entry.status(), answer).header("Idempotent-Replayed", "true");
             }
             if (System.nanoTime() - waitUntil > 0) {
@@ -122,7 +129,7 @@ final class Idempotency {
         }
     }
 
-    private ApiResponse runClaimed(String scope, String key, String claimId, String tokenField, Operation operation,
+    private ApiResponse runClaimed(String scope, String key, String claimId, List<String> withheld, Operation operation,
                                    ApiRequest request) throws IOException {
         Created created;
         try {
@@ -132,8 +139,8 @@ final class Idempotency {
             throw e;
         }
         ObjectNode kept = created.answer().deepCopy();
-        // the bearer token is never kept with the key: it is rebuilt from the resource's sealed copy
-        kept.putNull(tokenField);
+        // neither a bearer token nor the person_id is kept with the key: both come back from the resource
+        withheld.stream().filter(kept::has).forEach(kept::putNull);
         if (!store.complete(scope, key, claimId, created.status(), created.resourceId(), kept.toString())) {
             // the claim outlived its lease and another request took the key: this answer is still the caller's
             LOG.warn("an Idempotency-Key's claim ran out before its operation ended ({} s); its answer was not kept",
