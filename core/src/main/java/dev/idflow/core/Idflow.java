@@ -84,6 +84,12 @@ public final class Idflow implements AutoCloseable {
     private final Webhooks webhooks;
     private ScheduledExecutorService background;
     private ScheduledExecutorService webhookBackground;
+    private final dev.idflow.core.engine.Metrics metrics;
+    private final Health health;
+    /** When the background loop last finished a run on this node (wall clock of the injected Clock), or null. */
+    private volatile java.time.Instant lastBackgroundRun;
+    private volatile Duration backgroundInterval;
+    private volatile java.time.Instant backgroundStarted;
 
     private Idflow(Builder b) {
         this.storage = Objects.requireNonNull(b.storage, "storage");
@@ -113,7 +119,9 @@ public final class Idflow implements AutoCloseable {
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,
                 b.keyCacheTtl);
-        LivenessAnalyzer analyzer = new RulesLivenessAnalyzer(b.faceAnalysis, b.maxLivenessSessionsPerHour);
+        this.metrics = dev.idflow.core.engine.Metrics.on(b.meterRegistry);
+        LivenessAnalyzer analyzer = metrics.timed(new RulesLivenessAnalyzer(metrics.timed(b.faceAnalysis, "face-analysis"),
+                b.maxLivenessSessionsPerHour), "liveness-rules");
         dev.idflow.core.services.FaceChecks faceChecks = new dev.idflow.core.services.FaceChecks(b.faceMatcher,
                 storage.faceTemplates(), storage.sessions(), cipher);
         LivenessAnalyzer selfieAnalyzer = new RulesLivenessAnalyzer(
@@ -123,7 +131,7 @@ public final class Idflow implements AutoCloseable {
                 BuiltInServices.of(new BuiltInServices.Needs(storage, analyzer,
                         this::completeSession, b.messageSender, codePepper(key, b.keyPepper),
                         new BuiltInServices.Faces(faceChecks, selfieAnalyzer, b.verifaceThreshold))), b.services);
-        this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, services, cipher);
+        this.engine = new FlowEngine(storage, clock, ids, b.inactivityTimeout, services, cipher, metrics);
         // rows from before schema V3 hold their vlink in clear; seal them now, with the host's cipher,
         // which the SQL migration could not use (the migration already stored their hashes)
         int sealed = storage.flows().sealClearVlinks(engine::seal);
@@ -139,6 +147,11 @@ public final class Idflow implements AutoCloseable {
         this.keeper = new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids);
         Auditor auditor = keeper::audit;
         this.kycLists = new KycLists(storage.kycLists(), storage.apiKeys(), engine::now, auditor, null);
+        this.health = new Health(storage, clock, this::backgroundState);
+        metrics.backgroundAge(() -> {
+            java.time.Instant last = lastBackgroundRun;
+            return last == null ? Double.NaN : Duration.between(last, clock.instant()).toMillis() / 1000.0;
+        });
         this.faceLists = new FaceLists(storage.faceTemplates(), storage.apiKeys(), b.faceMatcher, cipher, b.random,
                 engine::now, auditor, null);
         this.retention = new Retention(storage.lifecycle(), storage.apiKeys(), auditor, null);
@@ -149,6 +162,7 @@ public final class Idflow implements AutoCloseable {
         this.webhookSender = new dev.idflow.core.engine.WebhookSender(storage.webhooks(), cipher, clock, b.random, targets,
                 b.webhookConnectTimeout, b.webhookRequestTimeout, b.webhookConcurrency, b.webhookFirstBackoff,
                 b.webhookMaxBackoff);
+        webhookSender.metrics(metrics);
         this.webhooks = new Webhooks(storage.webhooks(), storage.apiKeys(), cipher, targets, ids, engine::now,
                 webhookSender);
     }
@@ -301,7 +315,40 @@ public final class Idflow implements AutoCloseable {
 
     /** Delivers waiting events to this node's listeners; returns how many. */
     public int deliverEventsOnce() {
-        return events.deliverOnce();
+        int delivered = events.deliverOnce();
+        metrics.eventsDelivered(delivered);
+        return delivered;
+    }
+
+    /**
+     * Forgets up to 1000 Idempotency-Keys older than 24 h (oldest first, one bounded statement); returns
+     * how many. The background work runs it; a host scheduling its own calls this too.
+     */
+    public int purgeIdempotencyKeysOnce() {
+        return storage.idempotencyKeys().purgeExpired(clock.instant(), 1000);
+    }
+
+    /**
+     * Where idflow records its meters: the host's registry given to the builder, else nothing. The
+     * webhook delivery feeds {@link dev.idflow.core.engine.Metrics#webhookDelivery} and
+     * {@link dev.idflow.core.engine.Metrics#webhookBacklog} here.
+     */
+    public dev.idflow.core.engine.Metrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Whether this node can work: the database answers a cheap read within the timeout (2 s), and the
+     * background work (if started on this node) ran recently. For a host's health endpoint or a Spring
+     * Actuator {@code HealthIndicator}; never throws.
+     */
+    public Health.Report health() {
+        return health.check();
+    }
+
+    private Health.Background backgroundState() {
+        Duration interval = backgroundInterval;
+        return interval == null ? null : new Health.Background(interval, backgroundStarted, lastBackgroundRun);
     }
 
     /**
@@ -322,6 +369,8 @@ public final class Idflow implements AutoCloseable {
         if (background != null) {
             throw new IllegalStateException("background work is already running");
         }
+        backgroundStarted = clock.instant();
+        backgroundInterval = interval;
         background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "idflow-background");
             t.setDaemon(true);
@@ -330,9 +379,11 @@ public final class Idflow implements AutoCloseable {
         background.scheduleWithFixedDelay(() -> {
             try {
                 sweeper.sweepOnce();
-                events.deliverOnce();
+                deliverEventsOnce();
                 purgeUsedSignaturesOnce();
                 keeper.purgeDue();
+                purgeIdempotencyKeysOnce();
+                lastBackgroundRun = clock.instant();
             } catch (Throwable e) {
                 // a scheduled task that throws is never run again, silently: nothing may leave this
                 // loop, an Error (a StackOverflowError in a store, an AssertionError) included; the
@@ -366,6 +417,7 @@ public final class Idflow implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             background = null;
+            backgroundInterval = null;
         }
         if (webhookBackground != null) {
             webhookBackground.shutdown();
@@ -377,6 +429,7 @@ public final class Idflow implements AutoCloseable {
             webhookBackground = null;
         }
         webhookSender.close();
+        health.close();
     }
 
     // ---- consumers and keys ----
@@ -617,6 +670,7 @@ public final class Idflow implements AutoCloseable {
         private final Map<String, FlowService> services = new java.util.LinkedHashMap<>();
         private final java.util.List<FlowListener> listeners = new java.util.ArrayList<>();
         private LivenessAnalyzer faceAnalysis;
+        private io.micrometer.core.instrument.MeterRegistry meterRegistry;
         private dev.idflow.core.spi.FaceMatcher faceMatcher;
         private LivenessAnalyzer selfieAnalysis;
         private Double verifaceThreshold;
@@ -784,6 +838,16 @@ public final class Idflow implements AutoCloseable {
 
         public Builder storage(IdflowStorage storage) {
             this.storage = storage;
+            return this;
+        }
+
+        /**
+         * The host's Micrometer registry (Prometheus, Spring Boot's, a SimpleMeterRegistry in tests): idflow
+         * records its counters and timers there (see {@link dev.idflow.core.engine.Metrics}). Without one
+         * nothing is recorded; no global registry is used.
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
             return this;
         }
 

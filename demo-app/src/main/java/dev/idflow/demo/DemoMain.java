@@ -62,7 +62,8 @@ public final class DemoMain {
     static final class Demo {
         final Server server;
         final Idflow idflow;
-        private final DemoStorage.Opened storage;
+        /** Package-private for tests that take the database away (the health check's DOWN). */
+        final DemoStorage.Opened storage;
 
         private Demo(Server server, Idflow idflow, DemoStorage.Opened storage) {
             this.server = server;
@@ -86,6 +87,11 @@ public final class DemoMain {
             // esign on local CAs kept in the data directory (the test flows' CA says TEST)
             DemoEsign.Made esign = DemoEsign.make(options, storage, opened.secretKey());
             Idflow.Builder builder = Idflow.builder();
+            // idflow's meters for /metrics (Prometheus text); a bank hands its own registry instead
+            io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters =
+                    new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            builder.meterRegistry(meters);
             if (options.faceAnalysis()) {
                 // idflow's own face analysis (idflow-face): a person with a real camera can pass a live flow
                 builder.faceAnalysis(new OnnxLivenessAnalyzer());
@@ -148,6 +154,9 @@ public final class DemoMain {
                     // the web SDK's example page beside the SDK; its longer path mapping wins over /*
                     event.getServletContext().addServlet("sdk-example", new SdkExampleServlet())
                             .addMapping(SdkExampleServlet.MAPPING);
+                    // /metrics and /health: exact mappings, so they win over idflow's /*
+                    event.getServletContext().addServlet("ops", new OpsServlet(idflow, meters))
+                            .addMapping(OpsServlet.METRICS, OpsServlet.HEALTH);
                 }
             });
             // a client that trickles its body holds a thread while the servlet reads: below this
@@ -198,6 +207,7 @@ public final class DemoMain {
             out.println("consumers from --consumer: " + options.consumers().size());
         }
         out.println("web SDK: " + base + "/sdk/idflow-liveness.js  (try it: " + base + "/sdk/example)");
+        out.println("metrics (Prometheus): " + base + "/metrics   health: " + base + "/health");
         if (!options.cors().allowedOrigins().isEmpty()) {
             out.println("pages on " + String.join(", ", options.cors().allowedOrigins())
                     + " may run liveness sessions here from the browser (CORS)");

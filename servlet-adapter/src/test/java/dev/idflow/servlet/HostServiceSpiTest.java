@@ -758,5 +758,10 @@ class HostServiceSpiTest {
         public dev.idflow.core.spi.WebhookStore webhooks() {
             return store.webhooks();
         }
+
+        @Override
+        public dev.idflow.core.spi.IdempotencyStore idempotencyKeys() {
+            return store.idempotencyKeys();
+        }
     }
 }

@@ -160,6 +160,18 @@ class MountingAndOpenApiTest {
                     .isTrue();
             assertThat(api.getPaths().get("/resources/storage").getPost()).isNotNull();
             assertThat(api.getPaths().get("/mockery/result").getPost()).isNotNull();
+
+            // the Idempotency-Key header idflow adds to both creates, with its syntax
+            for (String create : List.of("/flow", "/liveness2/session")) {
+                Parameter key = api.getPaths().get(create).getPost().getParameters().stream()
+                        .map(p -> p.get$ref() == null ? p
+                                : api.getComponents().getParameters().get(p.get$ref().substring(p.get$ref().lastIndexOf('/') + 1)))
+                        .filter(p -> "Idempotency-Key".equals(p.getName())).findFirst().orElseThrow();
+                assertThat(key.getIn()).as(create).isEqualTo("header");
+                assertThat(key.getRequired()).as(create).isNotEqualTo(Boolean.TRUE);
+                assertThat(key.getSchema().getPattern()).isEqualTo("^[A-Za-z0-9._:-]{1,128}$");
+                assertThat(key.getDescription()).contains("24 h", "422");
+            }
         }
     }
 

@@ -73,7 +73,7 @@ public final class ApiDispatcher {
                                      int maxJsonBytes, long maxUploadBytes) {
         ConsumerApi api = new ConsumerApi(storage, engine, templates,
                 new dev.idflow.core.internal.validation.InputValidator(),
-                new dev.idflow.core.internal.RequestBodies(maxJsonBytes), ids, publicBaseUrl, maxUploadBytes);
+                new dev.idflow.core.internal.RequestBodies(maxJsonBytes), ids, publicBaseUrl, maxUploadBytes, maxJsonBytes);
         return new ApiDispatcher(authenticator, rateLimiter, throttles, api,
                 new ClientApi(storage, engine, maxUploadBytes), new OpenApiDocument(publicBaseUrl));
     }

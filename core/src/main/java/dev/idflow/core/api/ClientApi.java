@@ -499,7 +499,8 @@ final class ClientApi {
         CameraService.CameraAttempt attempt = new CameraService.CameraAttempt(upload.metadata, upload.frames,
                 upload.video != null, now, session.liveness().pipeline());
         try {
-            return camera.judge(engine.context(flow, session), attempt);
+            return engine.metrics().timeService(session.serviceName(), "judge",
+                    () -> camera.judge(engine.context(flow, session), attempt));
         } catch (ApiException e) {
             throw e; // a RetryLater (busy decoders) gives the attempt back
         } catch (Exception e) {

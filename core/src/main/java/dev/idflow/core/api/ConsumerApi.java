@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.engine.FlowEngine;
 import dev.idflow.core.internal.FileTypes;
 import dev.idflow.core.internal.Ids;
+import dev.idflow.core.internal.Json;
 import dev.idflow.core.internal.RequestBodies;
 import dev.idflow.core.internal.validation.InputValidator;
 import dev.idflow.core.model.ExecutionStatus;
@@ -65,9 +66,11 @@ final class ConsumerApi {
     private final Ids ids;
     private final String publicBaseUrl;
     private final long maxUploadBytes;
+    private final Idempotency idempotency;
 
     ConsumerApi(IdflowStorage storage, FlowEngine engine, TemplateRegistry templates,
-                InputValidator validator, RequestBodies bodies, Ids ids, String publicBaseUrl, long maxUploadBytes) {
+                InputValidator validator, RequestBodies bodies, Ids ids, String publicBaseUrl, long maxUploadBytes,
+                int maxJsonBytes) {
         this.storage = storage;
         this.engine = engine;
         this.templates = templates;
@@ -76,6 +79,7 @@ final class ConsumerApi {
         this.ids = ids;
         this.publicBaseUrl = publicBaseUrl;
         this.maxUploadBytes = maxUploadBytes;
+        this.idempotency = new Idempotency(storage.idempotencyKeys(), engine::now, ids, maxJsonBytes);
     }
 
     // ---- DELETE /persons/{person_id} ----
@@ -105,12 +109,20 @@ final class ConsumerApi {
     // ---- POST /flow ----
 
     ApiResponse createFlow(Caller caller, ApiRequest request) throws IOException {
+        return idempotency.run(caller, request, "POST /flow", List.of("vlink"), r -> createFlowOnce(caller, r),
+                (flowId, answer) -> answer.put("vlink", storage.flows().findById(flowId).map(this::vlink)
+                        .orElseThrow(() -> ApiException.invalid(Idempotency.HEADER
+                                + ": the flow created with this key no longer exists; use a new key"))));
+    }
+
+    private Idempotency.Created createFlowOnce(Caller caller, ApiRequest request) throws IOException {
         Requests.CreateFlow body = validator.check(bodies.read(request.body(), Requests.CreateFlow.class), "");
         FlowTemplate template = resolveTemplate(caller, body);
         checkServicesAvailable(caller, template, body.template() != null ? "template.pipeline" : "template_id");
         Flow flow = engine.createFlow(new FlowEngine.NewFlow(caller.consumerId(), body.personId(), template,
                 body.templateId(), caller.test(), body.locale(), body.callbackUrl(), body.inputData(), body.ttl()));
-        return ApiResponse.json(201, new Views.CreateFlowResponse(flow.flowId(), vlink(flow)));
+        return new Idempotency.Created(201, flow.flowId(),
+                Json.mapper().valueToTree(new Views.CreateFlowResponse(flow.flowId(), vlink(flow))));
     }
 
     private FlowTemplate resolveTemplate(Caller caller, Requests.CreateFlow body) {
@@ -198,6 +210,16 @@ final class ConsumerApi {
     // ---- POST /liveness2/session ----
 
     ApiResponse createLivenessSession(Caller caller, ApiRequest request) throws IOException {
+        return idempotency.run(caller, request, "POST /liveness2/session", List.of("access_token", "person_id"),
+                r -> createLivenessSessionOnce(caller, r), (sessionId, answer) -> {
+                    ServiceSession session = storage.sessions().findById(sessionId).filter(s -> s.liveness() != null)
+                            .orElseThrow(() -> ApiException.invalid(Idempotency.HEADER
+                                    + ": the session created with this key no longer exists; use a new key"));
+                    answer.put("access_token", engine.accessToken(session)).put("person_id", session.personId());
+                });
+    }
+
+    private Idempotency.Created createLivenessSessionOnce(Caller caller, ApiRequest request) throws IOException {
         Requests.CreateLivenessSession body = validator.check(
                 bodies.read(request.body(), Requests.CreateLivenessSession.class), "");
         Flow flow;
@@ -240,9 +262,9 @@ final class ConsumerApi {
                         new StepDecision.Camera(pipeline, attempts, body.duration() == null ? 300 : body.duration(),
                                 body.platform())))
                 .orElseThrow(() -> ApiException.invalid("flow_id: the flow has already ended"));
-        return ApiResponse.json(201, new Views.LivenessSessionCreated(engine.accessToken(session),
-                session.sessionId(), session.personId(), session.flowId(), session.createdAt(),
-                session.liveness().attemptsLeft()));
+        return new Idempotency.Created(201, session.sessionId(), Json.mapper().valueToTree(
+                new Views.LivenessSessionCreated(engine.accessToken(session), session.sessionId(), session.personId(),
+                        session.flowId(), session.createdAt(), session.liveness().attemptsLeft())));
     }
 
     /** The verilive step a liveness session joins: the current step if it is one, else the first. */

@@ -34,6 +34,7 @@ public final class OpenApiDocument {
         extensions.get("components").get("schemas").fields().forEachRemaining(e -> schemas.set(e.getKey(), e.getValue()));
         ObjectNode schemes = (ObjectNode) doc.get("components").get("securitySchemes");
         extensions.get("components").get("securitySchemes").fields().forEachRemaining(e -> schemes.set(e.getKey(), e.getValue()));
+        describeIdempotencyKey(doc, extensions);
         ArrayNode tags = (ArrayNode) doc.withArray("tags");
         extensions.get("tags").forEach(tags::add);
         ArrayNode servers = doc.putArray("servers");
@@ -117,6 +118,17 @@ public final class OpenApiDocument {
         content.putObject(dev.idflow.core.internal.FileTypes.OCTET_STREAM).putObject("schema")
                 .put("type", "string").put("format", "binary");
         ((ObjectNode) doc.get("paths").get("/resources/file").get("get").get("responses")).set("200", ok);
+    }
+
+    /** The Idempotency-Key header idflow adds to the two creates (PRODUCT.md "Events and data lifecycle"). */
+    private static void describeIdempotencyKey(ObjectNode doc, ObjectNode extensions) {
+        ObjectNode parameters = (ObjectNode) doc.get("components").get("parameters");
+        extensions.get("components").get("parameters").fields()
+                .forEachRemaining(e -> parameters.set(e.getKey(), e.getValue()));
+        for (String path : new String[] {"/flow", "/liveness2/session"}) {
+            ObjectNode post = (ObjectNode) doc.get("paths").get(path).get("post");
+            post.withArray("parameters").addObject().put("$ref", "#/components/parameters/IdempotencyKey");
+        }
     }
 
     /** The description wins over the flag: give exactly one of session_id, flow_id, person_id. */

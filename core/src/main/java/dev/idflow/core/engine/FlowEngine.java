@@ -70,9 +70,18 @@ public final class FlowEngine {
     private final Duration inactivityTimeout;
     private final ServiceRegistry services;
     private final SecretCipher cipher;
+    private final Metrics metrics;
 
     public FlowEngine(IdflowStorage storage, Clock clock, Ids ids, Duration inactivityTimeout,
                       ServiceRegistry services, SecretCipher cipher) {
+        this(storage, clock, ids, inactivityTimeout, services, cipher, Metrics.NONE);
+    }
+
+    /** As the other constructor, recording on {@code metrics} (service names known to {@code services} tagged as such). */
+    public FlowEngine(IdflowStorage storage, Clock clock, Ids ids, Duration inactivityTimeout,
+                      ServiceRegistry services, SecretCipher cipher, Metrics metrics) {
+        this.metrics = metrics.knowingServices(name -> services.names(true).contains(name)
+                || services.names(false).contains(name));
         this.storage = storage;
         this.clock = clock;
         this.ids = ids;
@@ -83,6 +92,11 @@ public final class FlowEngine {
 
     public ServiceRegistry services() {
         return services;
+    }
+
+    /** Where this engine records what it does (nothing without a registry). */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** The liveness session's bearer token, unsealed: for the one who opened it and the hosted page. */
@@ -169,6 +183,7 @@ public final class FlowEngine {
                     .build();
             try {
                 storage.flows().insert(flow);
+                metrics.flowCreated(spec.testFlow());
                 return flow;
             } catch (DuplicateKeyException e) {
                 // 192 random bits and a monotonic ULID make this practically impossible; try fresh ids
@@ -360,6 +375,7 @@ public final class FlowEngine {
                 throw e;
             }
             if (committed) {
+                metrics.committed(tx.events, tx.read.testFlow());
                 tx.bind.forEach(unboundFiles::remove);
                 runEffects(tx);
                 return result;
@@ -471,7 +487,7 @@ public final class FlowEngine {
             FlowService service = serviceOf(f, open);
             StepDecision decision;
             try {
-                decision = service.act(context(tx, open), input);
+                decision = metrics.timeService(open.serviceName(), "act", () -> service.act(context(tx, open), input));
             } catch (RuntimeException e) {
                 throw e; // a rejection (nothing committed, the step stays open) or a failure (500)
             } catch (Exception e) {
@@ -515,7 +531,9 @@ public final class FlowEngine {
             }
             StepDecision decision;
             try {
-                decision = serviceOf(tx.current(), current).complete(context(tx, current), outcome);
+                FlowService completing = serviceOf(tx.current(), current);
+                decision = metrics.timeService(current.serviceName(), "complete",
+                        () -> completing.complete(context(tx, current), outcome));
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
@@ -585,7 +603,12 @@ public final class FlowEngine {
     public AttemptOutcome recordAttempt(String sessionId, String flowId, String attemptId,
                                         CameraService.AttemptVerdict verdict, List<String> fileIds) {
         try {
-            return recordAttemptInFlow(sessionId, flowId, attemptId, verdict, fileIds);
+            AttemptOutcome outcome = recordAttemptInFlow(sessionId, flowId, attemptId, verdict, fileIds);
+            metrics.attempt(verdict.status().wire(), outcome.session().testSession());
+            return outcome;
+        } catch (Refusal refused) {
+            metrics.attempt("refused", null);
+            throw refused;
         } finally {
             // bound by the commit, or to be discarded by the caller: either way no longer this node's to show
             fileIds.forEach(unboundFiles::remove);
@@ -848,7 +871,8 @@ public final class FlowEngine {
         ServiceSession session = plainSession(tx, FlowTemplate.stepId(index), step.serviceName());
         StepDecision decision;
         try {
-            decision = serviceOf(f, session).open(context(tx, session));
+            FlowService opening = serviceOf(f, session);
+            decision = metrics.timeService(step.serviceName(), "open", () -> opening.open(context(tx, session)));
             if (decision == null) {
                 throw new IllegalStateException("service " + step.serviceName() + " decided nothing");
             }

@@ -38,8 +38,12 @@ public final class Sweeper {
     public int sweepOnce() {
         int ended = 0;
         while (true) {
-            List<Flow> due = storage.flows().claimDue(engine.now(), LEASE, batchSize);
+            java.time.Instant now = engine.now();
+            List<Flow> due = storage.flows().claimDue(now, LEASE, batchSize);
             for (Flow flow : due) {
+                if (flow.deadlineAt() != null) {
+                    engine.metrics().sweeperLag(Duration.between(flow.deadlineAt(), now));
+                }
                 try {
                     Optional<EndCause> cause = engine.sweep(flow.flowId());
                     if (cause.isPresent()) {

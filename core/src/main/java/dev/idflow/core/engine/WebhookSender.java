@@ -60,6 +60,8 @@ public final class WebhookSender implements AutoCloseable {
     private final Duration lease;
     private final Duration firstBackoff;
     private final Duration maxBackoff;
+    /** Where deliveries are counted and timed (the host's registry through {@link Metrics}); none by default. */
+    private volatile Metrics metrics = Metrics.NONE;
     private ExecutorService pool;
 
     public WebhookSender(WebhookStore store, SecretCipher cipher, Clock clock, Random random, WebhookTargets targets,
@@ -145,6 +147,12 @@ public final class WebhookSender implements AutoCloseable {
         return delivered;
     }
 
+    /** Counts and times the deliveries in {@code metrics}, and reads the backlog from the store when scraped. */
+    public void metrics(Metrics metrics) {
+        this.metrics = metrics;
+        metrics.webhookBacklog(store::countPending);
+    }
+
     /** One attempt, recorded; true when it was delivered. */
     private boolean attempt(WebhookStore.Due due) {
         WebhookDelivery d = due.delivery();
@@ -169,8 +177,13 @@ public final class WebhookSender implements AutoCloseable {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build();
             java.util.Arrays.fill(secret, (byte) 0);
-            HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
-            status = response.statusCode();
+            long started = System.nanoTime();
+            try {
+                HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+                status = response.statusCode();
+            } finally {
+                metrics.webhookLatency(Duration.ofNanos(System.nanoTime() - started));
+            }
         } catch (WebhookTargets.Refused e) {
             error = "refused: " + e.getMessage();
         } catch (HttpTimeoutException e) {
@@ -186,6 +199,7 @@ public final class WebhookSender implements AutoCloseable {
         Instant at = now();
         if (status != null && status >= 200 && status < 300) {
             record(d.afterAttempt(State.DELIVERED, at, status, null, null));
+            metrics.webhookDelivery("delivered");
             return true;
         }
         Instant next = at.plus(backoff(d.attempts() + 1, random.nextDouble(), firstBackoff, maxBackoff));
@@ -198,6 +212,8 @@ public final class WebhookSender implements AutoCloseable {
                     status != null ? "HTTP " + status : error, next);
         }
         record(d.afterAttempt(dead ? State.DEAD : State.PENDING, at, status, error, dead ? null : next));
+        // each attempt counted once: the guard's refusals apart from the receiver's failures
+        metrics.webhookDelivery(dead ? "dead" : error != null && error.startsWith("refused: ") ? "refused" : "retried");
         return false;
     }
 

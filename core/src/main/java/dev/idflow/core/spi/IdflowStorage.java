@@ -39,6 +39,9 @@ public interface IdflowStorage {
     /** The consumers' webhook endpoints and the deliveries of events to them. */
     WebhookStore webhooks();
 
+    /** The consumers' Idempotency-Keys of the last 24 h and the answers they got. */
+    IdempotencyStore idempotencyKeys();
+
     /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each

@@ -54,4 +54,7 @@ public interface WebhookStore {
 
     /** The deliveries of one event (one per endpoint it was written for). */
     List<WebhookDelivery> deliveriesOfEvent(String eventId);
+
+    /** How many deliveries wait to be sent (pending, due or not): the backlog a metrics scrape reads. */
+    long countPending();
 }

@@ -144,6 +144,10 @@ public abstract class StorageContractTest {
         return storage.personCertificates();
     }
 
+    protected IdempotencyStore idempotencyKeys() {
+        return storage.idempotencyKeys();
+    }
+
     // ================================================================ flows: round-trips
 
     @Test
@@ -2174,13 +2178,16 @@ public abstract class StorageContractTest {
     void anAttemptIsRecordedOnceAndMovesTheDelivery() {
         String consumer = consumerId();
         endpoint(consumer, T0);
+        long waiting = storage.webhooks().countPending();
         FlowEvent event = commitEventOf(consumer, T0);
+        assertThat(storage.webhooks().countPending()).as("the backlog").isEqualTo(waiting + 1);
         WebhookDelivery claimed = storage.webhooks().claimDue(T0, LEASE, 10).get(0).delivery();
         WebhookDelivery failed = claimed.afterAttempt(WebhookDelivery.State.PENDING, T0.plusSeconds(1), 500, null,
                 T0.plusSeconds(11));
 
         assertThat(storage.webhooks().recordAttempt(failed)).isTrue();
         assertThat(storage.webhooks().recordAttempt(failed)).as("a second sender's record of the same attempt").isFalse();
+        assertThat(storage.webhooks().countPending()).as("a failed attempt still waits").isEqualTo(waiting + 1);
 
         assertThat(storage.webhooks().deliveriesOfEvent(event.eventId())).containsExactly(failed);
         // the claim was released with the record, and the delivery is due again only at its next attempt
@@ -2191,6 +2198,7 @@ public abstract class StorageContractTest {
         assertThat(storage.webhooks().recordAttempt(delivered)).isTrue();
         assertThat(storage.webhooks().deliveriesOfEvent(event.eventId())).containsExactly(delivered);
         assertThat(delivered.deliveredAt()).isEqualTo(T0.plusSeconds(12));
+        assertThat(storage.webhooks().countPending()).as("delivered: no longer waiting").isEqualTo(waiting);
         assertThat(storage.webhooks().claimDue(T0.plus(Duration.ofDays(2)), LEASE, 10)).isEmpty();
         assertThat(storage.webhooks().recordAttempt(delivered.afterAttempt(WebhookDelivery.State.DEAD,
                 T0.plusSeconds(13), null, "late", null))).as("a delivered one is final").isFalse();
@@ -2378,6 +2386,113 @@ public abstract class StorageContractTest {
 
     private static List<String> ids(List<Flow> flows) {
         return flows.stream().map(Flow::flowId).toList();
+    }
+
+    // ---------------------------------------------------------------- idempotency keys
+
+    private static final Duration KEY_KEPT = Duration.ofHours(24);
+    private static final Duration KEY_LEASE = Duration.ofSeconds(60);
+
+    private Optional<IdempotencyStore.Entry> claimKey(String scope, String key, String hash, String claimId, Instant now) {
+        return idempotencyKeys().claim(scope, key, hash, claimId, now, now.plus(KEY_KEPT), now.plus(KEY_LEASE));
+    }
+
+    @Test
+    void anIdempotencyKeyIsClaimedOnceAndThenAnswersWithTheStoredAnswer() {
+        String scope = consumerId() + "/live";
+        String hash = sha256();
+        assertThat(claimKey(scope, "key-1", hash, "claim-a", T0)).as("a new key is the caller's").isEmpty();
+
+        IdempotencyStore.Entry running = claimKey(scope, "key-1", hash, "claim-b", T0.plusSeconds(1)).orElseThrow();
+        assertThat(running.completed()).as("in progress").isFalse();
+        assertThat(running.claimId()).isEqualTo("claim-a");
+        assertThat(running.requestHash()).isEqualTo(hash);
+
+        assertThat(idempotencyKeys().complete(scope, "key-1", "claim-b", 201, "other", "{}"))
+                .as("only the claimant completes").isFalse();
+        assertThat(idempotencyKeys().complete(scope, "key-1", "claim-a", 201, "01FLOW-F", "{\"flow_id\":\"01FLOW-F\"}"))
+                .isTrue();
+        assertThat(idempotencyKeys().complete(scope, "key-1", "claim-a", 500, null, null))
+                .as("an answer is stored once").isFalse();
+
+        IdempotencyStore.Entry done = claimKey(scope, "key-1", sha256(), "claim-c", T0.plusSeconds(2)).orElseThrow();
+        assertThat(done.completed()).isTrue();
+        assertThat(done.status()).isEqualTo(201);
+        assertThat(done.resourceId()).isEqualTo("01FLOW-F");
+        assertThat(done.answer()).isEqualTo("{\"flow_id\":\"01FLOW-F\"}");
+        assertThat(done.requestHash()).as("the first request's hash, for the caller to compare").isEqualTo(hash);
+        assertThat(done.createdAt()).isEqualTo(T0);
+        assertThat(done.expiresAt()).isEqualTo(T0.plus(KEY_KEPT));
+    }
+
+    @Test
+    void anIdempotencyKeyBelongsToItsScope() {
+        String hash = sha256();
+        assertThat(claimKey("acme/live", "shared", hash, "a", T0)).isEmpty();
+        assertThat(claimKey("acme/test", "shared", hash, "b", T0)).as("the other kind of key").isEmpty();
+        assertThat(claimKey("other/live", "shared", hash, "c", T0)).as("another consumer").isEmpty();
+        assertThat(claimKey("acme/live", "shared", hash, "d", T0)).isPresent();
+    }
+
+    @Test
+    void aReleasedKeyIsFreeAgainButACompletedOneIsNotReleased() {
+        String scope = consumerId() + "/test";
+        assertThat(claimKey(scope, "k", sha256(), "a", T0)).isEmpty();
+        idempotencyKeys().release(scope, "k", "someone-else");
+        assertThat(claimKey(scope, "k", sha256(), "b", T0)).as("only the claimant releases").isPresent();
+        idempotencyKeys().release(scope, "k", "a");
+        assertThat(claimKey(scope, "k", sha256(), "b", T0)).as("released: the next request runs").isEmpty();
+        assertThat(idempotencyKeys().complete(scope, "k", "b", 201, "id", "{}")).isTrue();
+        idempotencyKeys().release(scope, "k", "b");
+        assertThat(claimKey(scope, "k", sha256(), "c", T0).orElseThrow().completed()).isTrue();
+    }
+
+    @Test
+    void anExpiredKeyOrARunOutLeaseIsTakenAfresh() {
+        String scope = consumerId() + "/live";
+        String first = sha256();
+        assertThat(claimKey(scope, "lease", first, "a", T0)).isEmpty();
+        assertThat(claimKey(scope, "lease", first, "b", T0.plus(KEY_LEASE).minusMillis(1))).isPresent();
+        assertThat(claimKey(scope, "lease", first, "b", T0.plus(KEY_LEASE)))
+                .as("the claimant's lease ran out (its node died)").isEmpty();
+        assertThat(idempotencyKeys().complete(scope, "lease", "a", 201, "late", "{}"))
+                .as("the old claimant can no longer complete").isFalse();
+
+        assertThat(claimKey(scope, "day", first, "a", T0)).isEmpty();
+        assertThat(idempotencyKeys().complete(scope, "day", "a", 201, "id-1", "{}")).isTrue();
+        assertThat(claimKey(scope, "day", sha256(), "b", T0.plus(KEY_KEPT).minusMillis(1))).isPresent();
+        String second = sha256();
+        assertThat(claimKey(scope, "day", second, "b", T0.plus(KEY_KEPT))).as("24 h later the key is new").isEmpty();
+        IdempotencyStore.Entry again = claimKey(scope, "day", second, "c", T0.plus(KEY_KEPT)).orElseThrow();
+        assertThat(again.requestHash()).isEqualTo(second);
+        assertThat(again.completed()).isFalse();
+        assertThat(again.resourceId()).isNull();
+    }
+
+    @Test
+    void ofConcurrentClaimsOfOneKeyExactlyOneTakesIt() throws Exception {
+        String scope = consumerId() + "/live";
+        String hash = sha256();
+        List<Boolean> taken = concurrently(8, i -> claimKey(scope, "race", hash, "claim-" + i, T0).isEmpty());
+        assertThat(taken).containsOnlyOnce(true);
+
+        // and once it expired, again exactly one of many
+        List<Boolean> retaken = concurrently(8, i -> claimKey(scope, "race", hash, "late-" + i, T0.plus(KEY_KEPT)).isEmpty());
+        assertThat(retaken).containsOnlyOnce(true);
+    }
+
+    @Test
+    void expiredKeysArePurgedInBatchesOldestFirst() {
+        String scope = consumerId() + "/live";
+        for (int i = 0; i < 5; i++) {
+            idempotencyKeys().claim(scope, "old-" + i, sha256(), "a", T0, T0.plusSeconds(i), T0.plusSeconds(60));
+        }
+        idempotencyKeys().claim(scope, "live", sha256(), "a", T0, T0.plusSeconds(60), T0.plusSeconds(60));
+        assertThat(idempotencyKeys().purgeExpired(T0.plusSeconds(30), 3)).isEqualTo(3);
+        assertThat(idempotencyKeys().purgeExpired(T0.plusSeconds(30), 3)).isEqualTo(2);
+        assertThat(idempotencyKeys().purgeExpired(T0.plusSeconds(30), 3)).isZero();
+        assertThat(claimKey(scope, "live", sha256(), "b", T0.plusSeconds(30))).as("kept").isPresent();
+        assertThat(claimKey(scope, "old-4", sha256(), "b", T0.plusSeconds(30))).as("purged").isEmpty();
     }
 
     /** An action indexed by thread number. */

@@ -56,6 +56,7 @@ public final class JdbiStorage implements IdflowStorage {
     private final JdbiAuditTrail audit;
     private final JdbiLifecycle lifecycle;
     private final JdbiWebhookStore webhooks;
+    private final JdbiIdempotencyStore idempotencyKeys;
 
     private JdbiStorage(Jdbi jdbi, Dialect dialect, FileStore files) {
         this.jdbi = jdbi;
@@ -88,6 +89,7 @@ public final class JdbiStorage implements IdflowStorage {
         }
         this.lifecycle = new JdbiLifecycle(jdbi, contentGone);
         this.webhooks = new JdbiWebhookStore(jdbi, dialect);
+        this.idempotencyKeys = new JdbiIdempotencyStore(jdbi, dialect);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -158,6 +160,11 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public dev.idflow.core.spi.WebhookStore webhooks() {
         return webhooks;
+    }
+
+    @Override
+    public dev.idflow.core.spi.IdempotencyStore idempotencyKeys() {
+        return idempotencyKeys;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */

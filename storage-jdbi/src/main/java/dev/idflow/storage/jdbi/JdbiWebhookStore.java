@@ -182,6 +182,13 @@ final class JdbiWebhookStore implements WebhookStore {
                 .list());
     }
 
+    @Override
+    public long countPending() {
+        // PostgreSQL counts over the partial index of pending rows; H2 over (state, next_attempt_at, …)
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM idflow_webhook_delivery WHERE state = 'PENDING'")
+                .mapTo(Long.class).one());
+    }
+
     private static WebhookEndpoint endpoint(ResultSet rs) throws SQLException {
         return new WebhookEndpoint(rs.getString("endpoint_id"), rs.getString("consumer_id"), rs.getString("url"),
                 rs.getBytes("secret"), Sql.time(rs, "created_at"));

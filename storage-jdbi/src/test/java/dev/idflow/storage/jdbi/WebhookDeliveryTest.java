@@ -105,6 +105,29 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void deliveriesAreCountedAndTimedAndTheBacklogIsReadFromTheStore() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        node.close();
+        node = node(b -> b.webhookAllowLoopback(true).meterRegistry(registry));
+        node.webhooks().register("bank", receiver.url(), SECRET);
+        startedFlow();
+        assertThat(registry.get("idflow.webhook.backlog").gauge().value()).as("one event waiting").isEqualTo(1.0);
+
+        receiver.answer = () -> 500;
+        node.webhooks().sendOnce();
+        assertThat(registry.get("idflow.webhook.deliveries").tag("outcome", "retried").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("idflow.webhook.backlog").gauge().value()).as("still waiting").isEqualTo(1.0);
+
+        receiver.answer = () -> 200;
+        clock.advance(Duration.ofHours(1));
+        node.webhooks().sendOnce();
+        assertThat(registry.get("idflow.webhook.deliveries").tag("outcome", "delivered").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("idflow.webhook.latency").timer().count()).as("both exchanges timed").isEqualTo(2);
+        assertThat(registry.get("idflow.webhook.backlog").gauge().value()).isZero();
+    }
+
+    @Test
     void everyEventArrivesOnceSignedWithTheEndpointsSecret() throws Exception {
         Webhooks.Endpoint endpoint = node.webhooks().register("bank", receiver.url(), SECRET);
         String flow1 = completedFlow(node);

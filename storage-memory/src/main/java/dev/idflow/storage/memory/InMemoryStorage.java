@@ -33,6 +33,7 @@ public final class InMemoryStorage implements IdflowStorage {
     private final InMemoryKycListRepository kycLists = new InMemoryKycListRepository();
     private final InMemoryPersonCertificateRepository personCertificates = new InMemoryPersonCertificateRepository();
     private final InMemoryFaceTemplateRepository faceTemplates = new InMemoryFaceTemplateRepository();
+    private final InMemoryIdempotencyStore idempotencyKeys = new InMemoryIdempotencyStore();
     private final InMemoryWebhookStore webhooks = new InMemoryWebhookStore();
     private final InMemoryAuditTrail audit = new InMemoryAuditTrail();
     private final InMemoryLifecycle lifecycle = new InMemoryLifecycle(flows, sessions, events, files, faceTemplates,
@@ -101,6 +102,11 @@ public final class InMemoryStorage implements IdflowStorage {
     @Override
     public dev.idflow.core.spi.WebhookStore webhooks() {
         return webhooks;
+    }
+
+    @Override
+    public dev.idflow.core.spi.IdempotencyStore idempotencyKeys() {
+        return idempotencyKeys;
     }
 
     /**

@@ -44,6 +44,11 @@ final class InMemoryWebhookStore implements WebhookStore {
         });
     }
 
+    @Override
+    public synchronized long countPending() {
+        return deliveries.values().stream().filter(d -> d.state() == WebhookDelivery.State.PENDING).count();
+    }
+
     /** Writes the event's deliveries; called by the commit, holding the storage locks. */
     synchronized void fanOut(FlowEvent event) {
         for (WebhookEndpoint endpoint : endpoints.values()) {
