@@ -15,9 +15,19 @@ public final class Audit {
     /** Records a page holds at most. */
     public static final int PAGE = 100;
     private final AuditTrail trail;
+    private final java.util.function.BinaryOperator<String> personRef;
 
-    Audit(AuditTrail trail) {
+    Audit(AuditTrail trail, java.util.function.BinaryOperator<String> personRef) {
         this.trail = trail;
+        this.personRef = personRef;
+    }
+
+    /**
+     * How records name {@code personId} of the consumer (target type {@code person}): a keyed digest, never the
+     * id itself, so an erasure's record keeps nothing of the person. Compare a record's target with this.
+     */
+    public String personRef(String consumerId, String personId) {
+        return personRef.apply(consumerId, personId);
     }
 
     /** One page and the cursor for the next ({@code null} when this is the last). */

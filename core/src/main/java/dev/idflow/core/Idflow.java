@@ -138,13 +138,13 @@ public final class Idflow implements AutoCloseable {
         if (sealed > 0) {
             LOG.info("sealed the clear vlink tokens of {} flows stored before schema V3", sealed);
         }
-        this.api = ApiDispatcher.wire(storage, engine, templates, authenticator,
+        this.keeper = new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids, codePepper(key, b.keyPepper));
+        this.api = ApiDispatcher.wire(storage, engine, keeper, templates, authenticator,
                 new RateLimiter(clock), new ApiDispatcher.Throttles(b.testLimit, b.liveLimit, b.clientTokenLimit,
                         b.clientAddressLimit, b.authFailureLimit), ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes);
         this.sweeper = new Sweeper(storage, engine, 100);
         this.events = new EventDelivery(storage, clock);
         b.listeners.forEach(events::addListener);
-        this.keeper = new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids);
         Auditor auditor = keeper::audit;
         this.kycLists = new KycLists(storage.kycLists(), storage.apiKeys(), engine::now, auditor, null);
         this.health = new Health(storage, clock, this::backgroundState);
@@ -155,7 +155,7 @@ public final class Idflow implements AutoCloseable {
         this.faceLists = new FaceLists(storage.faceTemplates(), storage.apiKeys(), b.faceMatcher, cipher, b.random,
                 engine::now, auditor, null);
         this.retention = new Retention(storage.lifecycle(), storage.apiKeys(), auditor, null);
-        this.audit = new Audit(storage.audit());
+        this.audit = new Audit(storage.audit(), keeper::personRef);
         dev.idflow.core.internal.WebhookTargets targets = new dev.idflow.core.internal.WebhookTargets(
                 new dev.idflow.core.internal.WebhookTargets.Policy(b.webhookAllowLoopback, b.webhookAllowPrivate,
                         b.webhookAllowHttp), b.webhookResolver);

@@ -121,9 +121,13 @@ class AuditTrailTest {
         // one record per kind erased (the Java API erases test and live data)
         assertThat(records).hasSize(2).allSatisfy(r -> {
             assertThat(r.actor()).isEqualTo("dpo@bank");
-            assertThat(r.targetId()).isEqualTo(person);
+            // named by a keyed digest, never by the id: the record of an erasure keeps nothing of the person
+            assertThat(r.targetId()).isEqualTo(server.idflow.audit().personRef("acme", person))
+                    .startsWith("hmac:").doesNotContain(person);
             assertThat(r.at()).isEqualTo(server.clock.instant());
         });
+        assertThat(server.idflow.audit().personRef("globex", person)).as("another consumer's person is another reference")
+                .isNotEqualTo(records.get(0).targetId());
         assertThat(records).extracting(AuditRecord::details).containsExactlyInAnyOrder("test data", "live data");
     }
 

@@ -136,7 +136,8 @@ class PersonErasureTest {
 
         List<AuditRecord> records = server.idflow.audit().list("acme", server.clock.instant().minusSeconds(60),
                 server.clock.instant().plusSeconds(1), null).records().stream()
-                .filter(r -> r.action().equals("person.erase") && person.equals(r.targetId())).toList();
+                .filter(r -> r.action().equals("person.erase")
+                        && server.idflow.audit().personRef("acme", person).equals(r.targetId())).toList();
         assertThat(records).hasSize(2);
         assertThat(records.get(0).actor()).startsWith("api_key:test_").doesNotContain(TestServer.TEST_KEY);
         assertThat(records.get(0).at()).isEqualTo(server.clock.instant());

@@ -67,11 +67,12 @@ public final class ApiDispatcher {
      * live in different packages.
      */
     public static ApiDispatcher wire(dev.idflow.core.spi.IdflowStorage storage, dev.idflow.core.engine.FlowEngine engine,
+                                     dev.idflow.core.engine.DataKeeper keeper,
                                      dev.idflow.core.spi.TemplateRegistry templates,
                                      Authenticator authenticator, RateLimiter rateLimiter, Throttles throttles,
                                      dev.idflow.core.internal.Ids ids, String publicBaseUrl,
                                      int maxJsonBytes, long maxUploadBytes) {
-        ConsumerApi api = new ConsumerApi(storage, engine, templates,
+        ConsumerApi api = new ConsumerApi(storage, engine, keeper, templates,
                 new dev.idflow.core.internal.validation.InputValidator(),
                 new dev.idflow.core.internal.RequestBodies(maxJsonBytes), ids, publicBaseUrl, maxUploadBytes, maxJsonBytes);
         return new ApiDispatcher(authenticator, rateLimiter, throttles, api,

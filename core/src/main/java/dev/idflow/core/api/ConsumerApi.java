@@ -68,11 +68,14 @@ final class ConsumerApi {
     private final long maxUploadBytes;
     private final Idempotency idempotency;
 
-    ConsumerApi(IdflowStorage storage, FlowEngine engine, TemplateRegistry templates,
+    private final dev.idflow.core.engine.DataKeeper keeper;
+
+    ConsumerApi(IdflowStorage storage, FlowEngine engine, dev.idflow.core.engine.DataKeeper keeper, TemplateRegistry templates,
                 InputValidator validator, RequestBodies bodies, Ids ids, String publicBaseUrl, long maxUploadBytes,
                 int maxJsonBytes) {
         this.storage = storage;
         this.engine = engine;
+        this.keeper = keeper;
         this.templates = templates;
         this.validator = validator;
         this.bodies = bodies;
@@ -101,8 +104,7 @@ final class ConsumerApi {
         }
         String actor = storage.apiKeys().findKeyByHash(caller.keyHash()).map(dev.idflow.core.model.ApiKey::display)
                 .orElse(caller.test() ? "test key" : "live key");
-        new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids)
-                .erasePerson(caller.consumerId(), personId, caller.test(), "api_key:" + actor);
+        keeper.erasePerson(caller.consumerId(), personId, caller.test(), "api_key:" + actor);
         return ApiResponse.empty(204);
     }
 

@@ -31,7 +31,12 @@ public final class DataKeeper {
     private final Supplier<Instant> clock;
     private final Ids ids;
 
-    public DataKeeper(IdflowStorage storage, Supplier<Instant> clock, Ids ids) {
+    /** The key of {@link #personRef}: derived from the server's pepper, the same on every node. */
+    private final byte[] personRefKey;
+
+    public DataKeeper(IdflowStorage storage, Supplier<Instant> clock, Ids ids, byte[] pepper) {
+        this.personRefKey = dev.idflow.core.internal.Crypto.hmacSha256(pepper,
+                "idflow audit person reference".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         this.storage = storage;
         this.clock = clock;
         this.ids = ids;
@@ -47,8 +52,20 @@ public final class DataKeeper {
 
     private AuditRecord record(String consumerId, String actor, String action, String targetType, String targetId,
                                String details) {
+        // a person is named by a keyed digest, never by their id: the record of an erasure keeps nothing of them
+        String target = "person".equals(targetType) && targetId != null ? personRef(consumerId, targetId) : targetId;
         return new AuditRecord(ids.auditId(), consumerId, clock.get(), actor == null || actor.isBlank() ? HOST : actor,
-                action, targetType, targetId, details);
+                action, targetType, target, details);
+    }
+
+    /**
+     * How the audit trail names a person of a consumer: {@code hmac:} and 32 hex digits of HMAC-SHA256 under a
+     * key derived from the server's pepper. The same person gives the same reference on every node, so a
+     * question ("was this person erased?") is answered by computing it; the trail alone tells nobody's id.
+     */
+    public String personRef(String consumerId, String personId) {
+        return "hmac:" + dev.idflow.core.internal.Crypto.hmacSha256Hex(personRefKey, consumerId + "\n" + personId)
+                .substring(0, 32);
     }
 
     /**

@@ -27,6 +27,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * is claimed by one of them, everything due goes once, nothing fails, and nothing not due is touched.
  */
 class PurgeTwoNodesTest {
+    /** The server pepper both nodes share (the audit names persons by a digest under it). */
+    private static final byte[] PEPPER = new byte[32];
+
 
     @ParameterizedTest
     @EnumSource(Kind.class)
@@ -47,8 +50,8 @@ class PurgeTwoNodesTest {
             node1.flows().insert(recent);
             node1.flows().insert(running);
             SettableClock clock = new SettableClock(T0.plus(Duration.ofDays(1)).plusSeconds(1));
-            DataKeeper keeper1 = new DataKeeper(node1, clock::instant, new Ids(new SecureRandom(), clock));
-            DataKeeper keeper2 = new DataKeeper(node2, clock::instant, new Ids(new SecureRandom(), clock));
+            DataKeeper keeper1 = new DataKeeper(node1, clock::instant, new Ids(new SecureRandom(), clock), PEPPER);
+            DataKeeper keeper2 = new DataKeeper(node2, clock::instant, new Ids(new SecureRandom(), clock), PEPPER);
 
             CompletableFuture<Integer> a = CompletableFuture.supplyAsync(keeper1::purgeDue);
             CompletableFuture<Integer> b = CompletableFuture.supplyAsync(keeper2::purgeDue);
@@ -83,8 +86,8 @@ class PurgeTwoNodesTest {
             Flow other = minimalFlow(consumer).personId(personId()).build();
             node1.flows().insert(other);
             SettableClock clock = new SettableClock(T0);
-            DataKeeper keeper1 = new DataKeeper(node1, clock::instant, new Ids(new SecureRandom(), clock));
-            DataKeeper keeper2 = new DataKeeper(node2, clock::instant, new Ids(new SecureRandom(), clock));
+            DataKeeper keeper1 = new DataKeeper(node1, clock::instant, new Ids(new SecureRandom(), clock), PEPPER);
+            DataKeeper keeper2 = new DataKeeper(node2, clock::instant, new Ids(new SecureRandom(), clock), PEPPER);
 
             CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> keeper1.erasePerson(consumer, person, false, "a"));
             CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> keeper2.erasePerson(consumer, person, false, "b"));
