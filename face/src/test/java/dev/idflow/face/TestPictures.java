@@ -48,7 +48,7 @@ public final class TestPictures {
             if ("true".equals(System.getenv("CI"))) {
                 throw new AssertionError(message);
             }
-            Assumptions.assumeTrue(false, message);
+            Assumptions.abort(message); // a developer's machine without the pictures; CI fails above
         }
         try {
             BufferedImage image = ImageIO.read(path.toFile());
