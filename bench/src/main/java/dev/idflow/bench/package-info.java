@@ -1,0 +1,2 @@
+/** The performance harness: see bench/README.md and docs/PERFORMANCE.md. */
+package dev.idflow.bench;
