@@ -112,8 +112,8 @@ public final class IdflowExtension implements ParameterResolver {
         }
     }
 
-    /** Closed by JUnit with the context that holds it. */
-    private record Running(IdflowServer server) implements ExtensionContext.Store.CloseableResource {
+    /** Closed by JUnit with the context that holds it (AutoCloseable for JUnit 5.13+, CloseableResource before). */
+    private record Running(IdflowServer server) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() throws Exception {
             server.close();

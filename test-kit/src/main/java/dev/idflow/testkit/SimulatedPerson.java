@@ -102,6 +102,20 @@ public final class SimulatedPerson {
         return new Ended(state.path("flow_status").asText(), state.path("end_cause").asText());
     }
 
+    /**
+     * Where the page sends the person once the flow ended: the flow's {@code callback_url} with
+     * {@code ?flow_id=…} appended (as the hosted page does); null while it runs or when it has none.
+     */
+    public String callbackUrl() {
+        JsonNode state = state();
+        if (!state.has("end_cause") || !state.hasNonNull("callback_url")) {
+            return null;
+        }
+        String url = state.get("callback_url").asText();
+        return url + (url.contains("?") ? "&" : "?") + "flow_id="
+                + java.net.URLEncoder.encode(state.path("flow_id").asText(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     // ---------------------------------------------------------------- walking
 
     /** {@code POST /hf/{vlink}/api/start}: the person opened the link. Idempotent while the flow runs. */
