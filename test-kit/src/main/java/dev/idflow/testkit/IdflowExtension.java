@@ -3,6 +3,8 @@ package dev.idflow.testkit;
 import dev.idflow.core.Idflow;
 import java.util.Map;
 import java.util.Objects;
+import dev.idflow.core.spi.IdflowStorage;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -32,14 +34,14 @@ public final class IdflowExtension implements ParameterResolver {
 
     private final String consumerId;
     private final String mountPath;
-    private final Consumer<Idflow.Builder> customize;
+    private final BiConsumer<Idflow.Builder, IdflowStorage> customize;
 
     /** What {@link IdflowTest} uses: consumer {@code bank}, mounted at {@code /kyc}, idflow as built in. */
     public IdflowExtension() {
-        this("bank", "/kyc", builder -> { });
+        this("bank", "/kyc", (builder, storage) -> { });
     }
 
-    private IdflowExtension(String consumerId, String mountPath, Consumer<Idflow.Builder> customize) {
+    private IdflowExtension(String consumerId, String mountPath, BiConsumer<Idflow.Builder, IdflowStorage> customize) {
         this.consumerId = consumerId;
         this.mountPath = mountPath;
         this.customize = customize;
@@ -53,7 +55,7 @@ public final class IdflowExtension implements ParameterResolver {
     public static final class Builder {
         private String consumerId = "bank";
         private String mountPath = "/kyc";
-        private Consumer<Idflow.Builder> customize = builder -> { };
+        private BiConsumer<Idflow.Builder, IdflowStorage> customize = (builder, storage) -> { };
 
         private Builder() {
         }
@@ -75,6 +77,15 @@ public final class IdflowExtension implements ParameterResolver {
          * message sender to the kit: its helpers read them.
          */
         public Builder customize(Consumer<Idflow.Builder> customize) {
+            Objects.requireNonNull(customize, "customize");
+            return customizeWithStorage((builder, storage) -> customize.accept(builder));
+        }
+
+        /**
+         * As {@link #customize(Consumer)}, for a service that needs the kit's store: e.g.
+         * {@code (b, storage) -> b.service(EsignService.withLocalCa(liveCa, testCa, storage.personCertificates(), cipher))}.
+         */
+        public Builder customizeWithStorage(BiConsumer<Idflow.Builder, IdflowStorage> customize) {
             this.customize = this.customize.andThen(Objects.requireNonNull(customize, "customize"));
             return this;
         }

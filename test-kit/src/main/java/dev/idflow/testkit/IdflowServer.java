@@ -11,7 +11,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.function.Consumer;
+import dev.idflow.core.spi.IdflowStorage;
+import java.util.function.BiConsumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -37,7 +38,7 @@ public final class IdflowServer implements AutoCloseable {
     private final Mockery mockery;
     private final SimulatedPersons persons;
 
-    IdflowServer(String consumerId, String mountPath, Consumer<Idflow.Builder> customize) throws Exception {
+    IdflowServer(String consumerId, String mountPath, BiConsumer<Idflow.Builder, IdflowStorage> customize) throws Exception {
         if (!mountPath.matches("(/[A-Za-z0-9._-]+)+")) {
             throw new IllegalArgumentException("mountPath: must be a path such as /kyc (segments of letters, digits, . _ -); was "
                     + mountPath);
@@ -56,8 +57,9 @@ public final class IdflowServer implements AutoCloseable {
         baseUrl = "http://127.0.0.1:" + connector.getLocalPort() + mountPath;
         byte[] secretKey = new byte[32];
         new SecureRandom().nextBytes(secretKey);
+        IdflowStorage storage = new ObservedStorage(new InMemoryStorage(), webhooks::record);
         Idflow.Builder builder = Idflow.builder()
-                .storage(new ObservedStorage(new InMemoryStorage(), webhooks::record))
+                .storage(storage)
                 .clock(clock)
                 .publicBaseUrl(baseUrl)
                 .secretKey(secretKey)
@@ -69,7 +71,7 @@ public final class IdflowServer implements AutoCloseable {
                 .clientRateLimit(1_000_000, 1_000_000)
                 .clientAddressRateLimit(1_000_000, 1_000_000)
                 .authFailureLimit(1_000_000, Duration.ofSeconds(1), Duration.ofSeconds(1));
-        customize.accept(builder);
+        customize.accept(builder, storage);
         idflow = builder.build();
         clock.attach(idflow);
         webhooks.attach(idflow);
