@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The README's example ("Testing your integration: the test kit"), as a bank writes it: its own HTTP
  * client (the code it runs against the SaaS in production), idflow from the kit, and a simulated customer.
- * The README shows this same code; keep the two in sync by hand when either changes.
+ * The README shows this same code, kept in sync by hand: change both together (ReadmeExampleTest fails
+ * when they differ).
  */
 @IdflowTest
 class OnboardingTest {
