@@ -11,6 +11,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
  * The JUnit 5 extension behind {@link IdflowTest}. It starts an {@link IdflowServer} the first time a
@@ -35,16 +36,20 @@ public final class IdflowExtension implements ParameterResolver {
     private final String consumerId;
     private final String mountPath;
     private final BiConsumer<Idflow.Builder, IdflowStorage> customize;
+    /** Made by {@link IdflowTest} (not a builder): the annotation's consumer id and mount path apply. */
+    private final boolean fromAnnotation;
 
     /** What {@link IdflowTest} uses: consumer {@code bank}, mounted at {@code /kyc}, idflow as built in. */
     public IdflowExtension() {
-        this("bank", "/kyc", (builder, storage) -> { });
+        this("bank", "/kyc", (builder, storage) -> { }, true);
     }
 
-    private IdflowExtension(String consumerId, String mountPath, BiConsumer<Idflow.Builder, IdflowStorage> customize) {
+    private IdflowExtension(String consumerId, String mountPath, BiConsumer<Idflow.Builder, IdflowStorage> customize,
+                            boolean fromAnnotation) {
         this.consumerId = consumerId;
         this.mountPath = mountPath;
         this.customize = customize;
+        this.fromAnnotation = fromAnnotation;
     }
 
     /** For {@code @RegisterExtension}: another consumer id, mount path, or builder settings. */
@@ -91,7 +96,7 @@ public final class IdflowExtension implements ParameterResolver {
         }
 
         public IdflowExtension build() {
-            return new IdflowExtension(consumerId, mountPath, customize);
+            return new IdflowExtension(consumerId, mountPath, customize, false);
         }
     }
 
@@ -111,13 +116,23 @@ public final class IdflowExtension implements ParameterResolver {
      */
     public IdflowServer server(ExtensionContext context) {
         // a store lookup sees the enclosing contexts' values too: a class's server serves its methods
-        Running running = context.getStore(NAMESPACE).getOrComputeIfAbsent(Running.class, k -> start(), Running.class);
+        Running running = context.getStore(NAMESPACE).getOrComputeIfAbsent(Running.class, k -> start(context), Running.class);
         return running.server;
     }
 
-    private Running start() {
+    private Running start(ExtensionContext context) {
+        String consumer = consumerId;
+        String mount = mountPath;
+        if (fromAnnotation) {
+            IdflowTest options = context.getTestClass()
+                    .flatMap(c -> AnnotationSupport.findAnnotation(c, IdflowTest.class)).orElse(null);
+            if (options != null) {
+                consumer = options.consumerId();
+                mount = options.mountPath();
+            }
+        }
         try {
-            return new Running(new IdflowServer(consumerId, mountPath, customize));
+            return new Running(new IdflowServer(consumer, mount, customize));
         } catch (Exception e) {
             throw new ParameterResolutionException("idflow could not be started for the test: " + e, e);
         }

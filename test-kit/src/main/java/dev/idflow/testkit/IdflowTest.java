@@ -22,4 +22,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Target({ElementType.TYPE, ElementType.ANNOTATION_TYPE})
 @ExtendWith(IdflowExtension.class)
 public @interface IdflowTest {
+    /** The consumer the kit's keys belong to. */
+    String consumerId() default "bank";
+
+    /** Where idflow is mounted: the path part of {@link IdflowServer#baseUrl()}. */
+    String mountPath() default "/kyc";
 }
