@@ -88,21 +88,24 @@ class OnboardingTest {
                                                 WebhookDeliveries webhooks) throws Exception {
         List<String> flowEnded = new CopyOnWriteArrayList<>();
         HttpServer hooks = receiver(flowEnded);
-        webhooks.registerReceiver("http://127.0.0.1:" + hooks.getAddress().getPort() + "/hooks/idflow",
-                "webhook-secret-of-the-bank-0001");
-        KycClient bank = new KycClient(idflow.baseUrl(), idflow.testKey());
+        try {
+            webhooks.registerReceiver("http://127.0.0.1:" + hooks.getAddress().getPort() + "/hooks/idflow",
+                    "webhook-secret-of-the-bank-0001");
+            KycClient bank = new KycClient(idflow.baseUrl(), idflow.testKey());
 
-        JsonNode flow = bank.startOnboarding("customer-42", "+77011234567", 3600);
-        mockery.liveness("customer-42", ScriptedLiveness.PASS);
-        SimulatedPerson customer = persons.open(flow.get("vlink").asText());
+            JsonNode flow = bank.startOnboarding("customer-42", "+77011234567", 3600);
+            mockery.liveness("customer-42", ScriptedLiveness.PASS);
+            SimulatedPerson customer = persons.open(flow.get("vlink").asText());
 
-        assertThat(customer.completeFlow().flowStatus()).isEqualTo("pass");
-        assertThat(customer.callbackUrl())
-                .isEqualTo("https://bank.example/onboarding/done?flow_id=" + flow.get("flow_id").asText());
-        assertThat(bank.flow(flow.get("flow_id").asText()).get("flow_status").asText()).isEqualTo("pass");
-        webhooks.awaitDelivery("flow_ended", Duration.ofSeconds(5));
-        assertThat(flowEnded).singleElement().asString().contains("\"flow_status\":\"pass\"");
-        hooks.stop(0);
+            assertThat(customer.completeFlow().flowStatus()).isEqualTo("pass");
+            assertThat(customer.callbackUrl())
+                    .isEqualTo("https://bank.example/onboarding/done?flow_id=" + flow.get("flow_id").asText());
+            assertThat(bank.flow(flow.get("flow_id").asText()).get("flow_status").asText()).isEqualTo("pass");
+            webhooks.awaitDelivery("flow_ended", Duration.ofSeconds(5));
+            assertThat(flowEnded).singleElement().asString().contains("\"flow_status\":\"pass\"");
+        } finally {
+            hooks.stop(0);
+        }
     }
 
     @Test
