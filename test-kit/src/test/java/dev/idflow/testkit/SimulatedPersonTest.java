@@ -141,6 +141,24 @@ class SimulatedPersonTest {
     }
 
     @Test
+    void asksForANewCodeOnceTheScreenAllowsAndEntersTheNewOne(IdflowServer server, SimulatedPersons persons,
+                                                             SentMessages messages, TestClock clock) throws Exception {
+        BankClient.Flow flow = BankClient.live(server).createFlow("person-resend", "[{\"service_name\":\"otp\"}]",
+                "\"input_data\":{\"phone_number\":\"+77011234567\"}");
+        SimulatedPerson person = persons.open(flow.vlink());
+        person.start();
+
+        assertThatThrownBy(person::resendOtp).isInstanceOf(PersonCannotProceed.class)
+                .hasMessageContaining("service otp").hasMessageContaining("429");
+        clock.advance(java.time.Duration.ofSeconds(61));
+        person.resendOtp();
+
+        assertThat(messages.forFlow(flow.flowId())).hasSize(2);
+        person.enterOtp();
+        assertThat(person.outcome().flowStatus()).isEqualTo("pass");
+    }
+
+    @Test
     void uploadsASampleOfATypeEachFileAccepts(IdflowServer server, SimulatedPersons persons) throws Exception {
         BankClient.Flow flow = BankClient.test(server).createFlow("person-upload", "[{\"service_name\":\"file-storage\","
                 + "\"files\":[{\"label\":\"id_card\",\"types\":[\"application/pdf\"]},"

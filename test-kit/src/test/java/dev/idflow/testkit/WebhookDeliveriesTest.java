@@ -17,17 +17,35 @@ class WebhookDeliveriesTest {
     private HttpServer receiver;
     private final AtomicInteger received = new AtomicInteger();
     private volatile int answer = 204;
+    private final java.util.List<Boolean> signaturesValid = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private String startReceiver() throws Exception {
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hooks", exchange -> {
-            exchange.getRequestBody().readAllBytes();
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            signaturesValid.add(signedWithTheSecret(exchange.getRequestHeaders().getFirst("X-Idflow-Signature"), body));
             received.incrementAndGet();
             exchange.sendResponseHeaders(answer, -1);
             exchange.close();
         });
         receiver.start();
         return "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hooks";
+    }
+
+    /** The receiver's check (docs/WEBHOOKS.md): v1 = hex HMAC-SHA256(secret, t + "." + body), compared in constant time. */
+    private static boolean signedWithTheSecret(String header, byte[] body) {
+        try {
+            String t = header.replaceAll(".*t=([0-9]+).*", "$1");
+            String v1 = header.replaceAll(".*v1=([0-9a-f]+).*", "$1");
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update((t + ".").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String expected = java.util.HexFormat.of().formatHex(mac.doFinal(body));
+            return java.security.MessageDigest.isEqual(expected.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    v1.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     @AfterEach
@@ -55,6 +73,7 @@ class WebhookDeliveriesTest {
         assertThat(webhooks.delivered()).extracting(WebhookDeliveries.Delivery::type)
                 .containsExactlyInAnyOrder("flow_started", "session_ended", "flow_ended");
         assertThat(received).hasValue(3);
+        assertThat(signaturesValid).as("each request signed with the receiver's secret").containsExactly(true, true, true);
         assertThatThrownBy(() -> webhooks.awaitDelivery("flow_ended", Duration.ofMillis(50)))
                 .as("each delivery is awaited once").isInstanceOf(AssertionError.class);
     }
