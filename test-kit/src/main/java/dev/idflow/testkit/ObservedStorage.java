@@ -92,7 +92,8 @@ final class ObservedStorage implements IdflowStorage {
         public boolean recordAttempt(WebhookDelivery after) {
             boolean recorded = store.recordAttempt(after);
             Due due = claimed.remove(after.deliveryId());
-            if (recorded && due != null) {
+            // a delivery idflow ends without sending (its endpoint removed, its event gone) names nothing to report
+            if (recorded && due != null && due.event() != null && due.endpoint() != null) {
                 attempts.accept(new Attempt(after, due.event(), due.endpoint()));
             }
             return recorded;
