@@ -165,7 +165,7 @@ public final class SimulatedPerson {
         }
         switch (step.screenKind()) {
             case "consent" -> acceptConsent();
-            case "language" -> chooseLanguage(state.path("locale").asText("en"));
+            case "language" -> chooseLanguage(keptLocale(state, step));
             case "form" -> fillForm(Map.of());
             case "otp" -> enterOtp();
             case "upload" -> uploadFiles();
@@ -223,8 +223,9 @@ public final class SimulatedPerson {
         JsonNode values = step.screen().path("values");
         for (JsonNode field : step.screen().path("fields")) {
             String name = field.path("name").asText();
-            Object given = answers.containsKey(name) ? answers.get(name) : formAnswers.get(name);
-            if (given != null || answers.containsKey(name) || formAnswers.containsKey(name)) {
+            if (answers.containsKey(name) || formAnswers.containsKey(name)) {
+                // a null in the test's own map is sent as null: "the person left it empty"
+                Object given = answers.containsKey(name) ? answers.get(name) : formAnswers.get(name);
                 out.set(name, KitHttp.JSON.valueToTree(given));
             } else if (values.has(name)) {
                 out.set(name, values.get(name));
@@ -426,6 +427,18 @@ public final class SimulatedPerson {
                     + " screen)");
         }
         return step;
+    }
+
+    /** The flow's locale when the screen offers it, else the screen's first. */
+    private static String keptLocale(JsonNode state, Step step) {
+        String locale = state.path("locale").asText("en");
+        JsonNode offered = step.screen().path("locales");
+        for (JsonNode l : offered) {
+            if (l.asText().equals(locale)) {
+                return locale;
+            }
+        }
+        return offered.isEmpty() ? locale : offered.get(0).asText();
     }
 
     private static Step step(JsonNode state) {
