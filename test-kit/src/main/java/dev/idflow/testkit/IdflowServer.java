@@ -55,43 +55,53 @@ public final class IdflowServer implements AutoCloseable {
         // bind before idflow is built: idflow needs its public URL, and a port bound now cannot be taken by another
         connector.open();
         baseUrl = "http://127.0.0.1:" + connector.getLocalPort() + mountPath;
-        byte[] secretKey = new byte[32];
-        new SecureRandom().nextBytes(secretKey);
-        IdflowStorage storage = new ObservedStorage(new InMemoryStorage(), webhooks::record);
-        Idflow.Builder builder = Idflow.builder()
-                .storage(storage)
-                .clock(clock)
-                .publicBaseUrl(baseUrl)
-                .secretKey(secretKey)
-                .maxUploadBytes(MAX_UPLOAD)
-                .messageSender(messages.sender())
-                .webhookAllowLoopback(true)
-                // a test makes many calls while the clock stands still: no rate limit would ever refill
-                .rateLimits(1_000_000, 1_000_000, 1_000_000, 1_000_000)
-                .clientRateLimit(1_000_000, 1_000_000)
-                .clientAddressRateLimit(1_000_000, 1_000_000)
-                .authFailureLimit(1_000_000, Duration.ofSeconds(1), Duration.ofSeconds(1));
-        customize.accept(builder, storage);
-        idflow = builder.build();
-        clock.attach(idflow);
-        webhooks.attach(idflow);
-        idflow.registerConsumer(consumerId, "Bank under test");
-        testKey = idflow.newTestKey(consumerId);
-        liveKey = idflow.newLiveKey(consumerId);
-        ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath("/");
-        context.addEventListener(new ServletContextListener() {
-            @Override
-            public void contextInitialized(ServletContextEvent event) {
-                IdflowServlet.mount(event.getServletContext(), "idflow", mountPath + "/*", idflow, MAX_UPLOAD);
-            }
-        });
-        jetty.setHandler(context);
+        Idflow built = null;
         try {
+            byte[] secretKey = new byte[32];
+            new SecureRandom().nextBytes(secretKey);
+            IdflowStorage storage = new ObservedStorage(new InMemoryStorage(), webhooks::record);
+            Idflow.Builder builder = Idflow.builder()
+                    .storage(storage)
+                    .clock(clock)
+                    .publicBaseUrl(baseUrl)
+                    .secretKey(secretKey)
+                    .maxUploadBytes(MAX_UPLOAD)
+                    .messageSender(messages.sender())
+                    .webhookAllowLoopback(true)
+                    // a test makes many calls while the clock stands still: no rate limit would ever refill
+                    .rateLimits(1_000_000, 1_000_000, 1_000_000, 1_000_000)
+                    .clientRateLimit(1_000_000, 1_000_000)
+                    .clientAddressRateLimit(1_000_000, 1_000_000)
+                    .authFailureLimit(1_000_000, Duration.ofSeconds(1), Duration.ofSeconds(1));
+            customize.accept(builder, storage);
+            built = builder.build();
+            idflow = built;
+            clock.attach(idflow);
+            webhooks.attach(idflow);
+            idflow.registerConsumer(consumerId, "Bank under test");
+            testKey = idflow.newTestKey(consumerId);
+            liveKey = idflow.newLiveKey(consumerId);
+            ServletContextHandler context = new ServletContextHandler();
+            context.setContextPath("/");
+            context.addEventListener(new ServletContextListener() {
+                @Override
+                public void contextInitialized(ServletContextEvent event) {
+                    IdflowServlet.mount(event.getServletContext(), "idflow", mountPath + "/*", idflow, MAX_UPLOAD);
+                }
+            });
+            jetty.setHandler(context);
             jetty.start();
-        } catch (Exception e) {
-            idflow.close();
+        } catch (Exception | Error e) {
+            // a customizer or a consumer id that idflow refuses: give back the bound port and the threads
+            try {
+                jetty.stop();
+            } catch (Exception ignored) {
+                // the failure that brought us here is the one to report
+            }
             connector.close();
+            if (built != null) {
+                built.close();
+            }
             throw e;
         }
         KitHttp http = new KitHttp(baseUrl);

@@ -25,4 +25,16 @@ class AnnotationOptionsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("mountPath: must be a path such as /kyc");
     }
+
+    @Test
+    void aCustomizerThatFailsIsReportedAsItsOwnFailureAndTheNextServerStarts() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> url = new java.util.concurrent.atomic.AtomicReference<>();
+        assertThatThrownBy(() -> new IdflowServer("bank", "/kyc", (b, s) -> {
+            throw new IllegalStateException("the bank's service could not be made");
+        })).hasMessage("the bank's service could not be made");
+        try (IdflowServer next = new IdflowServer("bank", "/kyc", (b, s) -> { })) {
+            url.set(next.baseUrl());
+        }
+        assertThat(url.get()).startsWith("http://127.0.0.1:");
+    }
 }
