@@ -180,6 +180,7 @@ public final class Idflow implements AutoCloseable {
         }
         return new dev.idflow.core.keys.SealedStorage(b.storage, new dev.idflow.core.keys.PersonKeys(vault,
                 new dev.idflow.core.keys.PersonRefs(pepper), b.random, b.personKeyCacheTtl, b.clock));
+        // (PersonRefs.fromSecret(secretKey or apiKeyPepper) makes the same references, for a host that seals first)
     }
 
     /**

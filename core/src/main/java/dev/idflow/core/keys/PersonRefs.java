@@ -22,6 +22,15 @@ public final class PersonRefs {
         this.key = Crypto.hmacSha256(pepper, "idflow audit person reference".getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The references Idflow makes from the host's {@code secretKey} (or its {@code apiKeyPepper}, when it gives
+     * one): for a host that needs the sealed store before it builds Idflow (to hand a service its repository).
+     */
+    public static PersonRefs fromSecret(byte[] secretKeyOrPepper) {
+        return new PersonRefs(Crypto.hmacSha256(secretKeyOrPepper,
+                "idflow one-time code pepper".getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** The reference of a consumer's person: {@code hmac:<32 hex>}. */
     public String ref(String consumerId, String personId) {
         return "hmac:" + Crypto.hmacSha256Hex(key, consumerId + "\n" + personId).substring(0, 32);
