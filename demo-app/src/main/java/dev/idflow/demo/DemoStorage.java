@@ -185,7 +185,7 @@ final class DemoStorage {
     private static boolean isOurs(Path dir) throws IOException {
         try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
             return entries.map(p -> p.getFileName().toString()).allMatch(name -> name.equals("secret.key")
-                    || name.equals("files") || name.equals("esign") || (name.startsWith("idflow.") && name.endsWith(".db")));
+                    || name.equals("files") || name.equals("esign") || name.equals("person-keys") || (name.startsWith("idflow.") && name.endsWith(".db")));
         }
     }
 
