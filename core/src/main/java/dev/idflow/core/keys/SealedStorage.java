@@ -62,6 +62,7 @@ import java.util.function.UnaryOperator;
  * A row whose key was destroyed reads as absent.
  */
 public final class SealedStorage implements IdflowStorage {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SealedStorage.class);
     private static final String SEALED = "$sealed";
     private static final String KEY = "$key";
     private static final String PREFIX = "sealed:";
@@ -180,14 +181,6 @@ public final class SealedStorage implements IdflowStorage {
                 .callbackUrl(openText(key, "idflow_flow.callback_url\n" + f.flowId(), f.callbackUrl())).build());
     }
 
-    private List<Flow> openFlows(List<Flow> list) {
-        List<Flow> out = new ArrayList<>(list.size());
-        for (Flow f : list) {
-            open(f).ifPresent(out::add);
-        }
-        return out;
-    }
-
     private final class Flows implements FlowRepository {
         @Override
         public void insert(Flow flow) {
@@ -224,9 +217,28 @@ public final class SealedStorage implements IdflowStorage {
             inner.flows().touchActivity(flowId, at);
         }
 
+        /**
+         * A due flow whose key was destroyed (written by a node whose cached key outlived an erasure elsewhere)
+         * is the erased person's: it is erased here, with its sessions and files, instead of being handed out.
+         */
         @Override
         public List<Flow> claimDue(Instant now, Duration lease, int limit) {
-            return openFlows(inner.flows().claimDue(now, lease, limit));
+            List<Flow> out = new ArrayList<>();
+            for (Flow f : inner.flows().claimDue(now, lease, limit)) {
+                Optional<Flow> opened = open(f);
+                if (opened.isPresent()) {
+                    out.add(opened.get());
+                } else {
+                    try {
+                        while (inner.lifecycle().erasePerson(f.consumerId(), f.personId(), f.testFlow(), 100, null) > 0) {
+                            // batches
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warn("erasing the rows of destroyed key {} failed; the next claim tries again", f.personId(), e);
+                    }
+                }
+            }
+            return out;
         }
     }
 

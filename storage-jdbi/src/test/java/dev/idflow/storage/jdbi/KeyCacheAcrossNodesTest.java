@@ -68,7 +68,7 @@ class KeyCacheAcrossNodesTest {
 
         // within the TTL B still seals with its cached copy of the destroyed key, and can open what it wrote
         clockB.advance(Duration.ofSeconds(59));
-        Flow raced = flowOf("p-1");
+        Flow raced = flowOf("p-1").toBuilder().deadlineAt(Instant.parse("2026-01-01T00:05:00Z")).build();
         b.flows().insert(raced);
         assertThat(b.flows().findById(raced.flowId())).isPresent();
         // A never had that key any more: to A the flow is erased already
@@ -77,6 +77,11 @@ class KeyCacheAcrossNodesTest {
         // past the TTL B's copy is gone: the erasure has won on B too
         clockB.advance(Duration.ofSeconds(2));
         assertThat(b.flows().findById(raced.flowId())).isEmpty();
+
+        // the sweeper on A finds that flow due: its key is gone, so it is erased rather than handed out
+        assertThat(a.inner().flows().findById(raced.flowId())).isPresent();
+        assertThat(a.flows().claimDue(Instant.parse("2026-01-01T00:10:00Z"), Duration.ofSeconds(30), 10)).isEmpty();
+        assertThat(a.inner().flows().findById(raced.flowId())).isEmpty();
 
         // the person comes back: B makes a new key, which both nodes open
         Flow later = flowOf("p-1");
