@@ -1,7 +1,6 @@
 package dev.idflow.storage.jdbi;
 
 import dev.idflow.core.spi.PersonKeyVault;
-import java.time.Instant;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
@@ -27,9 +26,8 @@ public final class JdbiPersonKeyVault implements PersonKeyVault {
         }
         try {
             // alone in its statement (autocommit): a refused insert leaves nothing behind, on either database
-            jdbi.useHandle(h -> h.createUpdate("INSERT INTO idflow_person_key (key_id, material, created_at) "
-                            + "VALUES (:keyId, :material, :at)")
-                    .bind("keyId", keyId).bind("material", material).bind("at", Sql.time(Instant.now()))
+            jdbi.useHandle(h -> h.createUpdate("INSERT INTO idflow_person_key (key_id, material) VALUES (:keyId, :material)")
+                    .bind("keyId", keyId).bind("material", material)
                     .execute());
             return material.clone();
         } catch (RuntimeException e) {

@@ -5,6 +5,5 @@
 -- keys elsewhere (Idflow.builder().personKeys(new DirectoryKeyVault(...)), as the demo does).
 CREATE TABLE idflow_person_key (
     key_id      VARCHAR(64)                 NOT NULL PRIMARY KEY,
-    material    VARBINARY(1024)             NOT NULL,
-    created_at  TIMESTAMP(3) WITH TIME ZONE NOT NULL
+    material    VARBINARY(1024)             NOT NULL
 );

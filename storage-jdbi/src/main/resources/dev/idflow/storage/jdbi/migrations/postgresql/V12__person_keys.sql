@@ -4,6 +4,5 @@
 -- until VACUUM (and its page's reuse), so until then a copy of the data directory still holds the key.
 CREATE TABLE idflow_person_key (
     key_id      varchar(64)    NOT NULL PRIMARY KEY,
-    material    bytea          NOT NULL,
-    created_at  timestamptz(3) NOT NULL
+    material    bytea          NOT NULL
 );
