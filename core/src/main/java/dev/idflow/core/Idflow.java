@@ -92,7 +92,7 @@ public final class Idflow implements AutoCloseable {
     private volatile java.time.Instant backgroundStarted;
 
     private Idflow(Builder b) {
-        this.storage = Objects.requireNonNull(b.storage, "storage");
+        Objects.requireNonNull(b.storage, "storage");
         this.clock = b.clock;
         this.publicBaseUrl = stripSlash(Objects.requireNonNull(b.publicBaseUrl, "publicBaseUrl"));
         this.ids = new Ids(b.random, clock);
@@ -105,6 +105,7 @@ public final class Idflow implements AutoCloseable {
             b.random.nextBytes(key);
         }
         this.cipher = b.cipher != null ? b.cipher : new AesGcmSecretCipher(key, b.random);
+        this.storage = sealed(b, codePepper(key, b.keyPepper));
         // the pepper must be the same on every node and across restarts, or no stored key matches:
         // given, or derived from the one secret every node already shares
         if (b.keyPepper != null) {
@@ -165,6 +166,21 @@ public final class Idflow implements AutoCloseable {
         webhookSender.metrics(metrics);
         this.webhooks = new Webhooks(storage.webhooks(), storage.apiKeys(), cipher, targets, ids, engine::now,
                 webhookSender);
+    }
+
+    /**
+     * The host's store, wrapped in {@link dev.idflow.core.keys.SealedStorage} when there is a vault of person keys
+     * (the builder's, else the store's own): then a person's data is sealed under their own key, and erasure
+     * destroys it.
+     */
+    private static IdflowStorage sealed(Builder b, byte[] pepper) {
+        dev.idflow.core.spi.PersonKeyVault vault = b.personKeys != null ? b.personKeys : b.storage.personKeys();
+        if (vault == null || b.storage instanceof dev.idflow.core.keys.SealedStorage) {
+            return b.storage;
+        }
+        return new dev.idflow.core.keys.SealedStorage(b.storage, new dev.idflow.core.keys.PersonKeys(vault,
+                new dev.idflow.core.keys.PersonRefs(pepper), b.random, b.personKeyCacheTtl, b.clock));
+        // (PersonRefs.fromSecret(secretKey or apiKeyPepper) makes the same references, for a host that seals first)
     }
 
     /**
@@ -655,6 +671,8 @@ public final class Idflow implements AutoCloseable {
         private TemplateRegistry templates;
         private Duration inactivityTimeout = Duration.ofSeconds(300);
         private Duration keyCacheTtl = Duration.ofSeconds(30);
+        private dev.idflow.core.spi.PersonKeyVault personKeys;
+        private Duration personKeyCacheTtl = Duration.ofSeconds(60);
         private RateLimiter.Limit testLimit = new RateLimiter.Limit(20, 100);
         private RateLimiter.Limit liveLimit = new RateLimiter.Limit(200, 400);
         // a person's page polls its state every 1–2 s and the camera sends a few attempts: 2/s with a
@@ -908,6 +926,28 @@ public final class Idflow implements AutoCloseable {
         /** How long a resolved API key is cached on a node (a revoked key lives this long elsewhere). */
         public Builder keyCacheTtl(Duration ttl) {
             this.keyCacheTtl = ttl;
+            return this;
+        }
+
+        /**
+         * Seal every person's data under a key of their own kept in {@code vault}, so that erasing the person
+         * (destroying the key) leaves nothing readable in the database files (crypto-shredding). By default the
+         * store's own vault ({@link IdflowStorage#personKeys()}: JdbiStorage has one), none for the memory store.
+         */
+        public Builder personKeys(dev.idflow.core.spi.PersonKeyVault vault) {
+            this.personKeys = Objects.requireNonNull(vault, "vault");
+            return this;
+        }
+
+        /**
+         * How long a node keeps a person's key in memory (default 60 s): an erasure on another node makes this
+         * node's copy useless at most this long after.
+         */
+        public Builder personKeyCacheTtl(Duration ttl) {
+            if (ttl == null || ttl.isNegative()) {
+                throw new IllegalArgumentException("personKeyCacheTtl must be zero or more");
+            }
+            this.personKeyCacheTtl = ttl;
             return this;
         }
 

@@ -2,6 +2,10 @@ package dev.idflow.demo;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.idflow.core.keys.DirectoryKeyVault;
+import dev.idflow.core.keys.PersonKeys;
+import dev.idflow.core.keys.PersonRefs;
+import dev.idflow.core.keys.SealedStorage;
 import dev.idflow.core.spi.IdflowStorage;
 import dev.idflow.storage.jdbi.JdbiStorage;
 import dev.idflow.storage.memory.InMemoryStorage;
@@ -60,8 +64,11 @@ final class DemoStorage {
         config.setPoolName("idflow-h2");
         HikariDataSource pool = new HikariDataSource(config);
         try {
-            IdflowStorage storage = JdbiStorage.builder(pool).filesInDirectory(dir.resolve("files")).build();
+            IdflowStorage raw = JdbiStorage.builder(pool).filesInDirectory(dir.resolve("files")).build();
             byte[] key = secretKey(dir);
+            // each person's data sealed under a key of their own, kept beside (not in) the H2 file, whose old
+            // chunks would otherwise keep a destroyed key with the rows it opens
+            IdflowStorage storage = sealed(raw, new DirectoryKeyVault(dir.resolve("person-keys")), key);
             // the storage is open, so H2 has made its files: now make them, and any an older demo left
             // readable (0644), the owner's only
             ownerOnlyFiles(dir);
@@ -85,15 +92,26 @@ final class DemoStorage {
         config.setPoolName("idflow-postgres");
         HikariDataSource pool = new HikariDataSource(config);
         try {
-            IdflowStorage storage = JdbiStorage.builder(pool).build();
+            JdbiStorage raw = JdbiStorage.builder(pool).build();
             Path dir = ownerOnlyDirectory(options.dataDir());
             byte[] key = secretKey(dir);
+            // on PostgreSQL the keys live in idflow_person_key (a destroyed key's dead tuple stays until VACUUM)
+            IdflowStorage storage = sealed(raw, raw.personKeys(), key);
             ownerOnlyFiles(dir);
             return new Opened(storage, key, "postgres at " + redactUrl(options.jdbcUrl()), pool);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
         }
+    }
+
+    /**
+     * The store behind crypto-shredding, made here rather than by Idflow because the esign service gets its
+     * certificate repository before Idflow is built; the references come from the same secret key as Idflow's.
+     */
+    private static IdflowStorage sealed(IdflowStorage raw, dev.idflow.core.spi.PersonKeyVault vault, byte[] key) {
+        return new SealedStorage(raw, new PersonKeys(vault, PersonRefs.fromSecret(key), new SecureRandom(),
+                java.time.Duration.ofSeconds(60), java.time.Clock.systemUTC()));
     }
 
     /**
@@ -167,7 +185,7 @@ final class DemoStorage {
     private static boolean isOurs(Path dir) throws IOException {
         try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
             return entries.map(p -> p.getFileName().toString()).allMatch(name -> name.equals("secret.key")
-                    || name.equals("files") || name.equals("esign") || (name.startsWith("idflow.") && name.endsWith(".db")));
+                    || name.equals("files") || name.equals("esign") || name.equals("person-keys") || (name.startsWith("idflow.") && name.endsWith(".db")));
         }
     }
 

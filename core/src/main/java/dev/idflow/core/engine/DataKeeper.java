@@ -32,11 +32,10 @@ public final class DataKeeper {
     private final Ids ids;
 
     /** The key of {@link #personRef}: derived from the server's pepper, the same on every node. */
-    private final byte[] personRefKey;
+    private final dev.idflow.core.keys.PersonRefs refs;
 
     public DataKeeper(IdflowStorage storage, Supplier<Instant> clock, Ids ids, byte[] pepper) {
-        this.personRefKey = dev.idflow.core.internal.Crypto.hmacSha256(pepper,
-                "idflow audit person reference".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        this.refs = new dev.idflow.core.keys.PersonRefs(pepper);
         this.storage = storage;
         this.clock = clock;
         this.ids = ids;
@@ -64,8 +63,7 @@ public final class DataKeeper {
      * question ("was this person erased?") is answered by computing it; the trail alone tells nobody's id.
      */
     public String personRef(String consumerId, String personId) {
-        return "hmac:" + dev.idflow.core.internal.Crypto.hmacSha256Hex(personRefKey, consumerId + "\n" + personId)
-                .substring(0, 32);
+        return refs.ref(consumerId, personId);
     }
 
     /**

@@ -43,6 +43,15 @@ public interface IdflowStorage {
     IdempotencyStore idempotencyKeys();
 
     /**
+     * The vault of per-person data keys idflow seals a person's data under (crypto-shredding), or null when
+     * this store has none: then idflow stores person data as it is, unless the host gives
+     * {@code Idflow.builder().personKeys(...)}.
+     */
+    default PersonKeyVault personKeys() {
+        return null;
+    }
+
+    /**
      * Applies a state-machine step atomically: the flow's update (compare-and-set on its version, as
      * {@link FlowRepository#update}), the new sessions (inserted), the changed sessions (each
      * compare-and-set on its version, as {@link SessionRepository#update}) and the events (added to

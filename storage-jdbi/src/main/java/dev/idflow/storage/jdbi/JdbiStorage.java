@@ -50,6 +50,7 @@ public final class JdbiStorage implements IdflowStorage {
     /** The file store keeps its metadata in idflow_file (ours, not a host's): bound inside the commit. */
     private final boolean filesInIdflowTables;
     private final JdbiSignatureLedger signatures;
+    private final JdbiPersonKeyVault personKeys;
     private final JdbiKycListRepository kycLists;
     private final JdbiPersonCertificateRepository personCertificates;
     private final JdbiFaceTemplateRepository faceTemplates;
@@ -90,6 +91,7 @@ public final class JdbiStorage implements IdflowStorage {
         this.lifecycle = new JdbiLifecycle(jdbi, contentGone);
         this.webhooks = new JdbiWebhookStore(jdbi, dialect);
         this.idempotencyKeys = new JdbiIdempotencyStore(jdbi, dialect);
+        this.personKeys = new JdbiPersonKeyVault(jdbi);
     }
 
     /** Starts a store on {@code dataSource}; nothing touches the database until {@link Builder#build()}. */
@@ -165,6 +167,15 @@ public final class JdbiStorage implements IdflowStorage {
     @Override
     public dev.idflow.core.spi.IdempotencyStore idempotencyKeys() {
         return idempotencyKeys;
+    }
+
+    /**
+     * The person keys in the database ({@code idflow_person_key}): Idflow seals each person's data under them
+     * unless the host gives a vault of its own ({@code Idflow.builder().personKeys(...)}).
+     */
+    @Override
+    public dev.idflow.core.spi.PersonKeyVault personKeys() {
+        return personKeys;
     }
 
     /** "PostgreSQL" or "H2": the database this store found behind its DataSource. */

@@ -74,9 +74,15 @@ class IdempotencyTwoNodesTest {
             assertThat(answers).containsOnly(answers.get(0));
             String vlink = JSON.readTree(answers.get(0)).get("vlink").asText();
             try (Connection c = db1.getConnection(); Statement s = c.createStatement()) {
-                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM idflow_flow WHERE person_id = 'person-200001'")) {
+                // the person_id column holds the person's key id (crypto-shredding), never the person_id
+                String keyId = dev.idflow.core.keys.PersonRefs.fromSecret(new byte[32]).keyId("bank", "person-200001", true);
+                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM idflow_flow WHERE person_id = '" + keyId + "'")) {
                     rs.next();
                     assertThat(rs.getInt(1)).isEqualTo(1);
+                }
+                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM idflow_flow WHERE person_id = 'person-200001'")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isZero();
                 }
                 try (ResultSet rs = s.executeQuery("SELECT answer FROM idflow_idempotency_key")) {
                     assertThat(rs.next()).isTrue();

@@ -25,7 +25,7 @@ final class TestDatabases {
             "idflow_session", "idflow_flow", "idflow_api_key", "idflow_consumer", "idflow_mockery",
             "idflow_request_signature", "idflow_kyc_entry", "idflow_person_certificate",
             "idflow_face_template", "idflow_face_consumer", "idflow_retention", "idflow_audit",
-            "idflow_webhook_endpoint", "idflow_webhook_delivery", "idflow_idempotency_key");
+            "idflow_webhook_endpoint", "idflow_webhook_delivery", "idflow_idempotency_key", "idflow_person_key");
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
     private TestDatabases() {
