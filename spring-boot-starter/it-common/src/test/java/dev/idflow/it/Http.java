@@ -31,6 +31,26 @@ final class Http {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
+    /** multipart/form-data: upload_file (with a filename), label and person_id, as a bank's client sends them. */
+    static Answer upload(int port, String path, String apiKey, byte[] file, String label, String personId)
+            throws IOException, InterruptedException {
+        String boundary = "----idflow-it-" + System.nanoTime();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        java.nio.charset.Charset utf8 = java.nio.charset.StandardCharsets.UTF_8;
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"upload_file\"; filename=\"big.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\n").getBytes(utf8));
+        body.write(file);
+        body.write(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"label\"\r\n\r\n" + label
+                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"person_id\"\r\n\r\n" + personId
+                + "\r\n--" + boundary + "--\r\n").getBytes(utf8));
+        return send(request(port, path, apiKey).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+    }
+
+    static HttpResponse<byte[]> download(int port, String path, String apiKey) throws IOException, InterruptedException {
+        return CLIENT.send(request(port, path, apiKey).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     private static HttpRequest.Builder request(int port, String path, String apiKey) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
         if (apiKey != null) {

@@ -76,6 +76,18 @@ class StarterTest {
     }
 
     @Test
+    void anUploadLargerThanBootsOwnMultipartLimitGoesThroughTheContainer() throws Exception {
+        // 2 MiB: above spring.servlet.multipart.max-file-size (1MB, the DispatcherServlet's), below idflow's 50MB
+        byte[] text = "idflow ".repeat(2 * 1024 * 1024 / 7 + 1).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Http.Answer stored = Http.upload(port, "/kyc/resources/storage", TEST_KEY, text, "unspecified", "it-person-3");
+        assertThat(stored.status()).as(stored.body()).isEqualTo(201);
+        java.net.http.HttpResponse<byte[]> file = Http.download(port,
+                "/kyc/resources/file?label=unspecified&person_id=it-person-3", TEST_KEY);
+        assertThat(file.statusCode()).isEqualTo(200);
+        assertThat(file.body()).isEqualTo(text);
+    }
+
+    @Test
     void aTemplateFromThePropertiesIsUsedByTemplateId() throws Exception {
         Http.Answer created = Http.postJson(port, "/kyc/flow", TEST_KEY,
                 "{\"person_id\":\"it-person-2\",\"template_id\":\"onboarding\"}");
