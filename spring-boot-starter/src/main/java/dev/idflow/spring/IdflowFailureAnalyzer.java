@@ -9,14 +9,8 @@ public class IdflowFailureAnalyzer extends AbstractFailureAnalyzer<IdflowPropert
     protected FailureAnalysis analyze(Throwable rootFailure, IdflowPropertyException cause) {
         return new FailureAnalysis(
                 "idflow could not start: the property " + cause.property() + " " + cause.rule() + ".",
-                "Set " + cause.property() + " (in application.yml, or from the environment for keys and secrets) "
-                        + "so that it " + action(cause.rule()) + ", or define your own Idflow bean.",
+                "Set " + cause.property() + " as the rule above says (in application.yml, or from the environment "
+                        + "for keys and secrets, e.g. IDFLOW_SECRET_KEY), or define your own Idflow bean.",
                 cause);
-    }
-
-    private static String action(String rule) {
-        int because = rule.indexOf(';');
-        String first = because < 0 ? rule : rule.substring(0, because);
-        return first.startsWith("must ") ? first.substring("must ".length()) : "is valid: " + first;
     }
 }
