@@ -28,7 +28,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
         "idflow.consumers[0].test-keys[0]=" + StarterTest.TEST_KEY,
         "idflow.consumers[0].live-keys[0].key=" + StarterTest.LIVE_KEY,
         "idflow.consumers[0].live-keys[0].secret=" + StarterTest.LIVE_SECRET,
-        "idflow.templates.onboarding={\"pipeline\":[{\"service_name\":\"consent\"}]}",
+        "idflow.templates.inline={\"pipeline\":[{\"service_name\":\"consent\"}]}",
+        "idflow.templates.onboarding=classpath:idflow/onboarding.json",
         "idflow.background.interval=1h",
         "management.endpoints.web.exposure.include=health,configprops,env",
         "management.endpoint.health.show-details=always",
@@ -88,10 +89,15 @@ class StarterTest {
     }
 
     @Test
-    void aTemplateFromThePropertiesIsUsedByTemplateId() throws Exception {
-        Http.Answer created = Http.postJson(port, "/kyc/flow", TEST_KEY,
-                "{\"person_id\":\"it-person-2\",\"template_id\":\"onboarding\"}");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
+    void templatesFromThePropertiesInlineOrFromTheClasspathAreUsedByTemplateId() throws Exception {
+        for (String id : new String[] {"inline", "onboarding"}) {
+            Http.Answer created = Http.postJson(port, "/kyc/flow", TEST_KEY,
+                    "{\"person_id\":\"it-person-2\",\"template_id\":\"" + id + "\"}");
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+        }
+        Http.Answer unknown = Http.postJson(port, "/kyc/flow", TEST_KEY,
+                "{\"person_id\":\"it-person-2\",\"template_id\":\"nope\"}");
+        assertThat(unknown.status()).isNotEqualTo(201);
     }
 
     @Test
@@ -125,7 +131,7 @@ class StarterTest {
         assertThat(properties.getConsumers().get(0).getId()).isEqualTo("retail");
         assertThat(properties.getConsumers().get(0).getTestKeys()).containsExactly(TEST_KEY);
         assertThat(properties.getConsumers().get(0).getLiveKeys().get(0).getSecret()).isEqualTo(LIVE_SECRET);
-        assertThat(properties.getTemplates()).containsKey("onboarding");
+        assertThat(properties.getTemplates()).containsKeys("inline", "onboarding");
 
         assertThat(properties.toString()).contains("retail").doesNotContain(SECRET_KEY, TEST_KEY, LIVE_KEY, LIVE_SECRET);
         Http.Answer configprops = Http.get(port, "/actuator/configprops", null);
