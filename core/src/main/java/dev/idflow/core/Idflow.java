@@ -422,9 +422,12 @@ public final class Idflow implements AutoCloseable {
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Stops background work (waits up to 10 s for a running sweep). */
-    @Override
-    public synchronized void close() {
+    /**
+     * Stops the background work {@link #startBackground} began (waits up to 10 s for a running sweep) and
+     * leaves everything else working, so it may be started again (a Spring context's stop and start);
+     * does nothing when none runs. {@link #close()} stops it too.
+     */
+    public synchronized void stopBackground() {
         if (background != null) {
             background.shutdown();
             try {
@@ -444,6 +447,12 @@ public final class Idflow implements AutoCloseable {
             }
             webhookBackground = null;
         }
+    }
+
+    /** Stops background work (waits up to 10 s for a running sweep) and releases the webhook and health threads. */
+    @Override
+    public synchronized void close() {
+        stopBackground();
         webhookSender.close();
         health.close();
     }

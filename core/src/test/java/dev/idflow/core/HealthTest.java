@@ -98,6 +98,20 @@ class HealthTest {
         assertThat(report.status()).isEqualTo(Health.Status.DOWN);
     }
 
+    @Test
+    void stopBackgroundStopsTheLoopAndLeavesIdflowWorkingAndStartableAgain() {
+        Idflow idflow = idflow();
+        idflow.startBackground(Duration.ofMinutes(1));
+        assertThat(idflow.health().checks()).containsKey("background");
+        idflow.stopBackground();
+        Health.Report stopped = idflow.health();
+        assertThat(stopped.status()).isEqualTo(Health.Status.UP);
+        assertThat(stopped.checks()).containsOnlyKeys("database");
+        idflow.stopBackground();   // again: nothing runs, nothing happens
+        idflow.startBackground(Duration.ofMinutes(1));   // no "already running"
+        assertThat(idflow.health().checks()).containsKey("background");
+    }
+
     /** A store whose every read finds nothing, and whose flow lookup follows {@link #mode}. */
     private IdflowStorage storage() {
         FlowRepository flows = (FlowRepository) Proxy.newProxyInstance(getClass().getClassLoader(),
