@@ -105,7 +105,6 @@ public final class Idflow implements AutoCloseable {
             b.random.nextBytes(key);
         }
         this.cipher = b.cipher != null ? b.cipher : new AesGcmSecretCipher(key, b.random);
-        this.storage = sealed(b, codePepper(key, b.keyPepper));
         // the pepper must be the same on every node and across restarts, or no stored key matches:
         // given, or derived from the one secret every node already shares
         if (b.keyPepper != null) {
@@ -116,6 +115,7 @@ public final class Idflow implements AutoCloseable {
             throw new IllegalStateException("an own secretCipher needs Idflow.builder().apiKeyPepper(...) (32 bytes or "
                     + "more, the same on every node) or secretKey(...) to derive the API-key pepper from");
         }
+        this.storage = sealed(b, codePepper(key, b.keyPepper));
         this.ownTemplates = b.templates == null ? new InMemoryTemplates() : null;
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,

@@ -65,11 +65,16 @@ final class Claimer<T> {
      * after our statement took its snapshot but before we lock that row. PostgreSQL, once it has the
      * lock, re-checks the WHERE clause against the row's newest version, sees {@code claimed_until} in
      * the future and leaves the row out. So no row is claimed twice; at worst a batch comes back short.
+     * The locking SELECT is a MATERIALIZED CTE, so it runs exactly once: written as {@code WHERE id IN
+     * (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)} the planner may run the subquery again (a semi-join
+     * rescanned, or re-evaluated after a concurrent update), and each run locks further free rows, so a
+     * claim of 50 came back with 2400 under two concurrent claimers.
      */
     private List<T> claimOnPostgres(Instant now, Instant until, int limit) {
-        return jdbi.inTransaction(h -> h.createQuery("UPDATE " + table + " SET claimed_until = :until WHERE " + idColumn
-                        + " IN (SELECT " + idColumn + " FROM " + table + " WHERE " + free + " ORDER BY " + order
-                        + " LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING " + columns)
+        return jdbi.inTransaction(h -> h.createQuery("WITH picked AS MATERIALIZED (SELECT " + idColumn + " AS picked_id FROM "
+                        + table + " WHERE " + free + " ORDER BY " + order + " LIMIT :limit FOR UPDATE SKIP LOCKED)"
+                        + " UPDATE " + table + " SET claimed_until = :until FROM picked WHERE " + table + "." + idColumn
+                        + " = picked.picked_id RETURNING " + columns)
                 .bind("until", Sql.time(until))
                 .bind("now", Sql.time(now))
                 .bind("limit", limit)
