@@ -174,10 +174,17 @@ final class FilesystemFileStore implements FileStore {
      * by others, even for a moment. Two nodes creating the same directory at once both succeed.
      */
     private void createPrivateDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
         if (posix) {
             Files.createDirectories(dir, PRIVATE_DIRECTORY);
         } else {
             Files.createDirectories(dir);
+        }
+        // a new directory's own entry is durable only once its parent is forced
+        if (dir.getParent() != null) {
+            forceDirectory(dir.getParent());
         }
     }
 
