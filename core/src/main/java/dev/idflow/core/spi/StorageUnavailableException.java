@@ -18,15 +18,17 @@ public class StorageUnavailableException extends RuntimeException {
 
     /**
      * Whether {@code e}, or anything in its cause chain, says the storage is unreachable: this exception,
-     * or a JDBC failure of SQLSTATE class 08 (connection exception) — a connection lost mid-statement.
+     * or a JDBC failure of SQLSTATE class 08 (connection exception: a connection lost mid-statement) or
+     * 57P01–57P03 (the server shutting down, crashed, or not accepting connections yet).
      */
     public static boolean isOutage(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof StorageUnavailableException) {
                 return true;
             }
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
-                return true;
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true; // connection exception; the server shutting down or starting up
             }
             if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException) {
                 return true;
