@@ -376,7 +376,8 @@ public final class Idflow implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        // an outage pauses each loop with one log line and resumes it with one (retried after 1, 2, 4, 5 s)
+        // an outage pauses each loop with one log line and resumes it with one: retried after one interval,
+        // the wait doubling up to 5 s (or the interval, when that is longer)
         Duration maxWait = interval.compareTo(Duration.ofSeconds(5)) > 0 ? interval : Duration.ofSeconds(5);
         dev.idflow.core.engine.StoragePause pause = new dev.idflow.core.engine.StoragePause("background work", clock,
                 interval.compareTo(maxWait) < 0 ? interval : maxWait, maxWait);
