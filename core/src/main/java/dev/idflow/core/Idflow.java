@@ -392,7 +392,17 @@ public final class Idflow implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // an outage pauses each loop with one log line and resumes it with one: retried after one interval,
+        // the wait doubling up to 5 s (or the interval, when that is longer)
+        Duration maxWait = interval.compareTo(Duration.ofSeconds(5)) > 0 ? interval : Duration.ofSeconds(5);
+        dev.idflow.core.engine.StoragePause pause = new dev.idflow.core.engine.StoragePause("background work", clock,
+                interval.compareTo(maxWait) < 0 ? interval : maxWait, maxWait);
+        dev.idflow.core.engine.StoragePause webhookPause = new dev.idflow.core.engine.StoragePause("webhook sending",
+                clock, interval.compareTo(maxWait) < 0 ? interval : maxWait, maxWait);
         background.scheduleWithFixedDelay(() -> {
+            if (pause.skip()) {
+                return;
+            }
             try {
                 sweeper.sweepOnce();
                 deliverEventsOnce();
@@ -400,7 +410,11 @@ public final class Idflow implements AutoCloseable {
                 keeper.purgeDue();
                 purgeIdempotencyKeysOnce();
                 lastBackgroundRun = clock.instant();
+                pause.succeeded();
             } catch (Throwable e) {
+                if (pause.failed(e)) {
+                    return;
+                }
                 // a scheduled task that throws is never run again, silently: nothing may leave this
                 // loop, an Error (a StackOverflowError in a store, an AssertionError) included; the
                 // next run starts from the database again, so a failed one leaves nothing half-done
@@ -414,9 +428,16 @@ public final class Idflow implements AutoCloseable {
             return t;
         });
         webhookBackground.scheduleWithFixedDelay(() -> {
+            if (webhookPause.skip()) {
+                return;
+            }
             try {
                 webhookSender.sendOnce();
+                webhookPause.succeeded();
             } catch (Throwable e) {
+                if (webhookPause.failed(e)) {
+                    return;
+                }
                 LOG.error("webhook sending failed; trying again in {}", interval, e);
             }
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);

@@ -57,11 +57,14 @@ final class DemoStorage {
         Path dir = ownerOnlyDirectory(dataDir);
         HikariConfig config = new HikariConfig();
         // no trace file: H2 writes failed statements there, PII and all, with the umask's mode
-        config.setJdbcUrl("jdbc:h2:file:" + dir.resolve("idflow") + ";DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0");
+        // WRITE_DELAY=0: every commit is in the file before it is answered, so kill -9 loses nothing
+        // acknowledged (H2's default flushes up to 500 ms later; JdbiStorage sets it too, this says so here)
+        config.setJdbcUrl("jdbc:h2:file:" + dir.resolve("idflow") + ";DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0;WRITE_DELAY=0");
         config.setUsername("sa");
         config.setPassword("");
         config.setMaximumPoolSize(8);
         config.setPoolName("idflow-h2");
+        failFast(config);
         HikariDataSource pool = new HikariDataSource(config);
         try {
             IdflowStorage raw = JdbiStorage.builder(pool).filesInDirectory(dir.resolve("files")).build();
@@ -90,6 +93,11 @@ final class DemoStorage {
         config.setPassword(options.jdbcPassword());
         config.setMaximumPoolSize(16);
         config.setPoolName("idflow-postgres");
+        failFast(config);
+        // the driver's own limits: a refused or unreachable server fails the attempt within a second; a
+        // statement on a connection whose server vanished (no RST: a cut network) gives up after 10 s
+        config.addDataSourceProperty("connectTimeout", "1");
+        config.addDataSourceProperty("socketTimeout", "10");
         HikariDataSource pool = new HikariDataSource(config);
         try {
             JdbiStorage raw = JdbiStorage.builder(pool).build();
@@ -112,6 +120,19 @@ final class DemoStorage {
     private static IdflowStorage sealed(IdflowStorage raw, dev.idflow.core.spi.PersonKeyVault vault, byte[] key) {
         return new SealedStorage(raw, new PersonKeys(vault, PersonRefs.fromSecret(key), new SecureRandom(),
                 java.time.Duration.ofSeconds(60), java.time.Clock.systemUTC()));
+    }
+
+    /**
+     * HikariCP settings for a database outage: a request waits at most 1 s for a connection (default
+     * 30 s), a pooled connection is checked within 0.5 s before it is handed out (a connection the outage
+     * broke is thrown away rather than used), and idflow's connection breaker turns three such failures
+     * in a row into immediate refusals. When the database is back, the pool makes new connections by
+     * itself: no restart. README "Database outages and crashes" gives the same settings to embedders.
+     */
+    static void failFast(HikariConfig config) {
+        config.setConnectionTimeout(1_000);
+        config.setValidationTimeout(500);
+        config.setKeepaliveTime(30_000);
     }
 
     /**

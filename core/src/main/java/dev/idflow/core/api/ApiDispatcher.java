@@ -317,13 +317,31 @@ public final class ApiDispatcher {
     public static ApiResponse internalError(ApiRequest request, Throwable e) {
         String reference = Long.toHexString(System.nanoTime());
         String path = redact(request.rawPath());
-        if (e instanceof VirtualMachineError) {
+        if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {
+            // an outage fails every request alike: one short line each, no stack trace storm
+            LOG.warn("request failed, reference {}: {} {}: storage unavailable ({})", reference, request.method(), path,
+                    outageReason(e));
+        } else if (e instanceof VirtualMachineError) {
             LOG.error("request failed with a virtual machine error, reference {}: {} {}", reference, request.method(), path, e);
         } else {
             LOG.error("request failed, reference {}: {} {}", reference, request.method(), path, e);
         }
         return ApiResponse.error(new ApiException(500, "INTERNAL_ERROR",
                 "the server could not complete the request; reference " + reference));
+    }
+
+    /** idflow's own message when a store said so, else the root cause's class (a driver's message may name hosts). */
+    private static String outageReason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof dev.idflow.core.spi.StorageUnavailableException) {
+                return t.getMessage();
+            }
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName();
     }
 
     /**

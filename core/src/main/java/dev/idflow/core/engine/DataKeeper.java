@@ -98,6 +98,10 @@ public final class DataKeeper {
             try {
                 total += purge(policy, now);
             } catch (IOException | RuntimeException e) {
+                if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {
+                    throw e instanceof RuntimeException r ? r
+                            : new dev.idflow.core.spi.StorageUnavailableException("storage unavailable", e);
+                }
                 // the next run tries again; what went stays gone
                 LOG.warn("purging the expired data of consumer {} failed", policy.consumerId(), e);
             } finally {

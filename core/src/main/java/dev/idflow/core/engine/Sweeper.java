@@ -50,6 +50,9 @@ public final class Sweeper {
                         ended++;
                     }
                 } catch (RuntimeException e) {
+                    if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {
+                        throw e; // not this flow's fault: the whole run pauses (StoragePause)
+                    }
                     // one broken flow must not stop the others; its claim expires and it is tried again
                     LOG.error("sweeping flow {} failed", flow.flowId(), e);
                 }
@@ -69,6 +72,9 @@ public final class Sweeper {
                 LOG.info("deleted {} unbound files older than {}", purged, UNBOUND_KEPT);
             }
         } catch (java.io.IOException | RuntimeException e) {
+            if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {
+                throw e instanceof RuntimeException r ? r : new dev.idflow.core.spi.StorageUnavailableException("storage unavailable", e);
+            }
             // nothing depends on it: no download finds an unbound file, and the next sweep tries again
             LOG.warn("purging unbound files failed", e);
         }

@@ -124,6 +124,7 @@ public final class WebhookSender implements AutoCloseable {
         for (int round = 0; round < 20; round++) {
             List<WebhookStore.Due> batch = store.claimDue(clock.instant(), lease, batchSize());
             List<Future<Boolean>> sent = new ArrayList<>();
+            Throwable outage = null;
             ExecutorService pool = pool();
             for (WebhookStore.Due due : batch) {
                 sent.add(pool.submit(() -> attempt(due)));
@@ -137,8 +138,16 @@ public final class WebhookSender implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return delivered;
                 } catch (ExecutionException e) {
+                    if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e.getCause())) {
+                        outage = e.getCause(); // the whole run pauses (StoragePause), after the others finished
+                        continue;
+                    }
                     LOG.error("a webhook attempt failed unexpectedly; its claim runs out and it is tried again", e.getCause());
                 }
+            }
+            if (outage != null) {
+                throw outage instanceof RuntimeException r ? r
+                        : new dev.idflow.core.spi.StorageUnavailableException("storage unavailable", outage);
             }
             if (batch.size() < batchSize()) {
                 break;

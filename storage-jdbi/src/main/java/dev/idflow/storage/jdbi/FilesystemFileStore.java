@@ -89,10 +89,20 @@ final class FilesystemFileStore implements FileStore {
                 : Files.createTempFile(partial, "upload-", ".part");
         try {
             long size;
-            try (OutputStream out = Files.newOutputStream(upload)) {
-                size = content.transferTo(out);
+            try {
+                try (OutputStream out = Files.newOutputStream(upload)) {
+                    size = content.transferTo(out);
+                }
+                force(upload);
+            } catch (IOException e) {
+                if (e instanceof java.nio.file.FileSystemException || isNoSpace(e)) {
+                    // a full disk (or a read-only one): say where and that nothing was kept; the partial
+                    // upload is deleted below and no row names it
+                    throw new IOException("file store " + directory + ": could not write file " + file.fileId() + " ("
+                            + e.getMessage() + "); nothing was stored", e);
+                }
+                throw e; // the client's stream failed: its own message
             }
-            force(upload);
             StoredFile stored = file.withSize(size);
             Path target = pathOf(file.fileId());
             createPrivateDirectories(target.getParent());
@@ -174,10 +184,17 @@ final class FilesystemFileStore implements FileStore {
      * by others, even for a moment. Two nodes creating the same directory at once both succeed.
      */
     private void createPrivateDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
         if (posix) {
             Files.createDirectories(dir, PRIVATE_DIRECTORY);
         } else {
             Files.createDirectories(dir);
+        }
+        // a new directory's own entry is durable only once its parent is forced
+        if (dir.getParent() != null) {
+            forceDirectory(dir.getParent());
         }
     }
 
@@ -192,6 +209,11 @@ final class FilesystemFileStore implements FileStore {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
+    }
+
+    private static boolean isNoSpace(IOException e) {
+        String message = e.getMessage();
+        return message != null && (message.contains("No space left") || message.contains("Disk quota exceeded"));
     }
 
     private static void force(Path file) throws IOException {

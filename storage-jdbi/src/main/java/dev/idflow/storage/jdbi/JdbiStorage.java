@@ -236,6 +236,10 @@ public final class JdbiStorage implements IdflowStorage {
         private Path fileDirectory;
         private FileStore fileStore;
         private Duration migrationLockWait = Duration.ofMinutes(10);
+        private int breakerFailures = 3;
+        private Duration breakerProbeEvery = Duration.ofMillis(250);
+        private java.time.Clock clock = java.time.Clock.systemUTC();
+        private boolean durableCommits = true;
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -253,6 +257,41 @@ public final class JdbiStorage implements IdflowStorage {
          */
         public Builder migrationLockWait(Duration wait) {
             this.migrationLockWait = Objects.requireNonNull(wait, "wait");
+            return this;
+        }
+
+        /**
+         * idflow's short-circuit in front of the pool: after {@code failures} failed {@code getConnection}
+         * calls in a row, every call fails at once with {@link dev.idflow.core.spi.StorageUnavailableException}
+         * (no wait for the pool's connection timeout); one caller probes every {@code probeEvery}; the first
+         * connection had closes it. Default 3 and 250 ms.
+         */
+        public Builder connectionBreaker(int failures, Duration probeEvery) {
+            if (failures < 1) {
+                throw new IllegalArgumentException("connectionBreaker failures: must be 1 or more, was " + failures);
+            }
+            if (probeEvery == null || probeEvery.isNegative() || probeEvery.isZero()) {
+                throw new IllegalArgumentException("connectionBreaker probeEvery: must be a positive duration, was " + probeEvery);
+            }
+            this.breakerFailures = failures;
+            this.breakerProbeEvery = probeEvery;
+            return this;
+        }
+
+        /** The clock the connection breaker reads (tests); the system's UTC clock by default. */
+        public Builder clock(java.time.Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Whether to make an H2 file database write each commit before answering ({@code SET WRITE_DELAY 0},
+         * the default: true). False leaves the database's write delay as it is, so a crash may lose commits
+         * already answered; only for measuring what durability costs. PostgreSQL is checked either way
+         * (a warning when {@code synchronous_commit} or {@code fsync} is off).
+         */
+        public Builder durableCommits(boolean durable) {
+            this.durableCommits = durable;
             return this;
         }
 
@@ -290,18 +329,27 @@ public final class JdbiStorage implements IdflowStorage {
          */
         public JdbiStorage build() {
             Dialect dialect = Dialect.detect(dataSource);
-            Jdbi jdbi = Jdbi.create(dataSource);
+            // start-up (migrations, the durability check) on the host's DataSource as it is, so a database
+            // that is not there fails the start with its own error; everything after behind the breaker
+            Jdbi setup = configure(Jdbi.create(dataSource));
+            new Migrator(setup, dialect, migrationLockWait).run(migrations);
+            Durability.check(setup, dialect, durableCommits);
+            Jdbi jdbi = configure(Jdbi.create(new GuardedDataSource(dataSource,
+                    new ConnectionBreaker(breakerFailures, breakerProbeEvery, clock))));
+            FileStore files = fileStore != null ? fileStore
+                    : fileDirectory != null ? new FilesystemFileStore(jdbi, fileDirectory)
+                    : new JdbiFileStore(jdbi);
+            return new JdbiStorage(jdbi, dialect, files);
+        }
+
+        private static Jdbi configure(Jdbi jdbi) {
             // SQL here is plain text: no <attribute> templating to be surprised by
             jdbi.setTemplateEngine(TemplateEngine.NOP);
             // a failing statement's exception (which ends up in logs) carries the database's message only:
             // JDBI would add the statement's bound values, and those are people's data (person_id,
             // input_data, a card number)
             jdbi.getConfig(StatementExceptions.class).setMessageRendering(StatementExceptions.MessageRendering.NONE);
-            new Migrator(jdbi, dialect, migrationLockWait).run(migrations);
-            FileStore files = fileStore != null ? fileStore
-                    : fileDirectory != null ? new FilesystemFileStore(jdbi, fileDirectory)
-                    : new JdbiFileStore(jdbi);
-            return new JdbiStorage(jdbi, dialect, files);
+            return jdbi;
         }
     }
 }
