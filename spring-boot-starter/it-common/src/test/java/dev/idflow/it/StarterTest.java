@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.idflow.core.Idflow;
+import dev.idflow.core.keys.SealedStorage;
 import dev.idflow.spring.IdflowBackground;
 import dev.idflow.spring.IdflowProperties;
 import dev.idflow.storage.jdbi.JdbiStorage;
@@ -68,7 +69,9 @@ class StarterTest {
         assertThat(read.json().get("person_id").asText()).isEqualTo("it-person-1");
 
         // in the application's database, migrated at start
-        assertThat(idflow.storage()).isInstanceOf(JdbiStorage.class);
+        // (JdbiStorage has a vault of person keys, so Idflow seals each person's data over it)
+        assertThat(idflow.storage()).isInstanceOf(SealedStorage.class);
+        assertThat(((SealedStorage) idflow.storage()).inner()).isInstanceOf(JdbiStorage.class);
         Integer rows = new JdbcTemplate(dataSource).queryForObject(
                 "SELECT COUNT(*) FROM idflow_flow WHERE flow_id = ?", Integer.class, flowId);
         assertThat(rows).isEqualTo(1);
