@@ -227,6 +227,34 @@ class ConsoleApiTest {
     }
 
     @Test
+    void resumingAHeldInterrupterStepMovesTheFlowOnOnceAndIsAudited() throws Exception {
+        Created flow = acme.createFlow(newPerson(), "[{\"service_name\":\"interrupter\"},{\"service_name\":\"consent\"}]");
+        acme.start(flow.vlinkId());
+        JsonNode detail = get("alice", "/flows/" + flow.flowId()).body();
+        String held = detail.at("/sessions/0/session_id").asText();
+        assertThat(detail.at("/sessions/0/service_name").asText()).isEqualTo("interrupter");
+
+        Reply noOutcome = change("alice", "POST", "/sessions/" + held + "/resume", "{}");
+        assertThat(noOutcome.status()).isEqualTo(422);
+        assertThat(noOutcome.body().get("field").asText()).isEqualTo("outcome");
+        assertThat(change("bob", "POST", "/sessions/" + held + "/resume", "{\"outcome\":\"pass\"}").status())
+                .as("not granted").isEqualTo(404);
+
+        Reply resumed = change("alice", "POST", "/sessions/" + held + "/resume", "{\"outcome\":\"pass\"}");
+        assertThat(resumed.status()).isEqualTo(200);
+        assertThat(acme.state(flow.vlinkId()).at("/current_step/step_id").asText()).isEqualTo("step-2");
+        Reply again = change("alice", "POST", "/sessions/" + held + "/resume", "{\"outcome\":\"pass\"}");
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.body().get("error_code").asText()).isEqualTo("SESSION_NOT_WAITING");
+        assertThat(audit()).anyMatch(a -> a.action().equals("session.resume") && "alice".equals(a.actor())
+                && a.targetId().equals(held));
+
+        String consent = get("alice", "/flows/" + flow.flowId()).body().at("/sessions/1/session_id").asText();
+        Reply notHeld = change("alice", "POST", "/sessions/" + consent + "/resume", "{\"outcome\":\"pass\"}");
+        assertThat(notHeld.body().get("error_code").asText()).isEqualTo("NOT_AN_INTERRUPTER");
+    }
+
+    @Test
     void aChangeWithoutOrWithAWrongCsrfTokenOrFromAnotherSiteIsRefusedAndChangesNothing() throws Exception {
         String person = newPerson();
         Created flow = acme.createFlow(person, "[{\"service_name\":\"consent\"}]");

@@ -253,7 +253,9 @@ public final class ConsoleApi {
             timeline.add(event(f.endedAt(), "flow.ended", null, null)
                     .put("end_cause", f.endCause() == null ? null : f.endCause().wire()));
         }
-        timeline.sort(Comparator.comparing(n -> n.get("at").asText()));
+        // by time (Instant.toString's text omits zero fractions, so its order is not the time order)
+        timeline.sort(Comparator.comparing(n -> n.get("at").asText().isEmpty() ? Instant.EPOCH
+                : Instant.parse(n.get("at").asText())));
         out.putArray("timeline").addAll(timeline);
         return out;
     }
