@@ -88,7 +88,8 @@ final class JdbiFlowRepository implements FlowRepository {
 
     /**
      * One statement; only bound parameters. The keyset condition is spelled out (not a row comparison) so
-     * that both dialects use the V13 index {@code (consumer_id, created_at DESC, flow_id DESC)}.
+     * that both dialects use the V13 index {@code (consumer_id, created_at DESC, flow_id DESC)}, with
+     * {@code created_at <= cursor} as the index range's start: a deep page reads no rows before its cursor.
      */
     @Override
     public List<Flow> search(FlowQuery q) {
@@ -121,8 +122,9 @@ final class JdbiFlowRepository implements FlowRepository {
             sql.append(" AND test_flow = :test");
         }
         if (q.after() != null) {
-            sql.append(" AND (created_at < :afterAt OR (created_at = :afterAt AND ").append(flowIdOrder)
-                    .append(" < :afterId))");
+            // the first condition is redundant but bounds the index range: the scan starts at the cursor
+            sql.append(" AND created_at <= :afterAt AND (created_at < :afterAt OR (created_at = :afterAt AND ")
+                    .append(flowIdOrder).append(" < :afterId))");
         }
         sql.append(" ORDER BY created_at DESC, ").append(flowIdOrder).append(" DESC LIMIT :limit");
         return sql.toString();
