@@ -86,6 +86,7 @@ public final class Idflow implements AutoCloseable {
     private ScheduledExecutorService webhookBackground;
     private final dev.idflow.core.engine.Metrics metrics;
     private final Health health;
+    private final dev.idflow.core.console.ConsoleApi console;
     /** When the background loop last finished a run on this node (wall clock of the injected Clock), or null. */
     private volatile java.time.Instant lastBackgroundRun;
     private volatile Duration backgroundInterval;
@@ -116,6 +117,10 @@ public final class Idflow implements AutoCloseable {
                     + "more, the same on every node) or secretKey(...) to derive the API-key pepper from");
         }
         this.storage = sealed(b, codePepper(key, b.keyPepper));
+        // the console's CSRF tokens: HMACs under a key of their own, derived like the code pepper
+        this.console = new dev.idflow.core.console.ConsoleApi(this, dev.idflow.core.internal.Crypto.hmacSha256(
+                b.keyPepper != null ? b.keyPepper : key,
+                "idflow console csrf key".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         this.ownTemplates = b.templates == null ? new InMemoryTemplates() : null;
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,
@@ -264,6 +269,11 @@ public final class Idflow implements AutoCloseable {
     /** The consumers' retention periods; the background work purges what is due. */
     public Retention retention() {
         return retention;
+    }
+
+    /** The operator console's API (issue #14): the servlet adapter serves it at {@code /console/api/} when enabled. */
+    public dev.idflow.core.console.ConsoleApi console() {
+        return console;
     }
 
     /** The audit trail. */

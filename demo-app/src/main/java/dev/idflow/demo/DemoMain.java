@@ -150,7 +150,7 @@ public final class DemoMain {
                 @Override
                 public void contextInitialized(ServletContextEvent event) {
                     IdflowServlet.mount(event.getServletContext(), "idflow", "/*", idflow, MAX_UPLOAD_BYTES, hostedPage,
-                            options.cors());
+                            options.cors(), DemoOperators.console(options.operators()));
                     // the web SDK's example page beside the SDK; its longer path mapping wins over /*
                     event.getServletContext().addServlet("sdk-example", new SdkExampleServlet())
                             .addMapping(SdkExampleServlet.MAPPING);
@@ -162,6 +162,7 @@ public final class DemoMain {
             // a client that trickles its body holds a thread while the servlet reads: below this
             // average rate the read fails, the request is refused and its connection closed
             // (Jetty 12.1's replacement of HttpConfiguration.setMinRequestDataRate)
+            DemoOperators.protect(context, options.operators());
             server.setHandler(new MinimumDataRateHandler(context, limits.minRequestBytesPerSecond(), 0));
             server.setRequestLog(new RedactingRequestLog());
             server.setStopAtShutdown(false);

@@ -29,7 +29,8 @@ record DemoOptions(
         boolean faceAnalysis,
         Duration retentionBiometrics,
         Duration retentionFlows,
-        List<WebhookValue> webhooks) {
+        List<WebhookValue> webhooks,
+        List<OperatorValue> operators) {
 
     static final String USAGE = """
             usage: java -jar idflow-demo.jar [options]
@@ -76,6 +77,12 @@ record DemoOptions(
                                           for 24 h, every 2 s doubling up to 30 s (repeatable; see
                                           docs/WEBHOOKS.md). The demo allows loopback targets, over
                                           plain http too
+              --operator USER:PASSWORD[:CONSUMER,...]
+                                          an operator of the console API at /console/api/ (HTTP
+                                          Basic, Jetty's own login, role idflow-operator), granted
+                                          the CONSUMERs listed, or every consumer without a list
+                                          (repeatable; the console API is off without any; see
+                                          docs/CONSOLE-API.md)
               --no-face-analysis          no face analysis (idflow-face) of liveness attempts, and no face
                                           matcher: a live verilive step then ends 'unknown', never
                                           'real', and live flows cannot name veriface
@@ -89,6 +96,36 @@ record DemoOptions(
             // the value is a person's data: never in a log line by accident
             return "KycListValue[" + consumerId + ":" + listName + ":" + field + "]";
         }
+    }
+
+    /** One --operator value: a login of the console, its password, and the consumers granted (empty = all). */
+    record OperatorValue(String user, String password, List<String> consumerIds) {
+        @Override
+        public String toString() {
+            return "OperatorValue[" + user + ":***:" + String.join(",", consumerIds) + "]";
+        }
+    }
+
+    /** USER:PASSWORD[:CONSUMER,…]: USER before the first ':', the consumers after the last when three parts. */
+    static OperatorValue parseOperator(String value) {
+        String[] parts = value.split(":", -1);
+        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
+            throw new UsageException("--operator: must be USER:PASSWORD or USER:PASSWORD:CONSUMER,... (no ':' in the "
+                    + "password), e.g. alice:a-long-password:demo");
+        }
+        if (!parts[0].matches("[A-Za-z0-9._@-]{1,64}")) {
+            throw new UsageException("--operator: USER must be 1-64 of A-Z a-z 0-9 . _ @ -");
+        }
+        List<String> granted = new ArrayList<>();
+        if (parts.length == 3) {
+            for (String c : parts[2].split(",", -1)) {
+                if (c.isEmpty()) {
+                    throw new UsageException("--operator: CONSUMER list has an empty entry");
+                }
+                granted.add(c);
+            }
+        }
+        return new OperatorValue(parts[0], parts[1], List.copyOf(granted));
     }
 
     /** One --webhook value: an endpoint of a consumer and its signing secret. */
@@ -131,6 +168,7 @@ record DemoOptions(
         Duration retentionBiometrics = null;
         Duration retentionFlows = null;
         List<WebhookValue> webhooks = new ArrayList<>();
+        List<OperatorValue> operators = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -181,6 +219,7 @@ record DemoOptions(
                 case "--retention-flows" -> retentionFlows = parseRetention(arg, value);
                 case "--cors-origin" -> corsOrigins.add(value);
                 case "--webhook" -> webhooks.add(parseWebhook(value));
+                case "--operator" -> operators.add(parseOperator(value));
                 case "--rate-limit" -> {
                     String[] parts = value.split(":");
                     try {
@@ -216,6 +255,14 @@ record DemoOptions(
                         + "demo (" + String.join(", ", consumerIds) + "; give it with --consumer)");
             }
         }
+        for (OperatorValue op : operators) {
+            for (String c : op.consumerIds()) {
+                if (!consumerIds.contains(c)) {
+                    throw new UsageException("--operator: CONSUMER " + c + " is not a consumer of this demo ("
+                            + String.join(", ", consumerIds) + "; give it with --consumer)");
+                }
+            }
+        }
         CorsOptions cors;
         try {
             cors = new CorsOptions(corsOrigins);
@@ -225,7 +272,7 @@ record DemoOptions(
         return new DemoOptions(port, storage, dataDir, jdbcUrl, jdbcUser, jdbcPassword, baseUrl,
                 List.copyOf(consumers), inactivity, sweepInterval, List.copyOf(frameAncestors), testRps, liveRps,
                 List.copyOf(kycLists), cors, faceAnalysis, retentionBiometrics, retentionFlows,
-                List.copyOf(webhooks));
+                List.copyOf(webhooks), List.copyOf(operators));
     }
 
     /**

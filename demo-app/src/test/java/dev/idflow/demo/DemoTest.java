@@ -176,6 +176,42 @@ class DemoTest {
     }
 
     @Test
+    void operatorsLogInToTheConsoleApiWithBasicAndSeeOnlyTheirConsumers() throws Exception {
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--operator", "alice"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("--operator");
+        assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--operator", "alice:pw:nobank"}))
+                .isInstanceOf(DemoOptions.UsageException.class).hasMessageContaining("nobank");
+        DemoOptions options = DemoOptions.parse(new String[] {"--port", "0", "--storage", "memory", "--no-face-analysis",
+                "--operator", "alice:alice-pw-123:demo", "--operator", "root:root-pw-123"});
+        assertThat(options.operators().get(0).toString()).doesNotContain("alice-pw-123");
+        DemoMain.Demo demo = DemoMain.Demo.start(options, new PrintStream(new ByteArrayOutputStream()));
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.util.function.BiFunction<String, String, HttpResponse<String>> get = (auth, path) -> {
+                try {
+                    var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + demo.port() + path));
+                    if (auth != null) {
+                        b.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(auth.getBytes()));
+                    }
+                    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertThat(get.apply(null, "/console/api/session").statusCode()).isEqualTo(401);
+            assertThat(get.apply("alice:wrong", "/console/api/session").statusCode()).isEqualTo(401);
+            HttpResponse<String> alice = get.apply("alice:alice-pw-123", "/console/api/session");
+            assertThat(alice.statusCode()).isEqualTo(200);
+            assertThat(alice.body()).contains("\"consumers\":[\"demo\"]");
+            assertThat(get.apply("alice:alice-pw-123", "/console/api/consumers/demo/flows").statusCode()).isEqualTo(200);
+            assertThat(get.apply("alice:alice-pw-123", "/console/api/consumers/other/flows").statusCode()).isEqualTo(404);
+            assertThat(get.apply("root:root-pw-123", "/console/api/session").body()).contains("\"all_consumers\":true");
+        } finally {
+            demo.stop();
+        }
+    }
+
+    @Test
     void kycListValuesFromTheCommandLineAreOnTheConsumersListsAtStart() throws Exception {
         DemoOptions options = DemoOptions.parse(new String[] {"--port", "0", "--storage", "memory",
                 "--kyc-list", "demo:blocked:iin:880101300123", "--kyc-list=demo:blocked:phone_number:+7 701 234 5678",

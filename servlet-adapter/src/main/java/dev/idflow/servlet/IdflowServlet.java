@@ -40,6 +40,7 @@ public class IdflowServlet extends HttpServlet {
     private final transient HostedPage hostedPage;
     private final transient SdkAssets sdk = new SdkAssets();
     private final transient Cors cors;
+    private final transient ConsoleHttp console;
 
     /** The API and the hosted page; the page may not be framed by any site, no other origin may call. */
     public IdflowServlet(Idflow idflow) {
@@ -56,9 +57,19 @@ public class IdflowServlet extends HttpServlet {
      * liveness session from the browser (the web SDK): e.g. {@code CorsOptions.allow("https://portal.bank.example")}.
      */
     public IdflowServlet(Idflow idflow, HostedPageOptions hostedPage, CorsOptions cors) {
+        this(idflow, hostedPage, cors, ConsoleOptions.disabled());
+    }
+
+    /**
+     * As {@link #IdflowServlet(Idflow, HostedPageOptions, CorsOptions)}, and the operator console's API at
+     * {@code /console/api/*} when {@code console} enables it (see docs/CONSOLE-API.md): e.g.
+     * {@code ConsoleOptions.containerRole(name -> Operator.of(name, Set.of("bank-1")))}.
+     */
+    public IdflowServlet(Idflow idflow, HostedPageOptions hostedPage, CorsOptions cors, ConsoleOptions console) {
         this.api = Objects.requireNonNull(idflow, "idflow").api();
         this.hostedPage = new HostedPage(idflow, Objects.requireNonNull(hostedPage, "hostedPage"));
         this.cors = new Cors(Objects.requireNonNull(cors, "cors"));
+        this.console = new ConsoleHttp(idflow.console(), Objects.requireNonNull(console, "console"));
     }
 
     /**
@@ -88,7 +99,15 @@ public class IdflowServlet extends HttpServlet {
     public static ServletRegistration.Dynamic mount(ServletContext context, String name, String urlPattern,
                                                     Idflow idflow, long maxUploadBytes, HostedPageOptions hostedPage,
                                                     CorsOptions cors) {
-        ServletRegistration.Dynamic registration = context.addServlet(name, new IdflowServlet(idflow, hostedPage, cors));
+        return mount(context, name, urlPattern, idflow, maxUploadBytes, hostedPage, cors, ConsoleOptions.disabled());
+    }
+
+    /** As the other {@code mount}s, with the operator console's API when {@code console} enables it. */
+    public static ServletRegistration.Dynamic mount(ServletContext context, String name, String urlPattern,
+                                                    Idflow idflow, long maxUploadBytes, HostedPageOptions hostedPage,
+                                                    CorsOptions cors, ConsoleOptions console) {
+        ServletRegistration.Dynamic registration = context.addServlet(name,
+                new IdflowServlet(idflow, hostedPage, cors, console));
         registration.addMapping(urlPattern);
         registration.setMultipartConfig(multipartConfig(maxUploadBytes));
         registration.setAsyncSupported(false);
@@ -138,6 +157,11 @@ public class IdflowServlet extends HttpServlet {
         }
         // set before anything is answered, so that whatever answers (the API, a file) carries them
         cors.answerHeaders(apiRequest).forEach(response::setHeader);
+        // the operator console's API, when the host enabled it: its own access rules (the host's operators)
+        if (console.handles(apiRequest.rawPath())) {
+            console.serve(request, response, apiRequest.rawPath());
+            return;
+        }
         // the hosted page's HTML, assets and custom css; its API (/hf/{vlink}/api/...) is idflow-core's
         if (hostedPage.handle(request, response, apiRequest.rawPath())) {
             return;

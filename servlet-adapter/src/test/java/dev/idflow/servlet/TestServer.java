@@ -106,6 +106,24 @@ final class TestServer implements AutoCloseable {
     private TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
                        double perSecond, int burst, boolean liftClientThrottles, long maxUpload, CorsOptions cors,
                        java.util.function.Consumer<Idflow.Builder> customize) throws Exception {
+        this(mountPath, storageView, perSecond, burst, liftClientThrottles, maxUpload, cors, customize,
+                ConsoleOptions.disabled(), context -> { });
+    }
+
+    /**
+     * As {@link #TestServer(String)}, mounted with the console API as {@code console} says, and {@code security}
+     * applied to the context (a login, e.g. BASIC with Jetty's HashLoginService) before it starts.
+     */
+    static TestServer withConsole(String mountPath, ConsoleOptions console,
+                                  java.util.function.Consumer<ServletContextHandler> security) throws Exception {
+        return new TestServer(mountPath, storage -> storage, 1000, 1000, true, MAX_UPLOAD, CorsOptions.none(),
+                builder -> { }, console, security);
+    }
+
+    private TestServer(String mountPath, java.util.function.UnaryOperator<dev.idflow.core.spi.IdflowStorage> storageView,
+                       double perSecond, int burst, boolean liftClientThrottles, long maxUpload, CorsOptions cors,
+                       java.util.function.Consumer<Idflow.Builder> customize, ConsoleOptions console,
+                       java.util.function.Consumer<ServletContextHandler> security) throws Exception {
         this.mountPath = mountPath;
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
@@ -146,9 +164,10 @@ final class TestServer implements AutoCloseable {
             @Override
             public void contextInitialized(jakarta.servlet.ServletContextEvent event) {
                 IdflowServlet.mount(event.getServletContext(), "idflow", mountPath + "/*", idflow, maxUpload,
-                        HostedPageOptions.defaults(), cors);
+                        HostedPageOptions.defaults(), cors, console);
             }
         });
+        security.accept(context);
         server.setHandler(context);
         server.start();
         validator = OpenApiInteractionValidator

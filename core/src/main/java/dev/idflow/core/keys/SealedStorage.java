@@ -25,6 +25,7 @@ import dev.idflow.core.spi.FaceTemplateRepository;
 import dev.idflow.core.spi.FileQuery;
 import dev.idflow.core.spi.FileStore;
 import dev.idflow.core.spi.FlowChange;
+import dev.idflow.core.spi.FlowQuery;
 import dev.idflow.core.spi.FlowRepository;
 import dev.idflow.core.spi.IdempotencyStore;
 import dev.idflow.core.spi.IdflowStorage;
@@ -195,6 +196,34 @@ public final class SealedStorage implements IdflowStorage {
         @Override
         public Optional<Flow> findByVlinkHash(String vlinkHash) {
             return inner.flows().findByVlinkHash(vlinkHash).flatMap(SealedStorage.this::open);
+        }
+
+        /**
+         * The person filter goes through the person's refs, as every person lookup here: the inner store holds
+         * the key id of each kind asked for (both when test is null) and, for rows written before sealing, the
+         * clear person_id. A flow whose key was destroyed opens to nothing and is left out (a shorter page).
+         */
+        @Override
+        public List<Flow> search(FlowQuery query) {
+            FlowQuery asked = query;
+            if (!query.personIds().isEmpty()) {
+                List<String> refs = new ArrayList<>();
+                for (String personId : query.personIds()) {
+                    if (query.test() == null || query.test()) {
+                        refs.add(keyId(query.consumerId(), personId, true));
+                    }
+                    if (query.test() == null || !query.test()) {
+                        refs.add(keyId(query.consumerId(), personId, false));
+                    }
+                    refs.add(personId);
+                }
+                asked = query.withPersonIds(refs);
+            }
+            List<Flow> out = new ArrayList<>();
+            for (Flow f : inner.flows().search(asked)) {
+                open(f).ifPresent(out::add);
+            }
+            return out;
         }
 
         @Override

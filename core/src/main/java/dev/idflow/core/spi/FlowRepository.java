@@ -58,4 +58,15 @@ public interface FlowRepository {
      * {@link #update} releases the claim; so does the lease running out (a node that died mid-work).
      */
     List<Flow> claimDue(Instant now, Duration lease, int limit);
+
+    /**
+     * One page of a consumer's flows matching {@code query}, newest first ({@code created_at} descending,
+     * then {@code flow_id} descending), at most {@code query.limit()}, starting strictly after
+     * {@code query.after()}. Keyset paging: a flow created while an operator pages is either before the
+     * first page or found by none, and no flow is skipped or repeated across pages. The operator console
+     * lists with it. A store that cannot search says so (UnsupportedOperationException).
+     */
+    default List<Flow> search(FlowQuery query) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot search flows");
+    }
 }

@@ -296,6 +296,93 @@ public abstract class StorageContractTest {
         assertThat(flows().findByVlinkHash(first.vlinkHash()).orElseThrow().flowId()).isEqualTo(first.flowId());
     }
 
+    // ================================================================ flows: the console's search
+
+    private static FlowQuery query(String consumerId, int limit) {
+        return new FlowQuery(consumerId, null, null, null, null, null, null, null, limit);
+    }
+
+    @Test
+    void searchListsOnlyTheConsumersFlowsNewestFirstThenByFlowIdDescending() {
+        String c = consumerId();
+        Flow older = minimalFlow(c).createdAt(T0).build();
+        Flow a = minimalFlow(c).createdAt(T0.plusSeconds(5)).build();
+        Flow b = minimalFlow(c).createdAt(T0.plusSeconds(5)).build();
+        flows().insert(older);
+        flows().insert(a);
+        flows().insert(b);
+        flows().insert(minimalFlow(consumerId()).createdAt(T0.plusSeconds(9)).build());
+        List<String> sameSecond = new ArrayList<>(List.of(a.flowId(), b.flowId()));
+        sameSecond.sort(Collections.reverseOrder());
+        assertThat(ids(flows().search(query(c, 100))))
+                .containsExactly(sameSecond.get(0), sameSecond.get(1), older.flowId());
+        assertThat(flows().search(query(c, 100)).get(2)).isEqualTo(older);
+        assertThat(ids(flows().search(query(c, 2)))).containsExactly(sameSecond.get(0), sameSecond.get(1));
+    }
+
+    @Test
+    void searchFiltersByStatusEndCauseDatesPersonAndKind() {
+        String c = consumerId();
+        String person = personId();
+        Flow passed = minimalFlow(c).createdAt(T0).flowStatus(ExecutionStatus.PASS).endCause(EndCause.COMPLETED)
+                .endedAt(T0.plusSeconds(1)).build();
+        Flow timedOut = minimalFlow(c).createdAt(T0.plusSeconds(10)).flowStatus(ExecutionStatus.FAIL)
+                .endCause(EndCause.TIMEOUT).endedAt(T0.plusSeconds(11)).build();
+        Flow persons = minimalFlow(c).personId(person).createdAt(T0.plusSeconds(20)).testFlow(true).build();
+        Flow live = minimalFlow(c).createdAt(T0.plusSeconds(30)).testFlow(false).build();
+        for (Flow f : List.of(passed, timedOut, persons, live)) {
+            flows().insert(f);
+        }
+        FlowQuery all = query(c, 100);
+        assertThat(ids(flows().search(new FlowQuery(c, ExecutionStatus.PASS, null, null, null, null, null, null, 100))))
+                .containsExactly(passed.flowId());
+        assertThat(ids(flows().search(new FlowQuery(c, null, EndCause.TIMEOUT, null, null, null, null, null, 100))))
+                .containsExactly(timedOut.flowId());
+        assertThat(ids(flows().search(new FlowQuery(c, null, null, T0.plusSeconds(10), T0.plusSeconds(30), null, null,
+                null, 100)))).as("from inclusive, before exclusive").containsExactly(persons.flowId(), timedOut.flowId());
+        assertThat(ids(flows().search(all.withPersonIds(List.of(person, personId()))))).containsExactly(persons.flowId());
+        assertThat(ids(flows().search(new FlowQuery(c, null, null, null, null, null, true, null, 100))))
+                .containsExactly(persons.flowId());
+        assertThat(ids(flows().search(new FlowQuery(c, null, null, null, null, null, false, null, 100))))
+                .containsExactly(live.flowId(), timedOut.flowId(), passed.flowId());
+        assertThat(flows().search(new FlowQuery(c, null, null, null, null, List.of(person), false, null, 100))).isEmpty();
+    }
+
+    @Test
+    void searchPagesByCursorWithoutGapsOrDuplicatesWhileFlowsAreAdded() {
+        String c = consumerId();
+        List<Flow> stored = new ArrayList<>();
+        for (int i = 0; i < 23; i++) {
+            // pairs share a millisecond, so the flow id decides between them
+            Flow f = minimalFlow(c).createdAt(T0.plusMillis(i / 2)).build();
+            flows().insert(f);
+            stored.add(f);
+        }
+        List<String> expected = stored.stream()
+                .sorted(java.util.Comparator.comparing(Flow::createdAt).thenComparing(Flow::flowId).reversed())
+                .map(Flow::flowId).toList();
+        List<String> seen = new ArrayList<>();
+        FlowQuery.Position after = null;
+        for (int page = 0; page < 10; page++) {
+            List<Flow> got = flows().search(new FlowQuery(c, null, null, null, null, null, null, after, 5));
+            if (got.isEmpty()) {
+                break;
+            }
+            seen.addAll(ids(got));
+            Flow last = got.get(got.size() - 1);
+            after = new FlowQuery.Position(last.createdAt(), last.flowId());
+            // a newer flow arriving mid-paging belongs before the first page: no later page shows it
+            flows().insert(minimalFlow(c).createdAt(T0.plusSeconds(60 + page)).build());
+        }
+        assertThat(seen).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void searchLimitIsOneToAHundred() {
+        assertThatThrownBy(() -> query(consumerId(), 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> query(consumerId(), 101)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ================================================================ flows: compare-and-set
 
     @Test

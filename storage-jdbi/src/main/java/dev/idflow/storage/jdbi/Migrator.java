@@ -50,7 +50,8 @@ final class Migrator {
     static final List<String> SCRIPTS = List.of("V1__init.sql", "V2__attempt_files.sql", "V3__vlink_hash.sql",
             "V4__request_signatures.sql", "V5__step_state.sql", "V6__kyc_lists.sql", "V7__face_templates.sql",
             "V8__person_certificates.sql", "V9__webhooks.sql",
-            "V10__idempotency_keys.sql", "V11__retention_audit.sql", "V12__person_keys.sql");
+            "V10__idempotency_keys.sql", "V11__retention_audit.sql", "V12__person_keys.sql",
+            "V13__console_search.sql");
     /** Creates the history and lock tables; idempotent, run before anything else. */
     static final String BOOKKEEPING_SCRIPT = "idflow_schema_history.sql";
     static final String HISTORY_TABLE = "idflow_schema_history";

@@ -5,6 +5,7 @@ import dev.idflow.core.model.Flow;
 import dev.idflow.core.model.FlowInputData;
 import dev.idflow.core.model.FlowTemplate;
 import dev.idflow.core.spi.DuplicateKeyException;
+import dev.idflow.core.spi.FlowQuery;
 import dev.idflow.core.spi.FlowRepository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,6 +53,24 @@ final class InMemoryFlowRepository implements FlowRepository {
     @Override
     public synchronized Optional<Flow> findByVlinkHash(String vlinkHash) {
         return Optional.ofNullable(idByVlinkHash.get(vlinkHash)).map(byId::get).map(InMemoryFlowRepository::copy);
+    }
+
+    /** A scan of every flow: memory holds few enough that the console's list needs no index here. */
+    @Override
+    public synchronized List<Flow> search(FlowQuery q) {
+        return byId.values().stream()
+                .filter(f -> f.consumerId().equals(q.consumerId()))
+                .filter(f -> q.status() == null || f.flowStatus() == q.status())
+                .filter(f -> q.endCause() == null || f.endCause() == q.endCause())
+                .filter(f -> q.createdFrom() == null || !f.createdAt().isBefore(q.createdFrom()))
+                .filter(f -> q.createdBefore() == null || f.createdAt().isBefore(q.createdBefore()))
+                .filter(f -> q.personIds().isEmpty() || q.personIds().contains(f.personId()))
+                .filter(f -> q.test() == null || f.testFlow() == q.test())
+                .filter(f -> q.after() == null || q.after().admits(f.createdAt(), f.flowId()))
+                .sorted(Comparator.comparing(Flow::createdAt).thenComparing(Flow::flowId).reversed())
+                .limit(q.limit())
+                .map(InMemoryFlowRepository::copy)
+                .toList();
     }
 
     @Override
