@@ -4,7 +4,7 @@
 #     four writers at once), again and again, on H2 and on PostgreSQL: after each restart every
 #     acknowledged write is there; with uploads (POST /resources/storage) and liveness attempts (frames
 #     and a video) in the load, after each restart no file is visible that its session does not name
-#     (no verdict in the journal: no bestframe/liveness_video by session or person), every file a verdict
+#     (no verdict in the journal: no bestframe/liveness_video by session, person or flow), every file a verdict
 #     names downloads byte for byte, and every upload downloads whole or, if unacknowledged, not at all;
 #  2. PostgreSQL stopped under the running demo: every request is answered within 2 s with the JSON 500
 #     (/health 503 DOWN), background work logs one line down and one up, no stack trace; PostgreSQL
@@ -249,7 +249,7 @@ def verify_files(fw):
         if session in fw.attempts_acked and not verdict:
             bad.append("acknowledged attempt of %s: no verdict" % session)
         for label, want in (("bestframe", best), ("liveness_video", video)):
-            for by in ("session_id=" + session, "person_id=" + person):
+            for by in ("session_id=" + session, "person_id=" + person, "flow_id=" + j.get("flow_id", "")):
                 st, b = download("label=%s&%s" % (label, by)); n["downloads"] += 1
                 if verdict and (st != 200 or b != want):
                     bad.append("%s names its %s (a verdict) but %s gives %d" % (session, label, by, st))
@@ -303,7 +303,7 @@ def kill_rounds(name, demo):
     bad, counts = verify_files(files)
     check(not bad and files.uploads_acked and files.attempts_acked and all(" 429 " in r for r in files.refused),
           "%s files: %d uploads sent (%d acknowledged; %d download whole, %d not found), %d attempts sent (%d acknowledged; "
-          "%d sessions with a verdict, best frame and video downloadable by session and person; %d without, none visible); "
+          "%d sessions with a verdict, best frame and video downloadable by session, person and flow; %d without, none visible); "
           "%d downloads checked after the last restart; refused: %s" % (
               name, len(files.uploads), len(files.uploads_acked), counts["visible"], counts["absent"], len(files.attempts),
               len(files.attempts_acked), counts["verdict"], counts["no_verdict"], counts["downloads"], files.refused[:3] or "none"))

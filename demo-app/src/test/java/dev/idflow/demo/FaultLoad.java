@@ -433,8 +433,8 @@ final class FaultLoad {
     /**
      * The files invariant over the API, for everything sent so far (acknowledged or not): an acknowledged
      * upload downloads whole; an unacknowledged one downloads whole or not at all; a session whose journal
-     * shows a verdict (the commit that binds its files) has its best frame and video downloadable by session
-     * and by person, byte for byte; a session with no verdict has no file visible by session or by person.
+     * shows a verdict (the commit that binds its files) has its best frame and video downloadable by session,
+     * person and flow, byte for byte; a session with no verdict has no file visible by any of them.
      * Adds each violation to {@code violations}.
      */
     static FilesChecked fileViolations(int port, FileWriters w, List<String> violations) throws Exception {
@@ -472,7 +472,9 @@ final class FaultLoad {
                 violations.add("session " + session + ": journal " + journal.statusCode());
                 continue;
             }
-            boolean verdict = JSON.readTree(journal.body()).hasNonNull("result");
+            JsonNode read = JSON.readTree(journal.body());
+            boolean verdict = read.hasNonNull("result");
+            String flow = read.path("flow_id").asText();
             if (acked && !verdict) {
                 violations.add("acknowledged attempt of session " + session + ": no verdict in its journal");
             }
@@ -483,7 +485,7 @@ final class FaultLoad {
             }
             String[] labels = {"bestframe", "liveness_video"};
             for (int i = 0; i < labels.length; i++) {
-                for (String by : new String[] {"session_id=" + session, "person_id=" + person}) {
+                for (String by : new String[] {"session_id=" + session, "person_id=" + person, "flow_id=" + flow}) {
                     HttpResponse<byte[]> got = download(port, "label=" + labels[i] + "&" + by);
                     downloads++;
                     if (verdict && (got.statusCode() != 200 || !java.util.Arrays.equals(got.body(), e.getValue()[i]))) {

@@ -142,7 +142,7 @@ class FaultSuiteTest {
                     storage, kills, acked.size(), passed.size(), events.size());
             System.out.printf("FaultSuiteTest %s files: %d uploads sent, %d acknowledged, %d downloadable whole, %d not found "
                     + "(none acknowledged); %d attempts sent, %d acknowledged, %d sessions with a verdict (best frame and "
-                    + "video downloadable by session and person), %d without (none visible); %d downloads checked "
+                    + "video downloadable by session, person and flow), %d without (none visible); %d downloads checked "
                     + "after the last kill; %d refused with 429%n", storage, files.uploadsSent.size(), checked.uploadsAcked(),
                     checked.uploadsVisible(), checked.uploadsAbsent(), files.attemptsSent.size(), checked.attemptsAcked(),
                     checked.sessionsWithVerdict(), checked.sessionsWithout(), checked.downloads(), files.refused.size());
