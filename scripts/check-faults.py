@@ -2,7 +2,10 @@
 # Issue #17's "Done when", against the real demo jar (this script starts, kills and restarts it itself):
 #  1. kill -9 of the demo right after acknowledged writes (consent flows created, started, submitted by
 #     four writers at once), again and again, on H2 and on PostgreSQL: after each restart every
-#     acknowledged write is there;
+#     acknowledged write is there; with uploads (POST /resources/storage) and liveness attempts (frames
+#     and a video) in the load, after each restart no file is visible that its session does not name
+#     (no verdict in the journal: no bestframe/liveness_video by session, person or flow), every file a verdict
+#     names downloads byte for byte, and every upload downloads whole or, if unacknowledged, not at all;
 #  2. PostgreSQL stopped under the running demo: every request is answered within 2 s with the JSON 500
 #     (/health 503 DOWN), background work logs one line down and one up, no stack trace; PostgreSQL
 #     started again: requests are served within seconds, by the same demo process (no restart).
@@ -10,7 +13,7 @@
 # the PATH (run as the 'postgres' user through runuser when this script runs as root).
 #   python3 scripts/check-faults.py [--rounds 10] [--jar demo-app/target/idflow-demo.jar]
 # Ports: the demo 18210, PostgreSQL 55421. Exit 0 when every check passes.
-import argparse, json, os, random, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.request, urllib.error
+import argparse, json, os, random, shutil, signal, subprocess, sys, tempfile, threading, time, urllib.request, urllib.error, uuid
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--rounds", type=int, default=10, help="kills per database")
@@ -116,6 +119,145 @@ class Writers:
         return ts
 
 
+# ---- file writers: uploads and liveness attempts, each recorded as sent before and acked after its answer
+JPEG_SOURCE = r"""
+import java.awt.*; import java.awt.image.*; import javax.imageio.*; import java.io.*; import java.util.*;
+public class Frames { public static void main(String[] a) throws Exception {
+  Random r = new Random();
+  for (int n = 0; n < Integer.parseInt(a[1]); n++) {
+    BufferedImage i = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB); Graphics2D g = i.createGraphics();
+    g.setColor(new Color(r.nextInt(0x1000000))); g.fillRect(0, 0, 320, 240);
+    g.setColor(new Color(224, 172, 105)); g.fillOval(106, 40, 106, 160); g.dispose();
+    ImageIO.write(i, "jpg", new File(a[0], "frame-" + n + ".jpg")); } } }
+"""
+FRAMES = []
+WEBM_HEAD = bytes([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0xf2, 0x81, 0x04,
+                   0x42, 0xf3, 0x81, 0x08, 0x42, 0x82, 0x84]) + b"webm"
+
+
+def make_frames(n=64):
+    d = os.path.join(WORK, "frames"); os.makedirs(d, exist_ok=True)
+    src = os.path.join(d, "Frames.java")
+    with open(src, "w") as f:
+        f.write(JPEG_SOURCE)
+    subprocess.run(["java", src, d, str(n)], check=True)
+    for i in range(n):
+        with open(os.path.join(d, "frame-%d.jpg" % i), "rb") as f:
+            FRAMES.append(f.read())
+
+
+def multipart(parts):
+    boundary = "fault-" + uuid.uuid4().hex; out = b""
+    for name, filename, ctype, content in parts:
+        disp = 'form-data; name="%s"' % name + ('; filename="%s"' % filename if filename else "")
+        out += b"--" + boundary.encode() + b"\r\nContent-Disposition: " + disp.encode() + b"\r\n"
+        if ctype:
+            out += b"Content-Type: " + ctype.encode() + b"\r\n"
+        out += b"\r\n" + (content if isinstance(content, bytes) else content.encode()) + b"\r\n"
+    return out + b"--" + boundary.encode() + b"--\r\n", "multipart/form-data; boundary=" + boundary
+
+
+def send(method, path, body, ctype, headers, timeout=20):
+    h = dict(headers); h["Content-Type"] = ctype
+    req = urllib.request.Request(BASE + path, data=body, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def download(query):
+    req = urllib.request.Request(BASE + "/resources/file?" + query, headers={"X-Verigram-Api-Key": KEY, "X-Verigram-Api-Version": "2"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+class FileWriters:
+    def __init__(self):
+        self.uploads = {}; self.uploads_acked = set()  # person -> bytes
+        self.attempts = {}; self.attempts_acked = set()  # session -> (person, best frame, video)
+        self.refused = []; self.stop = threading.Event(); self.lock = threading.Lock()
+
+    def upload(self):
+        person = "fault-up-" + uuid.uuid4().hex
+        text = ("upload for %s\n" % person + " ".join("%x" % random.getrandbits(64) for _ in range(random.randrange(1, 15000)))).encode()
+        body, ctype = multipart([("label", None, None, "faultup"), ("person_id", None, None, person),
+                                 ("upload_file", "upload.txt", "text/plain", text)])
+        with self.lock:
+            self.uploads[person] = text
+        st, b = send("POST", "/resources/storage", body, ctype, {"X-Verigram-Api-Key": KEY, "X-Verigram-Api-Version": "2"})
+        with self.lock:
+            (self.uploads_acked.add(person) if st // 100 == 2 else self.refused.append("upload %d %s" % (st, b[:200])))
+
+    def attempt(self):
+        person = "fault-live-" + uuid.uuid4().hex
+        if random.random() < 0.5 and call("POST", "/mockery/result", {"person_id": person, "result": {
+                "service_name": "verilive", "service_status": "real"}})[0] != 200:
+            return
+        st, s = call("POST", "/liveness2/session", {"person_id": person})
+        if st != 201:
+            return
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        frames = random.sample(FRAMES, random.randint(1, 3))
+        video = WEBM_HEAD + os.urandom(random.randrange(1, 64 * 1024))
+        meta = {"platform": "web", "started_at": now, "ended_at": now, "actions": [], "frames": [{"taken_at": now} for _ in frames]}
+        parts = [("metadata", None, None, json.dumps(meta))] + [("frame", "f%d.jpg" % i, "image/jpeg", f) for i, f in enumerate(frames)]
+        body, ctype = multipart(parts + [("video", "a.webm", "video/webm", video)])
+        with self.lock:
+            self.attempts[s["session_id"]] = (person, frames[0], video)
+        st, b = send("POST", "/liveness2/client/attempts", body, ctype, {"Authorization": "Bearer " + s["access_token"]})
+        with self.lock:
+            (self.attempts_acked.add(s["session_id"]) if st == 200 else self.refused.append("attempt %d %s" % (st, b[:200])))
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                self.upload() if random.random() < 0.5 else self.attempt()
+            except (OSError, urllib.error.URLError, ValueError):
+                return  # the demo is gone
+
+    def load(self, threads=2):
+        ts = [threading.Thread(target=self.run, daemon=True) for _ in range(threads)]
+        for t in ts:
+            t.start()
+        return ts
+
+
+def verify_files(fw):
+    bad = []; n = {"downloads": 0, "visible": 0, "absent": 0, "verdict": 0, "no_verdict": 0}
+    for person, text in list(fw.uploads.items()):
+        st, b = download("label=faultup&person_id=" + person); n["downloads"] += 1
+        acked = person in fw.uploads_acked
+        if st == 200:
+            n["visible"] += 1
+            if b != text:
+                bad.append("upload %s: %d bytes downloaded, not the %d uploaded" % (person, len(b), len(text)))
+        else:
+            n["absent"] += 1
+            if acked or st not in (404, 422):
+                bad.append("upload %s%s: download %d" % (person, " (acknowledged)" if acked else "", st))
+    for session, (person, best, video) in list(fw.attempts.items()):
+        st, j = call("GET", "/journal/session/" + session)
+        if st != 200:
+            bad.append("session %s: journal %d" % (session, st)); continue
+        verdict = j.get("result") is not None
+        n["verdict" if verdict else "no_verdict"] += 1
+        if session in fw.attempts_acked and not verdict:
+            bad.append("acknowledged attempt of %s: no verdict" % session)
+        for label, want in (("bestframe", best), ("liveness_video", video)):
+            for by in ("session_id=" + session, "person_id=" + person, "flow_id=" + j.get("flow_id", "")):
+                st, b = download("label=%s&%s" % (label, by)); n["downloads"] += 1
+                if verdict and (st != 200 or b != want):
+                    bad.append("%s names its %s (a verdict) but %s gives %d" % (session, label, by, st))
+                if not verdict and st != 404:
+                    bad.append("%s has no verdict, yet %s by %s answers %d" % (session, label, by, st))
+    return bad, n
+
+
 def verify(acked):
     missing = []
     for flow_id, what in acked.items():
@@ -130,28 +272,41 @@ def verify(acked):
 
 
 def kill_rounds(name, demo):
-    all_acked = {}; gaps = []; total = 0
+    all_acked = {}; gaps = []; total = 0; files = FileWriters(); counts = {}
     demo.start()
     for i in range(args.rounds):
-        w = Writers(); threads = w.load()
+        w = Writers(); threads = w.load(); fw = FileWriters(); threads += fw.load()
         end = time.monotonic() + 30
-        while time.monotonic() < end and "passed" not in w.acked.values():
-            time.sleep(0.01)  # a fresh JVM answers its first requests slowly: wait for the first whole flow
+        while time.monotonic() < end and not ("passed" in w.acked.values() and fw.uploads_acked and fw.attempts_acked):
+            time.sleep(0.01)  # a fresh JVM answers its first requests slowly: wait for a whole flow, an upload, an attempt
         time.sleep(random.uniform(0.1, 1.5))  # then a random point under load
-        demo.kill9(); killed = time.monotonic(); w.stop.set()
+        demo.kill9(); killed = time.monotonic(); w.stop.set(); fw.stop.set()
         for t in threads:
             t.join(15)
         gaps.append((killed - w.last_ack) * 1000); total += w.count
         all_acked.update(w.acked)
+        for attr in ("uploads", "attempts"):
+            getattr(files, attr).update(getattr(fw, attr))
+        files.uploads_acked |= fw.uploads_acked; files.attempts_acked |= fw.attempts_acked; files.refused += fw.refused
         demo.start()
         missing = verify(all_acked)
         if missing:
             check(False, "%s round %d: acknowledged writes lost after kill -9: %s" % (name, i + 1, missing[:5]))
+        bad, counts = verify_files(files)
+        if bad:
+            check(False, "%s round %d: files after kill -9: %s" % (name, i + 1, bad[:5]))
     passed = sum(1 for v in all_acked.values() if v == "passed")
     check(len(all_acked) > 0 and not [m for m in verify(all_acked)],
           "%s: %d kill -9 under load, %d acknowledged writes on %d flows (%d submitted), every one found after each "
           "restart (kill %.0f ms after the last answer at the closest, median %.0f ms)" % (
               name, args.rounds, total, len(all_acked), passed, min(gaps), sorted(gaps)[len(gaps) // 2]))
+    bad, counts = verify_files(files)
+    check(not bad and files.uploads_acked and files.attempts_acked and all(" 429 " in r for r in files.refused),
+          "%s files: %d uploads sent (%d acknowledged; %d download whole, %d not found), %d attempts sent (%d acknowledged; "
+          "%d sessions with a verdict, best frame and video downloadable by session, person and flow; %d without, none visible); "
+          "%d downloads checked after the last restart; refused: %s" % (
+              name, len(files.uploads), len(files.uploads_acked), counts["visible"], counts["absent"], len(files.attempts),
+              len(files.attempts_acked), counts["verdict"], counts["no_verdict"], counts["downloads"], files.refused[:3] or "none"))
     return all_acked
 
 
@@ -263,6 +418,7 @@ def main():
     if not os.path.exists(args.jar):
         raise SystemExit("no demo jar at %s: mvn -B -q package -pl demo-app -am -DskipTests" % args.jar)
     print("work directory:", WORK)
+    make_frames()
     demo = Demo("h2", ["--storage", "h2", "--data-dir", os.path.join(WORK, "h2-data")])
     try:
         kill_rounds("H2", demo)

@@ -35,8 +35,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The slow fault suite (-Pfaults): kill -9 at random points under load many times on H2 and on
  * PostgreSQL with a webhook receiver watching (every acknowledged write present, no flow ended twice, no
- * event lost), and one of two nodes on one PostgreSQL killed while it holds sweeper claims (the other
- * ends those flows, and only after the lease).
+ * event lost), with uploads and liveness attempts with frames and a video in the load (after each restart:
+ * no file visible that its session does not name, every file it names downloadable byte for byte, every
+ * acknowledged upload whole), and one of two nodes on one PostgreSQL killed while it holds sweeper claims
+ * (the other ends those flows, and only after the lease).
  */
 @Tag("faults")
 class FaultSuiteTest {
@@ -78,29 +80,43 @@ class FaultSuiteTest {
         FaultLoad.DemoProcess demo = new FaultLoad.DemoProcess(dir.resolve("demo.log"), FaultLoad.freePort(),
                 args.toArray(String[]::new));
         Map<String, FaultLoad.Ack> acked = new HashMap<>();
+        FaultLoad.FileWriters files = new FaultLoad.FileWriters(demo.port); // all rounds' files (never started)
+        FaultLoad.FilesChecked checked = null;
         try {
             demo.start();
             for (int round = 0; round < kills; round++) {
                 FaultLoad.Writers writers = new FaultLoad.Writers(demo.port).start(4);
+                FaultLoad.FileWriters fileWriters = new FaultLoad.FileWriters(demo.port).start(2);
                 long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!writers.anyPassed() && System.nanoTime() < warm) {
+                while (!(writers.anyPassed() && fileWriters.bothAcked()) && System.nanoTime() < warm) {
                     Thread.sleep(5);
                 }
                 Thread.sleep(ThreadLocalRandom.current().nextInt(10, 2000)); // anywhere: creates, submits, sweeps, deliveries
-                if (ThreadLocalRandom.current().nextBoolean()) {
+                int when = ThreadLocalRandom.current().nextInt(3); // now, or right after a flow's or a file's answer
+                if (when > 0) {
                     CountDownLatch killed = new CountDownLatch(1);
-                    writers.onNextAck(() -> {
+                    Runnable kill = () -> {
                         demo.killNow();
                         killed.countDown();
-                    });
+                    };
+                    if (when == 1) {
+                        writers.onNextAck(kill);
+                    } else {
+                        fileWriters.onNextAck(kill);
+                    }
                     killed.await(30, TimeUnit.SECONDS);
                 }
                 demo.kill9();
                 writers.stopAndJoin();
+                fileWriters.stopAndJoin();
                 acked.putAll(writers.acked);
+                files.absorb(fileWriters);
                 demo.start();
                 assertThat(FaultLoad.missing(demo.port, acked)).as("%s: acknowledged writes lost by kill %d", storage, round + 1)
                         .isEmpty();
+                List<String> violations = new ArrayList<>();
+                checked = FaultLoad.fileViolations(demo.port, files, violations);
+                assertThat(violations).as("%s: files after kill %d (%s)", storage, round + 1, checked).isEmpty();
             }
             // every event of an acknowledged change reaches the receiver, a delivery cut by a kill after its lease
             Set<String> passed = new HashSet<>();
@@ -118,8 +134,18 @@ class FaultSuiteTest {
             events.values().stream().filter(e -> e[0].equals("flow_ended")).forEach(e -> endings.merge(e[1], 1, Integer::sum));
             assertThat(endings).as("%s: no flow ended twice (distinct event ids per flow)", storage)
                     .allSatisfy((flow, n) -> assertThat(n).isEqualTo(1));
+            assertThat(files.refused).as("%s: uploads and attempts refused other than 429 (an attempt given back)", storage)
+                    .allSatisfy(r -> assertThat(r).contains(": 429 "));
+            assertThat(checked.uploadsAcked()).as("%s: uploads acknowledged", storage).isPositive();
+            assertThat(checked.attemptsAcked()).as("%s: attempts acknowledged", storage).isPositive();
             System.out.printf("FaultSuiteTest %s: %d kills, %d flows acknowledged (%d passed), %d distinct events received%n",
                     storage, kills, acked.size(), passed.size(), events.size());
+            System.out.printf("FaultSuiteTest %s files: %d uploads sent, %d acknowledged, %d downloadable whole, %d not found "
+                    + "(none acknowledged); %d attempts sent, %d acknowledged, %d sessions with a verdict (best frame and "
+                    + "video downloadable by session, person and flow), %d without (none visible); %d downloads checked "
+                    + "after the last kill; %d refused with 429%n", storage, files.uploadsSent.size(), checked.uploadsAcked(),
+                    checked.uploadsVisible(), checked.uploadsAbsent(), files.attemptsSent.size(), checked.attemptsAcked(),
+                    checked.sessionsWithVerdict(), checked.sessionsWithout(), checked.downloads(), files.refused.size());
         } finally {
             demo.stop();
             hooks.stop(0);
@@ -231,7 +257,7 @@ class FaultSuiteTest {
     }
 
     private static int pgPort() throws IOException {
-        for (int port = 55423; port <= 55429; port++) {
+        for (int port = 55430; port <= 55439; port++) {
             try (ServerSocket socket = new ServerSocket(port)) {
                 return port;
             } catch (IOException taken) {
