@@ -118,9 +118,7 @@ public final class Idflow implements AutoCloseable {
         }
         this.storage = sealed(b, codePepper(key, b.keyPepper));
         // the console's CSRF tokens: HMACs under a key of their own, derived like the code pepper
-        this.console = new dev.idflow.core.console.ConsoleApi(this, dev.idflow.core.internal.Crypto.hmacSha256(
-                b.keyPepper != null ? b.keyPepper : key,
-                "idflow console csrf key".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        this.console = new dev.idflow.core.console.ConsoleApi(this, derivedKey(key, b.keyPepper, "idflow console csrf key"));
         this.ownTemplates = b.templates == null ? new InMemoryTemplates() : null;
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,
@@ -147,7 +145,8 @@ public final class Idflow implements AutoCloseable {
         this.keeper = new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids, codePepper(key, b.keyPepper));
         this.api = ApiDispatcher.wire(storage, engine, keeper, templates, authenticator,
                 new RateLimiter(clock), new ApiDispatcher.Throttles(b.testLimit, b.liveLimit, b.clientTokenLimit,
-                        b.clientAddressLimit, b.authFailureLimit), ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes);
+                        b.clientAddressLimit, b.authFailureLimit), ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes,
+                derivedKey(key, b.keyPepper, "idflow idempotency request hash"));
         this.sweeper = new Sweeper(storage, engine, 100);
         this.events = new EventDelivery(storage, clock);
         b.listeners.forEach(events::addListener);
@@ -193,9 +192,16 @@ public final class Idflow implements AutoCloseable {
      * the API-key pepper if given, else from the secret key (one of them is there, see the constructor).
      */
     private static byte[] codePepper(byte[] secretKey, byte[] keyPepper) {
+        return derivedKey(secretKey, keyPepper, "idflow one-time code pepper");
+    }
+
+    /**
+     * A key for one purpose ({@code label}), the same on every node and across restarts: derived from the
+     * API-key pepper if given, else from the secret key (one of them is there, see the constructor).
+     */
+    private static byte[] derivedKey(byte[] secretKey, byte[] keyPepper, String label) {
         byte[] base = keyPepper != null ? keyPepper : secretKey;
-        return dev.idflow.core.internal.Crypto.hmacSha256(base,
-                "idflow one-time code pepper".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return dev.idflow.core.internal.Crypto.hmacSha256(base, label.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public static Builder builder() {

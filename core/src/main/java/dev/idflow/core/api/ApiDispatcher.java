@@ -71,10 +71,10 @@ public final class ApiDispatcher {
                                      dev.idflow.core.spi.TemplateRegistry templates,
                                      Authenticator authenticator, RateLimiter rateLimiter, Throttles throttles,
                                      dev.idflow.core.internal.Ids ids, String publicBaseUrl,
-                                     int maxJsonBytes, long maxUploadBytes) {
+                                     int maxJsonBytes, long maxUploadBytes, byte[] requestHashKey) {
         ConsumerApi api = new ConsumerApi(storage, engine, keeper, templates,
                 new dev.idflow.core.internal.validation.InputValidator(),
-                new dev.idflow.core.internal.RequestBodies(maxJsonBytes), ids, publicBaseUrl, maxUploadBytes, maxJsonBytes);
+                new dev.idflow.core.internal.RequestBodies(maxJsonBytes), ids, publicBaseUrl, maxUploadBytes, maxJsonBytes, requestHashKey);
         return new ApiDispatcher(authenticator, rateLimiter, throttles, api,
                 new ClientApi(storage, engine, maxUploadBytes), new OpenApiDocument(publicBaseUrl));
     }

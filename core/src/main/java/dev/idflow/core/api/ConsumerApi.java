@@ -72,7 +72,7 @@ final class ConsumerApi {
 
     ConsumerApi(IdflowStorage storage, FlowEngine engine, dev.idflow.core.engine.DataKeeper keeper, TemplateRegistry templates,
                 InputValidator validator, RequestBodies bodies, Ids ids, String publicBaseUrl, long maxUploadBytes,
-                int maxJsonBytes) {
+                int maxJsonBytes, byte[] requestHashKey) {
         this.storage = storage;
         this.engine = engine;
         this.keeper = keeper;
@@ -82,7 +82,7 @@ final class ConsumerApi {
         this.ids = ids;
         this.publicBaseUrl = publicBaseUrl;
         this.maxUploadBytes = maxUploadBytes;
-        this.idempotency = new Idempotency(storage.idempotencyKeys(), engine::now, ids, maxJsonBytes);
+        this.idempotency = new Idempotency(storage.idempotencyKeys(), engine::now, ids, maxJsonBytes, requestHashKey);
     }
 
     // ---- DELETE /persons/{person_id} ----

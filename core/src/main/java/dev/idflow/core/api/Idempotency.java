@@ -66,12 +66,15 @@ final class Idempotency {
     private final Supplier<Instant> now;
     private final Ids ids;
     private final int maxBodyBytes;
+    private final byte[] hashKey;
 
-    Idempotency(IdempotencyStore store, Supplier<Instant> now, Ids ids, int maxBodyBytes) {
+    /** {@code hashKey}: the key request hashes are HMACs under (Idflow derives it from its secret). */
+    Idempotency(IdempotencyStore store, Supplier<Instant> now, Ids ids, int maxBodyBytes, byte[] hashKey) {
         this.store = store;
         this.now = now;
         this.ids = ids;
         this.maxBodyBytes = maxBodyBytes;
+        this.hashKey = hashKey.clone();
     }
 
     /**
@@ -107,7 +110,8 @@ final class Idempotency {
                 return runClaimed(scope, key, claimId, withheld, operation, buffered);
             }
             IdempotencyStore.Entry entry = inTheWay.get();
-            if (!Crypto.constantTimeEquals(entry.requestHash(), hash)) {
+            if (!Crypto.constantTimeEquals(entry.requestHash(), hash)
+                    && !Crypto.constantTimeEquals(entry.requestHash(), legacyRequestHash(name, body))) {
                 throw ApiException.invalid(HEADER + ": this key was used within 24 h with another request (another "
                         + "body or operation); the same key must come with the same body, a new request needs a new key");
             }
@@ -153,8 +157,26 @@ final class Idempotency {
         return ApiResponse.json(created.status(), created.answer());
     }
 
-    /** SHA-256 over the operation and the body as JSON with its object keys sorted (the raw bytes if not JSON). */
-    static String requestHash(String name, byte[] body) {
+    /**
+     * HMAC-SHA256 under the host-derived key over the operation and the body as JSON with its object keys
+     * sorted (the raw bytes if not JSON). Keyed, because the body holds the person_id (an IIN has 12 digits):
+     * a plain digest in a copy of the database would let anyone confirm a guessed person offline.
+     */
+    String requestHash(String name, byte[] body) {
+        return HexFormat.of().formatHex(Crypto.hmacSha256(hashKey, hashed(name, body)));
+    }
+
+    /** The unkeyed SHA-256 that rows written before the keyed hash hold (kept 24 h at most): still matched. */
+    static String legacyRequestHash(String name, byte[] body) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(hashed(name, body)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The operation's name, a zero byte, the canonical body. */
+    private static byte[] hashed(String name, byte[] body) {
         byte[] canonical;
         try {
             JsonNode tree = Json.mapper().readTree(body);
@@ -162,15 +184,11 @@ final class Idempotency {
         } catch (IOException | RuntimeException e) {
             canonical = body;
         }
-        try {
-            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-            digest.update(name.getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
-            digest.update(canonical);
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] named = name.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[named.length + 1 + canonical.length];
+        System.arraycopy(named, 0, out, 0, named.length);
+        System.arraycopy(canonical, 0, out, named.length + 1, canonical.length);
+        return out;
     }
 
     private static JsonNode sorted(JsonNode node) {
