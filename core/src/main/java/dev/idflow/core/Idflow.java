@@ -74,6 +74,7 @@ public final class Idflow implements AutoCloseable {
     private final ApiDispatcher api;
     private final String publicBaseUrl;
     private final Sweeper sweeper;
+    private final dev.idflow.core.engine.PollMarks pollMarks;
     private final EventDelivery events;
     private final KycLists kycLists;
     private final FaceLists faceLists;
@@ -143,7 +144,9 @@ public final class Idflow implements AutoCloseable {
             LOG.info("sealed the clear vlink tokens of {} flows stored before schema V3", sealed);
         }
         this.keeper = new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids, codePepper(key, b.keyPepper));
-        this.api = ApiDispatcher.wire(storage, engine, keeper, templates, authenticator,
+        // polled_at written behind (SQL stores): no GET waits on the flow's row lock, see PollMarks
+        this.pollMarks = new dev.idflow.core.engine.PollMarks(storage.flows(), Duration.ofSeconds(1));
+        this.api = ApiDispatcher.wire(storage, engine, keeper, templates, authenticator, pollMarks,
                 new RateLimiter(clock), new ApiDispatcher.Throttles(b.testLimit, b.liveLimit, b.clientTokenLimit,
                         b.clientAddressLimit, b.authFailureLimit), ids, publicBaseUrl, b.maxJsonBytes, b.maxUploadBytes,
                 derivedKey(key, b.keyPepper, "idflow idempotency request hash"));
@@ -484,12 +487,27 @@ public final class Idflow implements AutoCloseable {
             }
             webhookBackground = null;
         }
+        try {
+            pollMarks.flush();
+        } catch (RuntimeException e) {
+            LOG.warn("could not write {} buffered polls on stopping; the flush thread tries again: {}",
+                    pollMarks.pending(), e.toString());
+        }
+    }
+
+    /**
+     * Writes the consumers' buffered polls ({@code polled_at}) now; returns how many flows. A thread of its own
+     * does it about every second on a SQL store, and {@link #close()} does it last; a host or test may call it.
+     */
+    public int flushPollsOnce() {
+        return pollMarks.flush();
     }
 
     /** Stops background work (waits up to 10 s for a running sweep) and releases the webhook and health threads. */
     @Override
     public synchronized void close() {
         stopBackground();
+        pollMarks.close();
         webhookSender.close();
         health.close();
     }

@@ -69,10 +69,11 @@ public final class ApiDispatcher {
     public static ApiDispatcher wire(dev.idflow.core.spi.IdflowStorage storage, dev.idflow.core.engine.FlowEngine engine,
                                      dev.idflow.core.engine.DataKeeper keeper,
                                      dev.idflow.core.spi.TemplateRegistry templates,
-                                     Authenticator authenticator, RateLimiter rateLimiter, Throttles throttles,
+                                     Authenticator authenticator, dev.idflow.core.engine.PollMarks pollMarks,
+                                     RateLimiter rateLimiter, Throttles throttles,
                                      dev.idflow.core.internal.Ids ids, String publicBaseUrl,
                                      int maxJsonBytes, long maxUploadBytes, byte[] requestHashKey) {
-        ConsumerApi api = new ConsumerApi(storage, engine, keeper, templates,
+        ConsumerApi api = new ConsumerApi(storage, engine, keeper, templates, pollMarks,
                 new dev.idflow.core.internal.validation.InputValidator(),
                 new dev.idflow.core.internal.RequestBodies(maxJsonBytes), ids, publicBaseUrl, maxUploadBytes, maxJsonBytes, requestHashKey);
         return new ApiDispatcher(authenticator, rateLimiter, throttles, api,

@@ -69,13 +69,17 @@ final class ConsumerApi {
     private final Idempotency idempotency;
 
     private final dev.idflow.core.engine.DataKeeper keeper;
+    /** polled_at, written behind on SQL stores: a GET takes no row lock (PollMarks). */
+    private final dev.idflow.core.engine.PollMarks pollMarks;
 
     ConsumerApi(IdflowStorage storage, FlowEngine engine, dev.idflow.core.engine.DataKeeper keeper, TemplateRegistry templates,
+                dev.idflow.core.engine.PollMarks pollMarks,
                 InputValidator validator, RequestBodies bodies, Ids ids, String publicBaseUrl, long maxUploadBytes,
                 int maxJsonBytes, byte[] requestHashKey) {
         this.storage = storage;
         this.engine = engine;
         this.keeper = keeper;
+        this.pollMarks = pollMarks;
         this.templates = templates;
         this.validator = validator;
         this.bodies = bodies;
@@ -179,7 +183,7 @@ final class ConsumerApi {
     ApiResponse getFlow(Caller caller, String flowId) {
         Flow flow = ownedFlow(caller, flowId);
         Instant now = engine.now();
-        storage.flows().markPolled(flow.flowId(), now);
+        pollMarks.mark(flow.flowId(), now);
         return ApiResponse.json(200, flowView(flow.toBuilder().polledAt(now).build()));
     }
 

@@ -242,6 +242,16 @@ public final class SealedStorage implements IdflowStorage {
         }
 
         @Override
+        public void markPolled(java.util.Map<String, Instant> polls) {
+            inner.flows().markPolled(polls);
+        }
+
+        @Override
+        public boolean writesPollsBehind() {
+            return inner.flows().writesPollsBehind();
+        }
+
+        @Override
         public void touchActivity(String flowId, Instant at) {
             inner.flows().touchActivity(flowId, at);
         }

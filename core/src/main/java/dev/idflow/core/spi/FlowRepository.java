@@ -45,6 +45,26 @@ public interface FlowRepository {
     void markPolled(String flowId, Instant at);
 
     /**
+     * Records many polls at once (the write-behind's flush, {@code dev.idflow.core.engine.PollMarks}): for each
+     * flow id, {@code polledAt} becomes the given instant unless the stored one is already later (never
+     * backwards, so two nodes' flushes in either order keep the latest). Ids of flows that no longer exist are
+     * skipped. A store writes them in one round trip where it can; by default, one {@link #markPolled} each.
+     */
+    default void markPolled(java.util.Map<String, Instant> polls) {
+        polls.forEach(this::markPolled);
+    }
+
+    /**
+     * Whether idflow should buffer this store's polls and write them behind, coalesced, in batches
+     * ({@link #markPolled(java.util.Map)} about every second) rather than one {@link #markPolled} per
+     * {@code GET /flow/{id}}: true for a store where each write takes a row lock and a round trip (SQL).
+     * A store whose write is a map update (memory) keeps the default, false, and is written directly.
+     */
+    default boolean writesPollsBehind() {
+        return false;
+    }
+
+    /**
      * Records the person's activity (a call through the vlink). Not a state change: no version check,
      * no version bump. Like {@code polledAt}, {@code lastActivityAt} never moves backwards: an
      * {@link #update} or commit carrying an older value keeps the newer stored one.

@@ -558,6 +558,31 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void pollsWrittenManyAtOnceKeepTheLatestAndSkipFlowsThatAreGone() {
+        Flow polledLater = minimalFlow(consumerId()).build();
+        Flow polledOnce = minimalFlow(consumerId()).build();
+        flows().insert(polledLater);
+        flows().insert(polledOnce);
+        // another node's newer poll landed first
+        flows().markPolled(polledLater.flowId(), T0.plusSeconds(30));
+
+        java.util.Map<String, Instant> flush = new java.util.HashMap<>();
+        flush.put(polledLater.flowId(), T0.plusSeconds(20));
+        flush.put(polledOnce.flowId(), T0.plusSeconds(21));
+        flush.put("flow-that-was-erased", T0.plusSeconds(22));
+        flows().markPolled(flush);
+
+        Flow later = flows().findById(polledLater.flowId()).orElseThrow();
+        Flow once = flows().findById(polledOnce.flowId()).orElseThrow();
+        assertThat(later.polledAt()).isEqualTo(T0.plusSeconds(30));
+        assertThat(once.polledAt()).isEqualTo(T0.plusSeconds(21));
+        assertThat(later.version()).isZero();
+        assertThat(once.version()).isZero();
+        assertThat(flows().findById("flow-that-was-erased")).isEmpty();
+        flows().markPolled(java.util.Map.of());
+    }
+
+    @Test
     void anUpdateFromACopyReadBeforeAPollOrActivityKeepsTheNewerTimes() {
         Flow flow = minimalFlow(consumerId()).polledAt(T0).lastActivityAt(T0).build();
         flows().insert(flow);

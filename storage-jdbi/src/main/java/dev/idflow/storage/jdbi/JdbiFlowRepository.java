@@ -228,6 +228,31 @@ final class JdbiFlowRepository implements FlowRepository {
                 .execute());
     }
 
+    /**
+     * The write-behind's flush: one JDBC batch (one round trip) in one short transaction, in flow_id order so
+     * that two nodes' flushes lock rows in the same order and cannot deadlock each other. The guard skips a row
+     * whose stored time is already later (another node's newer poll), so a flush never moves it backwards.
+     */
+    @Override
+    public void markPolled(java.util.Map<String, Instant> polls) {
+        if (polls.isEmpty()) {
+            return;
+        }
+        java.util.SortedMap<String, Instant> ordered = new java.util.TreeMap<>(polls);
+        jdbi.useTransaction(h -> {
+            org.jdbi.v3.core.statement.PreparedBatch batch = h.prepareBatch("UPDATE idflow_flow SET polled_at = :at "
+                    + "WHERE flow_id = :id AND (polled_at IS NULL OR polled_at < :at)");
+            ordered.forEach((id, at) -> batch.bind("at", Sql.time(at)).bind("id", id).add());
+            batch.execute();
+        });
+    }
+
+    /** Every write of polled_at is a row lock and a round trip: idflow buffers them and flushes in batches. */
+    @Override
+    public boolean writesPollsBehind() {
+        return true;
+    }
+
     /** As {@link #markPolled}, for the person's activity. */
     @Override
     public void touchActivity(String flowId, Instant at) {
