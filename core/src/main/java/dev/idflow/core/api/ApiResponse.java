@@ -31,9 +31,19 @@ public final class ApiResponse {
         this.contentLength = contentLength;
     }
 
+    /**
+     * A JSON answer, serialised here, at once: the container gets the whole body with its Content-Length in
+     * one write (never chunked), and a value that cannot be serialised fails inside the dispatcher, which
+     * answers the JSON 500, rather than halfway through a body already sent.
+     */
     public static ApiResponse json(int status, Object value) {
-        return new ApiResponse(status, "application/json", new LinkedHashMap<>(),
-                out -> Json.mapper().writeValue(out, value), -1);
+        byte[] bytes;
+        try {
+            bytes = Json.mapper().writeValueAsBytes(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("could not write an answer as JSON: " + e.getOriginalMessage(), e);
+        }
+        return new ApiResponse(status, "application/json", new LinkedHashMap<>(), out -> out.write(bytes), bytes.length);
     }
 
     public static ApiResponse stream(String contentType, long contentLength, Body body) {

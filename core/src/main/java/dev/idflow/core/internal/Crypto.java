@@ -10,16 +10,32 @@ import javax.crypto.spec.SecretKeySpec;
 /** Hashing and signing helpers; comparisons of secrets are constant-time. */
 public final class Crypto {
     private static final HexFormat HEX = HexFormat.of();
+    /**
+     * One digest and one HMAC per thread, never shared between threads: a request hashes its key and
+     * tokens without a provider look-up each time. Each use resets them (digest) or re-keys them (init).
+     */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    });
+    private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    });
 
     private Crypto() {
     }
 
     public static String sha256Hex(String value) {
-        try {
-            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
+        MessageDigest digest = SHA256.get();
+        digest.reset();
+        return HEX.formatHex(digest.digest(value.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Lowercase hex of HMAC-SHA256(secret, message). */
@@ -30,11 +46,11 @@ public final class Crypto {
     /** HMAC-SHA256(secret, message). */
     public static byte[] hmacSha256(byte[] secret, byte[] message) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = HMAC.get();
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
             return mac.doFinal(message);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
+            throw new IllegalStateException("an HMAC key was refused", e);
         }
     }
 
