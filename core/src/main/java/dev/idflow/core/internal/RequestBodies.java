@@ -32,6 +32,13 @@ public final class RequestBodies {
 
     /** The one strict reader of every JSON request body, the consumer API's and the client API's. */
     private static final JsonMapper STRICT = strictMapper();
+    /** One reader per body type, made once: a request pays no per-call reader set-up. */
+    private static final ClassValue<ObjectReader> READERS = new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+            return STRICT.readerFor(type);
+        }
+    };
 
     private final int maxBytes;
 
@@ -70,7 +77,7 @@ public final class RequestBodies {
         }
         ObjectNode tree = object(bytes, "body");
         try {
-            ObjectReader reader = STRICT.readerFor(type);
+            ObjectReader reader = READERS.get(type);
             return reader.readValue(tree);
         } catch (MismatchedInputException e) {
             throw ApiException.invalid(path(e) + ": " + expected(e.getTargetType()));
