@@ -48,6 +48,19 @@ public final class HeapPerFlowBench {
         System.out.println(layout.toFootprint().lines().limit(30).reduce("", (a, b) -> a + b + "\n"));
         System.out.printf("RESULT heap per flow (memory store, JOL): %.0f bytes = %.2f KB per flow over %,d flows"
                 + " (target <= 4 KB: %s)%n", perFlow, perFlow / 1024, n, perFlow <= 4096 ? "met" : "MISSED");
+        // what a read costs the request path: findById hands out a copy (for the record, not a target)
+        java.util.List<String> flowIds = storage.flows().search(new dev.idflow.core.spi.FlowQuery("bank-one", null, null, null,
+                null, null, null, null, 100)).stream().map(Flow::flowId).toList();
+        for (int round = 0; round < 5; round++) {
+            long start = System.nanoTime();
+            int calls = 200_000;
+            for (int i = 0; i < calls; i++) {
+                if (storage.flows().findById(flowIds.get(i % flowIds.size())).isEmpty()) {
+                    throw new IllegalStateException("flow gone");
+                }
+            }
+            System.out.printf("findById: %.2f µs per call (round %d, one thread)%n", (System.nanoTime() - start) / 1e3 / calls, round);
+        }
     }
 
     static void add(InMemoryStorage storage, Ids ids, Instant at, int i) throws Exception {
