@@ -338,8 +338,17 @@ public final class FlowEngine {
      * land, since no commit will ever bind them.
      */
     <T> T inFlow(String flowId, Function<Tx, T> decide) {
+        return inFlow(flowId, null, decide);
+    }
+
+    /**
+     * As {@link #inFlow(String, Function)}, deciding first on {@code read} (the flow as the caller just read it
+     * from the store, e.g. claimDue's copy) instead of reading it again; a stale copy only loses the
+     * compare-and-set, and the next attempt reads the flow afresh.
+     */
+    private <T> T inFlow(String flowId, Flow read, Function<Tx, T> decide) {
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-            Flow flow = storage.flows().findById(flowId)
+            Flow flow = attempt == 0 && read != null ? read : storage.flows().findById(flowId)
                     .orElseThrow(() -> new Refusal(404, "NOT_FOUND", "flow_id: no such flow"));
             Tx tx = new Tx(flow, storage.sessions().findByFlowId(flowId), now());
             T result;
@@ -776,7 +785,18 @@ public final class FlowEngine {
      * its deadline to the next moment that can happen. Returns the end cause applied, if any.
      */
     public Optional<EndCause> sweep(String flowId) {
-        return inFlow(flowId, tx -> {
+        return sweep(flowId, null);
+    }
+
+    /**
+     * Settles a flow the sweeper claimed, deciding first on {@code claimed} (claimDue's copy, saving a read per
+     * flow); {@code claimed} null reads it.
+     */
+    public Optional<EndCause> sweep(String flowId, Flow claimed) {
+        if (claimed != null && !claimed.flowId().equals(flowId)) {
+            throw new IllegalArgumentException("claimed: flow " + claimed.flowId() + " is not " + flowId);
+        }
+        return inFlow(flowId, claimed, tx -> {
             Flow f = tx.current();
             if (f.ended()) {
                 return Optional.<EndCause>empty();

@@ -45,7 +45,7 @@ public final class Sweeper {
                     engine.metrics().sweeperLag(Duration.between(flow.deadlineAt(), now));
                 }
                 try {
-                    Optional<EndCause> cause = engine.sweep(flow.flowId());
+                    Optional<EndCause> cause = engine.sweep(flow.flowId(), flow); // claimDue's copy: one read less
                     if (cause.isPresent()) {
                         ended++;
                     }

@@ -263,6 +263,11 @@ final class JdbiFlowRepository implements FlowRepository {
                 .execute());
     }
 
+    /** The claim statement on PostgreSQL (for the plan test). */
+    String claimDueSqlOnPostgres() {
+        return claimer.postgresSql();
+    }
+
     /** See {@link Claimer} for how two sweepers never get the same flow. */
     @Override
     public List<Flow> claimDue(Instant now, Duration lease, int limit) {
