@@ -276,6 +276,29 @@ class ConsoleApiTest {
     }
 
     @Test
+    void aCsrfTokenExpiresTwelveHoursAfterItWasIssuedAndATamperedOneIsRefused() throws Exception {
+        String person = newPerson();
+        Created flow = acme.createFlow(person, "[{\"service_name\":\"consent\"}]");
+        String body = "{\"person_id\":\"" + person + "\",\"confirm\":\"" + person + "\"}";
+        String token = csrf("alice");
+        assertThat(token).matches("[0-9]+\\.[0-9a-f]{64}");
+        String tampered = (Long.parseLong(token.substring(0, token.indexOf('.'))) + 1) + token.substring(token.indexOf('.'));
+        Reply forged = call("alice", "POST", "/consumers/acme/erase-person", body,
+                Map.of(ConsoleHttp.CSRF_HEADER, tampered, "Sec-Fetch-Site", "same-origin"));
+        assertThat(forged.status()).isEqualTo(403);
+        assertThat(forged.body().get("error_code").asText()).isEqualTo("CSRF_REFUSED");
+        server.clock.advance(Duration.ofHours(12).plusSeconds(1));
+        Reply stale = call("alice", "POST", "/consumers/acme/erase-person", body,
+                Map.of(ConsoleHttp.CSRF_HEADER, token, "Sec-Fetch-Site", "same-origin"));
+        assertThat(stale.status()).isEqualTo(403);
+        assertThat(stale.body().get("field").asText()).isEqualTo(ConsoleHttp.CSRF_HEADER);
+        assertThat(get("alice", "/flows/" + flow.flowId()).status()).as("nothing erased").isEqualTo(200);
+        Reply fresh = change("alice", "POST", "/consumers/acme/erase-person", body);
+        assertThat(fresh.status()).as("a fresh token works").isEqualTo(200);
+        assertThat(get("alice", "/flows/" + flow.flowId()).status()).isEqualTo(404);
+    }
+
+    @Test
     void erasureNeedsTheConfirmationAndThenErasesThePersonsFlows() throws Exception {
         String person = newPerson();
         Created flow = acme.createFlow(person, "[{\"service_name\":\"consent\"}]");

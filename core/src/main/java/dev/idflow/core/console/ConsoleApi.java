@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.Idflow;
 import dev.idflow.core.api.FlowViews;
-import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.internal.Json;
 import dev.idflow.core.model.EndCause;
 import dev.idflow.core.model.ExecutionStatus;
@@ -40,24 +39,30 @@ public final class ConsoleApi {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final Idflow idflow;
-    private final byte[] csrfKey;
+    /** How long a CSRF token of {@code GET /session} is accepted after it was issued. */
+    public static final java.time.Duration CSRF_VALIDITY = CsrfTokens.VALIDITY;
+
+    private final CsrfTokens csrf;
 
     /** {@code csrfKey}: the key the CSRF tokens are HMACs under (Idflow derives it from its secret). */
     public ConsoleApi(Idflow idflow, byte[] csrfKey) {
         this.idflow = idflow;
-        this.csrfKey = csrfKey.clone();
+        this.csrf = new CsrfTokens(csrfKey);
     }
 
     // ---------------------------------------------------------------- CSRF
 
-    /** The operator's CSRF token: HMAC-SHA256 of the principal under the console key; the same on every node. */
+    /**
+     * A CSRF token for the operator, issued now (Idflow's clock): accepted for {@link #CSRF_VALIDITY}, only
+     * for this principal, on every node. Opaque to clients.
+     */
     public String csrfToken(String principal) {
-        return Crypto.hmacSha256Hex(csrfKey, "idflow console csrf\n" + principal);
+        return csrf.issue(principal, idflow.clock().instant());
     }
 
-    /** Whether {@code token} is the principal's token, compared in constant time. */
+    /** Whether {@code token} is a token of this principal still in time (its MAC compared in constant time). */
     public boolean csrfValid(String principal, String token) {
-        return token != null && Crypto.constantTimeEquals(csrfToken(principal), token);
+        return csrf.valid(principal, token, idflow.clock().instant());
     }
 
     // ---------------------------------------------------------------- routing
