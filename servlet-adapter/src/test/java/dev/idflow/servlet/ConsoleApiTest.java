@@ -352,6 +352,36 @@ class ConsoleApiTest {
         assertThat(get("alice", "/consumers/acme/retention").status()).isEqualTo(200);
     }
 
+    @Test
+    void theAuditListShowsTheOperatorsChangesToGrantedOperatorsOnly() throws Exception {
+        Reply added = change("alice", "POST", "/consumers/acme/kyc-lists/audited/entries",
+                "{\"field\":\"iin\",\"value\":\"900101300777\"}");
+        assertThat(added.status()).isEqualTo(200);
+        List<JsonNode> entries = new ArrayList<>();
+        String cursor = null;
+        do {
+            Reply page = get("alice", "/consumers/acme/audit?from=" + q("1970-01-01T00:00:00Z")
+                    + (cursor == null ? "" : "&cursor=" + q(cursor)));
+            assertThat(page.status()).isEqualTo(200);
+            page.body().get("entries").forEach(entries::add);
+            cursor = page.body().get("next_cursor").isNull() ? null : page.body().get("next_cursor").asText();
+        } while (cursor != null);
+        assertThat(entries).anyMatch(e -> e.get("actor").asText().equals("alice")
+                && e.get("action").asText().startsWith("kyc_list") && e.get("target_id").asText().equals("audited"));
+        assertThat(entries).as("the entry's value is not in the trail")
+                .noneMatch(e -> e.toString().contains("900101300777"));
+        for (int i = 1; i < entries.size(); i++) {
+            assertThat(entries.get(i).get("at").asText()).as("oldest first")
+                    .isGreaterThanOrEqualTo(entries.get(i - 1).get("at").asText());
+        }
+        assertThat(get("bob", "/consumers/acme/audit").status()).as("not granted: as unknown").isEqualTo(404);
+        Reply bad = get("alice", "/consumers/acme/audit?since=yesterday");
+        assertThat(bad.status()).isEqualTo(422);
+        assertThat(bad.body().get("field").asText()).isEqualTo("since");
+        assertThat(get("alice", "/consumers/acme/audit?from=2026-13-01").body().get("field").asText()).isEqualTo("from");
+        assertThat(get("alice", "/consumers/acme/audit?cursor=nonsense").body().get("field").asText()).isEqualTo("cursor");
+    }
+
     private static List<AuditRecord> audit() {
         return server.idflow.audit().list("acme", java.time.Instant.EPOCH, server.clock.instant().plusSeconds(1), null)
                 .records();

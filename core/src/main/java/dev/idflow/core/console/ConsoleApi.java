@@ -101,6 +101,9 @@ public final class ConsoleApi {
             if (p.length == 3 && p[2].equals("flows") && m.equals("GET")) {
                 return ok(listFlows(op, c, query));
             }
+            if (p.length == 3 && p[2].equals("audit") && m.equals("GET")) {
+                return ok(audit(op, c, query));
+            }
             if (p.length == 3 && p[2].equals("retention") && m.equals("GET")) {
                 return ok(retention(op, c));
             }
@@ -209,6 +212,53 @@ public final class ConsoleApi {
         } else {
             out.putNull("next_cursor");
         }
+        return out;
+    }
+
+    /** How far back the audit list reaches when {@code from} is not given. */
+    public static final java.time.Duration AUDIT_DEFAULT_SPAN = java.time.Duration.ofDays(30);
+
+    /**
+     * A page of one granted consumer's audit trail, oldest first, {@code from ≤ at < before} (default: the
+     * last {@link #AUDIT_DEFAULT_SPAN} up to now), {@link dev.idflow.core.Audit#PAGE} records a page.
+     */
+    public ObjectNode audit(Operator op, String consumerId, Map<String, String> q) {
+        granted(op, consumerId);
+        for (String name : q.keySet()) {
+            if (!Set.of("from", "before", "cursor").contains(name)) {
+                throw ConsoleException.invalid(name, "is not a parameter of the audit list (from, before, cursor)");
+            }
+        }
+        Instant now = idflow.clock().instant();
+        Instant before = q.containsKey("before") ? instant(q, "before") : now.plusMillis(1);
+        Instant from = q.containsKey("from") ? instant(q, "from") : before.minus(AUDIT_DEFAULT_SPAN);
+        if (!from.isBefore(before)) {
+            throw ConsoleException.invalid("from", "must be before before");
+        }
+        String cursor = q.get("cursor");
+        if (cursor != null && (cursor.isEmpty() || cursor.length() > 200)) {
+            throw ConsoleException.invalid("cursor", "must be the next_cursor of the previous page");
+        }
+        dev.idflow.core.Audit.Page page;
+        try {
+            page = idflow.audit().list(consumerId, from, before, cursor);
+        } catch (IllegalArgumentException e) {
+            throw ConsoleException.invalid("cursor", "must be the next_cursor of the previous page");
+        }
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("from", from.toString());
+        out.put("before", before.toString());
+        ArrayNode entries = out.putArray("entries");
+        for (var r : page.records()) {
+            ObjectNode e = entries.addObject();
+            e.put("at", r.at().toString());
+            e.put("actor", r.actor());
+            e.put("action", r.action());
+            e.put("target_type", r.targetType());
+            e.put("target_id", r.targetId());
+            e.put("details", r.details());
+        }
+        out.put("next_cursor", page.nextCursor());
         return out;
     }
 
