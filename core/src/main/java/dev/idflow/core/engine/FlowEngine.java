@@ -796,19 +796,99 @@ public final class FlowEngine {
         if (claimed != null && !claimed.flowId().equals(flowId)) {
             throw new IllegalArgumentException("claimed: flow " + claimed.flowId() + " is not " + flowId);
         }
-        return inFlow(flowId, claimed, tx -> {
-            Flow f = tx.current();
-            if (f.ended()) {
-                return Optional.<EndCause>empty();
+        return inFlow(flowId, claimed, this::sweepDecision);
+    }
+
+    /** The sweeper's decision on one flow, shared by {@link #sweep(String, Flow)} and {@link #sweepAll}. */
+    private Optional<EndCause> sweepDecision(Tx tx) {
+        Flow f = tx.current();
+        if (f.ended()) {
+            return Optional.<EndCause>empty();
+        }
+        Optional<EndCause> cause = dueEnd(f, tx.now, waitsOutside(tx));
+        if (cause.isPresent()) {
+            finish(tx, cause.get(), null);
+        } else if (!deadline(f, waitsOutside(tx)).equals(f.deadlineAt())) {
+            tx.touch(); // the deadline moved (the person was active): store the new one, release the claim
+        }
+        return cause;
+    }
+
+    /**
+     * Settles a batch the sweeper claimed, as {@link #sweep(String, Flow)} for each but in fewer transactions:
+     * each flow is decided on its claimed copy (and its sessions, read per flow), and the changes are committed
+     * together ({@link IdflowStorage#commitAll}: the JDBI store, one transaction), each still a compare-and-set
+     * on its flow's version. A flow whose compare-and-set lost (a person's commit since the claim) is swept again
+     * alone, on a fresh read, as {@code inFlow} retries; so is every flow of a batch whose commit threw (a
+     * storage outage is rethrown instead). {@code failed} hears of each flow whose sweep threw.
+     * Returns how many flows it ended.
+     */
+    public int sweepAll(List<Flow> claimed, java.util.function.BiConsumer<Flow, RuntimeException> failed) {
+        List<Tx> decided = new ArrayList<>();
+        List<Optional<EndCause>> causes = new ArrayList<>();
+        int ended = 0;
+        for (Flow flow : claimed) {
+            Tx tx;
+            Optional<EndCause> cause;
+            try {
+                tx = new Tx(flow, storage.sessions().findByFlowId(flow.flowId()), now());
+                cause = sweepDecision(tx);
+            } catch (RuntimeException e) {
+                if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {
+                    throw e;
+                }
+                failed.accept(flow, e);
+                continue;
             }
-            Optional<EndCause> cause = dueEnd(f, tx.now, waitsOutside(tx));
-            if (cause.isPresent()) {
-                finish(tx, cause.get(), null);
-            } else if (!deadline(f, waitsOutside(tx)).equals(f.deadlineAt())) {
-                tx.touch(); // the deadline moved (the person was active): store the new one, release the claim
+            if (!tx.dirty) {
+                discardFiles(tx.written);
+                runEffects(tx);
+                continue;
             }
-            return cause;
-        });
+            if (!tx.current().ended()) {
+                tx.flow.deadlineAt(deadline(tx.current(), waitsOutside(tx)));
+            }
+            decided.add(tx);
+            causes.add(cause);
+        }
+        if (decided.isEmpty()) {
+            return 0;
+        }
+        List<Boolean> landed;
+        try {
+            landed = storage.commitAll(decided.stream().map(Tx::toChange).toList());
+        } catch (RuntimeException e) {
+            if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {
+                decided.forEach(tx -> discardFiles(tx.written));
+                throw e;
+            }
+            // nothing of the batch landed: each flow alone, so that one broken change stops no other
+            landed = java.util.Collections.nCopies(decided.size(), false);
+        }
+        for (int i = 0; i < decided.size(); i++) {
+            Tx tx = decided.get(i);
+            if (landed.get(i)) {
+                metrics.committed(tx.events, tx.read.testFlow());
+                tx.bind.forEach(unboundFiles::remove);
+                runEffects(tx);
+                if (causes.get(i).isPresent()) {
+                    ended++;
+                }
+                continue;
+            }
+            discardFiles(tx.written);
+            try {
+                if (sweep(tx.read.flowId()).isPresent()) { // reads afresh: decides again on what won
+                    ended++;
+                }
+            } catch (RuntimeException e) {
+                if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {
+                    throw e;
+                }
+                failed.accept(tx.read, e);
+            }
+        }
+        return ended;
     }
 
     private Optional<EndCause> dueEnd(Flow f, Instant now, boolean waitsOutside) {

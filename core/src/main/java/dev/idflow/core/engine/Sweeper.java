@@ -1,11 +1,9 @@
 package dev.idflow.core.engine;
 
-import dev.idflow.core.model.EndCause;
 import dev.idflow.core.model.Flow;
 import dev.idflow.core.spi.IdflowStorage;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,19 +42,11 @@ public final class Sweeper {
                 if (flow.deadlineAt() != null) {
                     engine.metrics().sweeperLag(Duration.between(flow.deadlineAt(), now));
                 }
-                try {
-                    Optional<EndCause> cause = engine.sweep(flow.flowId(), flow); // claimDue's copy: one read less
-                    if (cause.isPresent()) {
-                        ended++;
-                    }
-                } catch (RuntimeException e) {
-                    if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {
-                        throw e; // not this flow's fault: the whole run pauses (StoragePause)
-                    }
-                    // one broken flow must not stop the others; its claim expires and it is tried again
-                    LOG.error("sweeping flow {} failed", flow.flowId(), e);
-                }
             }
+            // decided on claimDue's copies, committed together (one transaction on the JDBI store), each a
+            // compare-and-set; an outage is rethrown (the whole run pauses: StoragePause), one broken flow
+            // stops no other: its claim expires and it is tried again
+            ended += engine.sweepAll(due, (flow, e) -> LOG.error("sweeping flow {} failed", flow.flowId(), e));
             if (due.size() < batchSize) {
                 purgeUnboundFiles();
                 return ended;

@@ -870,11 +870,21 @@ public final class SealedStorage implements IdflowStorage {
 
     @Override
     public boolean commit(FlowChange change) {
+        return inner.commit(sealed(change));
+    }
+
+    /** Each change sealed as {@link #commit} seals it; the inner store decides how many transactions. */
+    @Override
+    public List<Boolean> commitAll(List<FlowChange> changes) {
+        return inner.commitAll(changes.stream().map(this::sealed).toList());
+    }
+
+    private FlowChange sealed(FlowChange change) {
         Flow f = change.flow();
         PersonKeys.Key key = PersonRefs.isKeyId(f.personId()) ? null
                 : keys.forWrite(f.consumerId(), f.personId(), f.testFlow());
         List<FlowEvent> sealedEvents = change.events().stream().map(e -> seal(e, key)).toList();
-        return inner.commit(new FlowChange(seal(f), sealSessions(change.newSessions()),
-                sealSessions(change.changedSessions()), sealedEvents, change.bindFiles()));
+        return new FlowChange(seal(f), sealSessions(change.newSessions()),
+                sealSessions(change.changedSessions()), sealedEvents, change.bindFiles());
     }
 }

@@ -1,5 +1,7 @@
 package dev.idflow.core.spi;
 
+import java.util.List;
+
 /**
  * Everything idflow keeps, behind one object a host hands to {@link dev.idflow.core.Idflow}. Each
  * repository is narrow; every implementation passes the same contract tests
@@ -61,4 +63,19 @@ public interface IdflowStorage {
      * A duplicate key among the new sessions throws {@link DuplicateKeyException}, also changing nothing.
      */
     boolean commit(FlowChange change);
+
+    /**
+     * Applies several changes of different flows, each as {@link #commit} would: each change lands whole or
+     * not at all, and one whose compare-and-set fails changes nothing. Returns, per change in the order given,
+     * whether it landed. The default commits them one by one; a store may apply them in fewer transactions
+     * (the JDBI store: one), which the sweeper uses to end a claimed batch. A store that throws has applied
+     * none of them (the caller may then commit them one by one).
+     */
+    default List<Boolean> commitAll(List<FlowChange> changes) {
+        List<Boolean> landed = new java.util.ArrayList<>(changes.size());
+        for (FlowChange change : changes) {
+            landed.add(commit(change));
+        }
+        return landed;
+    }
 }

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
 
 /** Flows in {@code idflow_flow}; every state change is a compare-and-set on {@code version}. */
@@ -174,6 +175,39 @@ final class JdbiFlowRepository implements FlowRepository {
         if (bind(h.createUpdate(UPDATE), flow).execute() == 1) {
             return true;
         }
+        return lostRace(h, flow);
+    }
+
+    /**
+     * The compare-and-set of {@link #update(Handle, Flow)} for several flows, in the caller's transaction, in one
+     * JDBC batch (one round-trip): per flow, whether its row matched. Each row's WHERE version = ? is its own
+     * compare-and-set, exactly as one by one.
+     */
+    boolean[] updateAll(Handle h, List<Flow> flows) {
+        boolean[] updated = new boolean[flows.size()];
+        if (flows.isEmpty()) {
+            return updated;
+        }
+        PreparedBatch batch = h.prepareBatch(UPDATE);
+        for (Flow f : flows) {
+            bind(batch, f).add();
+        }
+        int[] counts = batch.execute();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != 0 && counts[i] != 1) {
+                // a driver that does not say which rows matched cannot carry a compare-and-set: the caller's
+                // transaction rolls back whole and the changes are committed one by one
+                throw new IllegalStateException("the JDBC driver reported " + counts[i] + " for a batched update");
+            }
+            updated[i] = counts[i] == 1;
+            if (!updated[i]) {
+                lostRace(h, flows.get(i));
+            }
+        }
+        return updated;
+    }
+
+    private static boolean lostRace(Handle h, Flow flow) {
         // 0 rows: a lost race, or a caller changing the vlink, which is a bug (the in-memory store says
         // so too). If the version has moved meanwhile, it is a lost race after all.
         h.createQuery("SELECT vlink_hash FROM idflow_flow WHERE flow_id = :id AND version = :version")

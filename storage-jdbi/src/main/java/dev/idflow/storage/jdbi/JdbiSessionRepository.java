@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlStatement;
 
@@ -87,7 +88,41 @@ final class JdbiSessionRepository implements SessionRepository {
      * token another session holds is refused by the unique index.
      */
     static boolean update(Handle h, ServiceSession session) {
-        return bind(h.createUpdate("UPDATE idflow_session SET "
+        return bind(h.createUpdate(UPDATE), session).execute() == 1;
+    }
+
+    /**
+     * {@link #update(Handle, ServiceSession)} for several sessions in one JDBC batch, in the caller's transaction:
+     * whether every row matched (each its own compare-and-set on its version).
+     */
+    static boolean updateAll(Handle h, List<ServiceSession> sessions) {
+        if (sessions.isEmpty()) {
+            return true;
+        }
+        PreparedBatch batch = h.prepareBatch(UPDATE);
+        for (ServiceSession s : sessions) {
+            bind(batch, s).add();
+        }
+        for (int count : batch.execute()) {
+            if (count != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void insertAll(Handle h, List<ServiceSession> sessions) {
+        if (sessions.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch("INSERT INTO idflow_session (" + COLUMNS + ") VALUES (" + PARAMETERS + ")");
+        for (ServiceSession s : sessions) {
+            bind(batch, s).add();
+        }
+        batch.execute();
+    }
+
+    private static final String UPDATE = "UPDATE idflow_session SET "
                         + "consumer_id = :consumerId, person_id = :personId, flow_id = :flowId, step_id = :stepId, "
                         + "service_name = :serviceName, api_version = :apiVersion, test_session = :testSession, "
                         + "state = :state, states = :states, status = :status, result = :result, "
@@ -97,9 +132,7 @@ final class JdbiSessionRepository implements SessionRepository {
                         + "expires_at = :expiresAt, review_reason = :reviewReason, "
                         + "liveness_reserved_attempts = :reservedAttempts, step_state = :stepState, created_at = :createdAt, "
                         + "updated_at = :updatedAt, version = version + 1 "
-                        + "WHERE session_id = :sessionId AND version = :version"), session)
-                .execute() == 1;
-    }
+                        + "WHERE session_id = :sessionId AND version = :version";
 
     @Override
     public int countCreatedSince(String consumerId, String personId, String serviceName, Instant since) {

@@ -229,6 +229,81 @@ public final class JdbiStorage implements IdflowStorage {
         return committed;
     }
 
+    /**
+     * Several flows' changes in one transaction, in a few JDBC batches (one round-trip each): the flows'
+     * compare-and-sets (in flow-id order, so two such transactions lock rows in one order), then, of the
+     * flows that matched, every changed session's compare-and-set, the new sessions, the events and their
+     * webhook deliveries, the files they bind. A change whose flow lost its compare-and-set wrote nothing
+     * (its row did not match) and is reported false; the others land together with this one commit.
+     *
+     * <p>Why that is each change's {@link #commit} still: the flow's row is locked by its UPDATE until this
+     * transaction ends, and every change of a flow's sessions goes through its flow's compare-and-set, so a
+     * matched flow's sessions cannot have moved; should one session's compare-and-set fail anyway, the
+     * whole transaction rolls back and the changes are committed one by one ({@link #commit}). A duplicate
+     * key or any failure rolls back everything and throws: nothing of any change was applied.
+     */
+    @Override
+    public List<Boolean> commitAll(List<FlowChange> changes) {
+        if (changes.size() <= 1) {
+            return changes.stream().map(this::commit).toList();
+        }
+        List<Integer> order = new java.util.ArrayList<>();
+        for (int i = 0; i < changes.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparing(i -> changes.get(i).flow().flowId()));
+        java.util.Set<String> distinct = new java.util.HashSet<>();
+        for (FlowChange c : changes) {
+            if (!distinct.add(c.flow().flowId())) {
+                throw new IllegalArgumentException("commitAll: flow " + c.flow().flowId() + " twice");
+            }
+        }
+        Boolean[] landed = new Boolean[changes.size()];
+        List<FlowChange> won = new java.util.ArrayList<>();
+        boolean together = Sql.uniquely("a new session, its access token, or an event", () -> jdbi.inTransaction(h -> {
+            boolean[] matched = flows.updateAll(h, order.stream().map(i -> changes.get(i).flow()).toList());
+            List<ServiceSession> changedSessions = new java.util.ArrayList<>();
+            List<ServiceSession> newSessions = new java.util.ArrayList<>();
+            List<dev.idflow.core.model.FlowEvent> events = new java.util.ArrayList<>();
+            List<String> bind = new java.util.ArrayList<>();
+            for (int k = 0; k < matched.length; k++) {
+                int i = order.get(k);
+                landed[i] = matched[k];
+                if (matched[k]) {
+                    FlowChange c = changes.get(i);
+                    won.add(c);
+                    c.changedSessions().stream().sorted(Comparator.comparing(ServiceSession::sessionId))
+                            .forEach(changedSessions::add);
+                    newSessions.addAll(c.newSessions());
+                    events.addAll(c.events());
+                    bind.addAll(c.bindFiles());
+                }
+            }
+            if (!JdbiSessionRepository.updateAll(h, changedSessions)) {
+                h.rollback();
+                return false;
+            }
+            JdbiSessionRepository.insertAll(h, newSessions);
+            JdbiEventOutbox.insert(h, events);
+            JdbiWebhookStore.fanOut(h, events);
+            if (filesInIdflowTables) {
+                FileMetadata.bind(h, bind);
+            }
+            return true;
+        }));
+        if (!together) {
+            return changes.stream().map(this::commit).toList();
+        }
+        if (!filesInIdflowTables) {
+            for (FlowChange c : won) {
+                if (!c.bindFiles().isEmpty()) {
+                    files.bind(c.bindFiles());
+                }
+            }
+        }
+        return List.of(landed);
+    }
+
     /** How to build a {@link JdbiStorage}. */
     public static final class Builder {
         private final DataSource dataSource;
