@@ -1,14 +1,13 @@
 package dev.idflow.storage.memory;
 
-import dev.idflow.core.internal.Json;
 import dev.idflow.core.model.Flow;
 import dev.idflow.core.model.FlowInputData;
 import dev.idflow.core.model.FlowTemplate;
+import dev.idflow.core.model.FlowUi;
+import dev.idflow.core.model.PipelineStep;
 import dev.idflow.core.spi.DuplicateKeyException;
 import dev.idflow.core.spi.FlowQuery;
 import dev.idflow.core.spi.FlowRepository;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,8 +22,8 @@ import java.util.Optional;
  * compare-and-set and each claim as atomic as the SQL stores' single statements.
  *
  * <p>A {@link Flow} is a record, but its template and input data hold Jackson trees that a caller can
- * change in place. So a flow is copied on the way in and on the way out, through the same JSON mapping
- * the SQL stores use for their JSON columns: what a caller does with a flow it holds never reaches the
+ * change in place (everything else in it is immutable). So those trees are deep-copied on the way in and
+ * on the way out, and the rest is shared: what a caller does with a flow it holds never reaches the
  * store, exactly as on PostgreSQL.
  */
 final class InMemoryFlowRepository implements FlowRepository {
@@ -141,21 +140,49 @@ final class InMemoryFlowRepository implements FlowRepository {
     }
 
     private static Flow copy(Flow flow) {
-        return flow.toBuilder()
-                .template(copy(flow.template(), FlowTemplate.class))
-                .inputData(copy(flow.inputData(), FlowInputData.class))
-                .build();
+        FlowTemplate template = copy(flow.template());
+        FlowInputData inputData = copy(flow.inputData());
+        if (template == flow.template() && inputData == flow.inputData()) {
+            return flow;
+        }
+        return flow.toBuilder().template(template).inputData(inputData).build();
     }
 
-    private static <T> T copy(T value, Class<T> type) {
-        if (value == null) {
+    /*
+     * The model's records take immutable copies of their lists and maps at construction; what stays
+     * mutable is the Jackson trees in their extras and options maps. Their constructors deep-copy those
+     * maps, so rebuilding a record that holds any tree copies exactly the mutable part, and a record
+     * holding none is shared as it is.
+     */
+    private static FlowTemplate copy(FlowTemplate t) {
+        if (t == null) {
             return null;
         }
-        try {
-            return Json.mapper().readValue(Json.mapper().writeValueAsBytes(value), type);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot copy " + type.getSimpleName(), e);
+        boolean trees = !t.extras().isEmpty() || (t.ui() != null && !t.ui().extras().isEmpty());
+        if (!trees && t.pipeline() != null) {
+            for (PipelineStep step : t.pipeline()) {
+                trees |= !step.options().isEmpty();
+            }
         }
+        if (!trees) {
+            return t;
+        }
+        List<PipelineStep> pipeline = t.pipeline() == null ? null : t.pipeline().stream()
+                .map(s -> s.options().isEmpty() ? s
+                        : new PipelineStep(s.serviceName(), s.allowFailure(), s.timeout(), s.maxRetries(), s.options()))
+                .toList();
+        FlowUi ui = t.ui() == null || t.ui().extras().isEmpty() ? t.ui()
+                : new FlowUi(t.ui().theme(), t.ui().logoUrl(), t.ui().faviconUrl(), t.ui().translation(), t.ui().css(),
+                        t.ui().extras());
+        return new FlowTemplate(pipeline, ui, t.statusPage(), t.extras());
+    }
+
+    private static FlowInputData copy(FlowInputData d) {
+        if (d == null || d.extras().isEmpty()) {
+            return d;
+        }
+        return new FlowInputData(d.iin(), d.phoneNumber(), d.fullName(), d.cardNumber(), d.binField(), d.orgName(),
+                d.extras());
     }
 
     /** Up to {@code limit} flows that {@code which} selects, oldest first (for the lifecycle's batches). */
