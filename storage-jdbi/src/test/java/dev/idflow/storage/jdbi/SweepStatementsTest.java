@@ -14,8 +14,6 @@ import dev.idflow.core.model.FlowEvent;
 import dev.idflow.core.spi.FlowChange;
 import dev.idflow.core.testing.SettableClock;
 import dev.idflow.storage.jdbi.TestDatabases.Kind;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -95,7 +93,7 @@ class SweepStatementsTest {
     private static int sweepCounting(DataSource db, int n, String prefix) throws Exception {
         List<String> statements = new CopyOnWriteArrayList<>();
         SettableClock clock = SettableClock.startingNow();
-        try (Idflow node = node(JdbiStorage.builder(counting(db, statements)).build(), clock)) {
+        try (Idflow node = node(JdbiStorage.builder(CountingDataSource.wrap(db, statements)).build(), clock)) {
             node.registerConsumer("bank-" + prefix, "Bank");
             node.addTestKey("bank-" + prefix, KEY + prefix);
             List<String> flows = new ArrayList<>();
@@ -155,33 +153,5 @@ class SweepStatementsTest {
     private static Idflow node(JdbiStorage storage, SettableClock clock) {
         return Idflow.builder().storage(storage).clock(clock).publicBaseUrl("https://bank.example/kyc")
                 .secretKey(new byte[32]).rateLimits(10_000, 10_000, 10_000, 10_000).build();
-    }
-
-    /** {@code db}, recording the SQL of every statement prepared or created on its connections. */
-    private static DataSource counting(DataSource db, List<String> statements) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-                (proxy, method, args) -> {
-                    Object out = invoke(db, method, args);
-                    if (out instanceof Connection c) {
-                        return Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
-                                (p, m, a) -> {
-                                    if (m.getName().equals("prepareStatement") || m.getName().equals("prepareCall")) {
-                                        statements.add(String.valueOf(a[0]).strip());
-                                    } else if (m.getName().equals("createStatement")) {
-                                        statements.add("(statement)");
-                                    }
-                                    return invoke(c, m, a);
-                                });
-                    }
-                    return out;
-                });
-    }
-
-    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 }
