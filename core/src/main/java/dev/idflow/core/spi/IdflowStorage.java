@@ -67,14 +67,22 @@ public interface IdflowStorage {
     /**
      * Applies several changes of different flows, each as {@link #commit} would: each change lands whole or
      * not at all, and one whose compare-and-set fails changes nothing. Returns, per change in the order given,
-     * whether it landed. The default commits them one by one; a store may apply them in fewer transactions
-     * (the JDBI store: one), which the sweeper uses to end a claimed batch. A store that throws has applied
-     * none of them (the caller may then commit them one by one).
+     * whether it landed. The default commits them one by one, a change that throws counting as not landed
+     * (a storage outage is rethrown at once); a store may apply them in fewer transactions (the JDBI store:
+     * one), which the sweeper uses to end a claimed batch. A store that throws has applied none of them (the
+     * caller may then commit them one by one).
      */
     default List<Boolean> commitAll(List<FlowChange> changes) {
         List<Boolean> landed = new java.util.ArrayList<>(changes.size());
         for (FlowChange change : changes) {
-            landed.add(commit(change));
+            try {
+                landed.add(commit(change));
+            } catch (RuntimeException e) {
+                if (StorageUnavailableException.isOutage(e)) {
+                    throw e;
+                }
+                landed.add(false); // this one only: the caller retries it alone and hears why it fails
+            }
         }
         return landed;
     }
