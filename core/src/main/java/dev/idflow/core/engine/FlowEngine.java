@@ -355,13 +355,8 @@ public final class FlowEngine {
             boolean committed;
             try {
                 result = decide.apply(tx);
-                if (!tx.dirty) {
-                    discardFiles(tx.written);
-                    runEffects(tx);
+                if (!readyToCommit(tx)) {
                     return result;
-                }
-                if (!tx.current().ended()) {
-                    tx.flow.deadlineAt(deadline(tx.current(), waitsOutside(tx)));
                 }
                 // compare-and-set on the flow and every changed session: if anyone changed them since we
                 // read, nothing is written and we decide again on what they wrote
@@ -384,14 +379,35 @@ public final class FlowEngine {
                 throw e;
             }
             if (committed) {
-                metrics.committed(tx.events, tx.read.testFlow());
-                tx.bind.forEach(unboundFiles::remove);
-                runEffects(tx);
+                afterCommit(tx);
                 return result;
             }
             discardFiles(tx.written);
         }
         throw new IllegalStateException("flow " + flowId + " kept changing; gave up after " + CAS_ATTEMPTS + " tries");
+    }
+
+    /**
+     * Before a decision's commit: a decision that changed nothing has its written files discarded and its
+     * effects run now (false: nothing to commit); otherwise the flow's next deadline is set (true).
+     */
+    private boolean readyToCommit(Tx tx) {
+        if (!tx.dirty) {
+            discardFiles(tx.written);
+            runEffects(tx);
+            return false;
+        }
+        if (!tx.current().ended()) {
+            tx.flow.deadlineAt(deadline(tx.current(), waitsOutside(tx)));
+        }
+        return true;
+    }
+
+    /** After a decision's commit landed: counted, its files bound, its effects run. */
+    private void afterCommit(Tx tx) {
+        metrics.committed(tx.events, tx.read.testFlow());
+        tx.bind.forEach(unboundFiles::remove);
+        runEffects(tx);
     }
 
     /**
@@ -840,13 +856,8 @@ public final class FlowEngine {
                 failed.accept(flow, e);
                 continue;
             }
-            if (!tx.dirty) {
-                discardFiles(tx.written);
-                runEffects(tx);
+            if (!readyToCommit(tx)) {
                 continue;
-            }
-            if (!tx.current().ended()) {
-                tx.flow.deadlineAt(deadline(tx.current(), waitsOutside(tx)));
             }
             decided.add(tx);
             causes.add(cause);
@@ -868,9 +879,7 @@ public final class FlowEngine {
         for (int i = 0; i < decided.size(); i++) {
             Tx tx = decided.get(i);
             if (landed.get(i)) {
-                metrics.committed(tx.events, tx.read.testFlow());
-                tx.bind.forEach(unboundFiles::remove);
-                runEffects(tx);
+                afterCommit(tx);
                 if (causes.get(i).isPresent()) {
                     ended++;
                 }
