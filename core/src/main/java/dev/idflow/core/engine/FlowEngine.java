@@ -843,11 +843,14 @@ public final class FlowEngine {
         List<Tx> decided = new ArrayList<>();
         List<Optional<EndCause>> causes = new ArrayList<>();
         int ended = 0;
+        // every claimed flow's sessions in one read (a store that cannot: one read per flow, as before)
+        Map<String, List<ServiceSession>> sessions = storage.sessions()
+                .findByFlowIds(claimed.stream().map(Flow::flowId).toList());
         for (Flow flow : claimed) {
             Tx tx;
             Optional<EndCause> cause;
             try {
-                tx = new Tx(flow, storage.sessions().findByFlowId(flow.flowId()), now());
+                tx = new Tx(flow, sessions.getOrDefault(flow.flowId(), List.of()), now());
                 cause = sweepDecision(tx);
             } catch (RuntimeException e) {
                 if (dev.idflow.core.spi.StorageUnavailableException.isOutage(e)) {

@@ -340,6 +340,19 @@ public final class SealedStorage implements IdflowStorage {
         }
 
         @Override
+        public Map<String, List<ServiceSession>> findByFlowIds(Collection<String> flowIds) {
+            Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
+            inner.sessions().findByFlowIds(flowIds).forEach((flowId, sealed) -> {
+                List<ServiceSession> open = new ArrayList<>(sealed.size());
+                for (ServiceSession s : sealed) {
+                    open(s).ifPresent(open::add);
+                }
+                out.put(flowId, open);
+            });
+            return out;
+        }
+
+        @Override
         public Optional<ServiceSession> findByAccessTokenHash(String accessTokenHash) {
             return inner.sessions().findByAccessTokenHash(accessTokenHash).flatMap(SealedStorage.this::open);
         }

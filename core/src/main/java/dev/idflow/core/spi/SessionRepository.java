@@ -2,7 +2,10 @@ package dev.idflow.core.spi;
 
 import dev.idflow.core.model.ServiceSession;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Service sessions, changed by compare-and-set on {@link ServiceSession#version()}. */
@@ -15,6 +18,20 @@ public interface SessionRepository {
 
     /** The sessions of a flow, oldest first (created_at, then session id). */
     List<ServiceSession> findByFlowId(String flowId);
+
+    /**
+     * The sessions of each of {@code flowIds}, as {@link #findByFlowId} for each (a flow without sessions maps to
+     * an empty list), in as few reads as the store can: the sweeper reads a claimed batch's sessions at once.
+     * Each flow's list is one consistent read of that flow's sessions; lists of different flows may be read at
+     * different moments (the caller's compare-and-set on each flow's version catches a change in between).
+     */
+    default Map<String, List<ServiceSession>> findByFlowIds(Collection<String> flowIds) {
+        Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
+        for (String flowId : flowIds) {
+            out.computeIfAbsent(flowId, this::findByFlowId);
+        }
+        return out;
+    }
 
     /** The liveness session whose access token hashes to {@code accessTokenHash}. */
     Optional<ServiceSession> findByAccessTokenHash(String accessTokenHash);

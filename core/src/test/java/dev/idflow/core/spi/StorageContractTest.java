@@ -909,6 +909,35 @@ public abstract class StorageContractTest {
         assertSameSession(found.get(0), first);
     }
 
+    @Test
+    void findByFlowIdsGivesEachFlowItsSessionsAsFindByFlowIdDoes() {
+        String consumer = consumerId();
+        String person = personId();
+        String a = flowId();
+        String b = flowId();
+        String none = flowId();
+        List<ServiceSession> all = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            all.add(session(consumer, person, a, "consent", T0.plusSeconds(3 - i)));
+        }
+        all.add(session(consumer, person, b, "kisc", T0));
+        all.add(session(consumer, person, flowId(), "esign", T0));   // a flow not asked for
+        all.add(session(consumer, person, null, "file-storage", T0)); // no flow
+        Collections.shuffle(all);
+        all.forEach(sessions()::insert);
+
+        Map<String, List<ServiceSession>> found = sessions().findByFlowIds(List.of(b, none, a, b));
+
+        assertThat(found.keySet()).containsExactlyInAnyOrder(a, b, none);
+        assertThat(found.get(none)).isEmpty();
+        assertThat(found.get(b)).extracting(ServiceSession::serviceName).containsExactly("kisc");
+        assertThat(found.get(a)).extracting(ServiceSession::sessionId)
+                .containsExactlyElementsOf(sessions().findByFlowId(a).stream().map(ServiceSession::sessionId).toList());
+        assertThat(found.get(a)).extracting(ServiceSession::createdAt).isSorted();
+        assertSameSession(found.get(b).get(0), sessions().findByFlowId(b).get(0));
+        assertThat(sessions().findByFlowIds(List.of())).isEmpty();
+    }
+
     // ---------------------------------------------------------------- sessions: compare-and-set
 
     @Test

@@ -3,8 +3,6 @@ package dev.idflow.storage.jdbi;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -132,11 +130,7 @@ final class Claimer<T> {
         if (ids.isEmpty()) {
             return List.of();
         }
-        String placeholders = IntStream.range(0, ids.size()).mapToObj(i -> ":id" + i).collect(Collectors.joining(", "));
-        Query query = h.createQuery("SELECT " + columns + " FROM " + table + " WHERE " + idColumn + " IN (" + placeholders + ")");
-        for (int i = 0; i < ids.size(); i++) {
-            query.bind("id" + i, ids.get(i));
-        }
-        return query.map(mapper).list();
+        return Sql.bindIds(h.createQuery("SELECT " + columns + " FROM " + table + " WHERE " + idColumn + " IN ("
+                + Sql.idPlaceholders(ids.size()) + ")"), ids).map(mapper).list();
     }
 }

@@ -227,43 +227,21 @@ final class JdbiLifecycle implements DataLifecycle {
             return List.of();
         }
         List<String> out = new ArrayList<>();
-        for (List<String> chunk : chunks(ids)) {
-            org.jdbi.v3.core.statement.Query q = h.createQuery(sql + "(" + placeholders(chunk.size()) + ")");
-            for (int i = 0; i < chunk.size(); i++) {
-                q.bind("id" + i, chunk.get(i));
-            }
-            out.addAll(q.mapTo(String.class).list());
+        for (List<String> chunk : Sql.chunks(ids)) {
+            out.addAll(Sql.bindIds(h.createQuery(sql + "(" + Sql.idPlaceholders(chunk.size()) + ")"), chunk)
+                    .mapTo(String.class).list());
         }
         return out;
     }
 
     private static int deleteIn(Handle h, String table, String column, List<String> ids) {
         int n = 0;
-        for (List<String> chunk : chunks(ids)) {
-            org.jdbi.v3.core.statement.Update u = h.createUpdate("DELETE FROM " + table + " WHERE " + column + " IN ("
-                    + placeholders(chunk.size()) + ")");
-            for (int i = 0; i < chunk.size(); i++) {
-                u.bind("id" + i, chunk.get(i));
-            }
-            n += u.execute();
+        for (List<String> chunk : Sql.chunks(ids)) {
+            n += Sql.bindIds(h.createUpdate("DELETE FROM " + table + " WHERE " + column + " IN ("
+                    + Sql.idPlaceholders(chunk.size()) + ")"), chunk).execute();
         }
         return n;
     }
 
     /** ":id0, :id1, …": the SQL is plain text here (no templating), so a list is bound one value at a time. */
-    private static String placeholders(int n) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < n; i++) {
-            b.append(i == 0 ? ":id" : ", :id").append(i);
-        }
-        return b.toString();
-    }
-
-    private static List<List<String>> chunks(List<String> ids) {
-        List<List<String>> out = new ArrayList<>();
-        for (int i = 0; i < ids.size(); i += 500) {
-            out.add(ids.subList(i, Math.min(ids.size(), i + 500)));
-        }
-        return out;
-    }
 }

@@ -11,7 +11,11 @@ import dev.idflow.core.spi.SessionRepository;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -66,6 +70,21 @@ final class JdbiSessionRepository implements SessionRepository {
                 .bind("id", flowId)
                 .map((rs, ctx) -> read(rs))
                 .list());
+    }
+
+    /** One SELECT per {@value Sql#IDS_PER_STATEMENT} flows (each statement one consistent read), on the flow_id index. */
+    @Override
+    public Map<String, List<ServiceSession>> findByFlowIds(Collection<String> flowIds) {
+        Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
+        List<String> ids = flowIds.stream().distinct().toList();
+        ids.forEach(id -> out.put(id, new ArrayList<>()));
+        for (List<String> chunk : Sql.chunks(ids)) {
+            jdbi.useHandle(h -> Sql.bindIds(h.createQuery("SELECT " + COLUMNS + " FROM idflow_session WHERE flow_id IN ("
+                            + Sql.idPlaceholders(chunk.size()) + ") ORDER BY created_at, session_id"), chunk)
+                    .map((rs, ctx) -> read(rs))
+                    .forEach(session -> out.get(session.flowId()).add(session)));
+        }
+        return out;
     }
 
     @Override

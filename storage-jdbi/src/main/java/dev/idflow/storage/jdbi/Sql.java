@@ -11,11 +11,14 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /** Small conversions every repository of this package shares: times, JSON text and unique violations. */
 final class Sql {
@@ -150,5 +153,34 @@ final class Sql {
                 }
             }
         }
+    }
+
+    /** At most this many ids in one {@code IN} list. */
+    static final int IDS_PER_STATEMENT = 500;
+
+    /** {@code ids} in runs of at most {@link #IDS_PER_STATEMENT}, one statement each. */
+    static List<List<String>> chunks(List<String> ids) {
+        List<List<String>> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += IDS_PER_STATEMENT) {
+            out.add(ids.subList(i, Math.min(ids.size(), i + IDS_PER_STATEMENT)));
+        }
+        return out;
+    }
+
+    /** {@code :id0, :id1, …} for an {@code IN} list of {@code n} ids (the template engine is off). */
+    static String idPlaceholders(int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? ":id" : ", :id").append(i);
+        }
+        return b.toString();
+    }
+
+    /** Binds {@code ids} to the placeholders of {@link #idPlaceholders}. */
+    static <S extends SqlStatement<S>> S bindIds(S statement, List<String> ids) {
+        for (int i = 0; i < ids.size(); i++) {
+            statement.bind("id" + i, ids.get(i));
+        }
+        return statement;
     }
 }
