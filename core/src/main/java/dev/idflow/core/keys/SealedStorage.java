@@ -412,6 +412,12 @@ public final class SealedStorage implements IdflowStorage {
         }
 
         @Override
+        public Optional<StoredFile> findById(String fileId) {
+            // a file whose person key is gone (erased) is as if it were not there
+            return inner.files().findById(fileId).flatMap(SealedStorage.this::open);
+        }
+
+        @Override
         public Optional<InputStream> open(String fileId) throws IOException {
             Optional<InputStream> stored = inner.files().open(fileId);
             if (stored.isEmpty()) {

@@ -1459,6 +1459,19 @@ public abstract class StorageContractTest {
     }
 
     @Test
+    void findByIdFindsAFileBoundOrNotWithItsSizeAndNothingForAnUnknownId() throws IOException {
+        StoredFile video = unbound(file(consumerId(), personId(), flowId(), sessionId(), "liveness_video", T0));
+        files().save(video, new ByteArrayInputStream(randomBytes(21)));
+
+        assertThat(files().findById(video.fileId())).contains(video.withSize(21));
+        files().bind(List.of(video.fileId()));
+        assertThat(files().findById(video.fileId())).contains(video.withSize(21).asBound());
+        assertThat(files().findById(fileId())).isEmpty();
+        files().delete(video.fileId());
+        assertThat(files().findById(video.fileId())).isEmpty();
+    }
+
+    @Test
     void openingAnUnknownFileFindsNothing() throws IOException {
         files().save(file(consumerId(), personId(), null, null, "bestframe", T0),
                 new ByteArrayInputStream(randomBytes(3)));
