@@ -530,11 +530,11 @@ class ConsoleApiTest {
         assertThat(first.get(0).targetType()).isEqualTo("file");
         assertThat(first.get(0).details()).contains("bestframe", entry.get("session_id").asText());
 
-        HttpResponse<byte[]> head = download("alice", "/files/" + fileId, "bytes=0-9");
-        assertThat(head.statusCode()).isEqualTo(206);
-        assertThat(head.body()).isEqualTo(java.util.Arrays.copyOfRange(frame, 0, 10));
-        assertThat(head.headers().firstValue("Content-Range")).hasValue("bytes 0-9/" + frame.length);
-        assertThat(head.headers().firstValue("Content-Length")).hasValue("10");
+        HttpResponse<byte[]> firstTen = download("alice", "/files/" + fileId, "bytes=0-9");
+        assertThat(firstTen.statusCode()).isEqualTo(206);
+        assertThat(firstTen.body()).isEqualTo(java.util.Arrays.copyOfRange(frame, 0, 10));
+        assertThat(firstTen.headers().firstValue("Content-Range")).hasValue("bytes 0-9/" + frame.length);
+        assertThat(firstTen.headers().firstValue("Content-Length")).hasValue("10");
         assertThat(downloads(fileId)).as("a request from byte 0 is a download").hasSize(2);
 
         HttpResponse<byte[]> rest = download("alice", "/files/" + fileId, "bytes=10-");
@@ -566,7 +566,13 @@ class ConsoleApiTest {
         assertThat(Json.mapper().readTree(notGranted.body()).get("error_code"))
                 .isEqualTo(Json.mapper().readTree(unknown.body()).get("error_code"));
         assertThat(get("alice", "/files/" + fileId + "?colour=red").body().get("field").asText()).isEqualTo("colour");
-        assertThat(downloads(fileId)).as("refusals are not downloads").hasSize(4);
+        HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(URI.create(server.baseUrl + "/console/api/files/" + fileId))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        "alice:alice-pw".getBytes(StandardCharsets.UTF_8)))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(frame.length));
+        assertThat(downloads(fileId)).as("refusals and HEAD are not downloads").hasSize(4);
     }
 
     /** The file.downloaded records of {@code fileId}, every page of acme's trail. */
