@@ -340,6 +340,21 @@ public final class SealedStorage implements IdflowStorage {
         }
 
         @Override
+        public Map<String, List<ServiceSession>> findByFlowIds(java.util.Collection<String> flowIds) {
+            Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
+            inner.sessions().findByFlowIds(flowIds).forEach((flowId, sessions) -> {
+                List<ServiceSession> opened = new ArrayList<>();
+                for (ServiceSession s : sessions) {
+                    open(s).ifPresent(opened::add);
+                }
+                if (!opened.isEmpty()) {
+                    out.put(flowId, opened);
+                }
+            });
+            return out;
+        }
+
+        @Override
         public Optional<ServiceSession> findByAccessTokenHash(String accessTokenHash) {
             return inner.sessions().findByAccessTokenHash(accessTokenHash).flatMap(SealedStorage.this::open);
         }
