@@ -340,14 +340,16 @@ public final class SealedStorage implements IdflowStorage {
         }
 
         @Override
-        public Map<String, List<ServiceSession>> findByFlowIds(Collection<String> flowIds) {
+        public Map<String, List<ServiceSession>> findByFlowIds(java.util.Collection<String> flowIds) {
             Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
-            inner.sessions().findByFlowIds(flowIds).forEach((flowId, sealed) -> {
-                List<ServiceSession> open = new ArrayList<>(sealed.size());
-                for (ServiceSession s : sealed) {
-                    open(s).ifPresent(open::add);
+            inner.sessions().findByFlowIds(flowIds).forEach((flowId, sessions) -> {
+                List<ServiceSession> opened = new ArrayList<>();
+                for (ServiceSession s : sessions) {
+                    open(s).ifPresent(opened::add);
                 }
-                out.put(flowId, open);
+                if (!opened.isEmpty()) {
+                    out.put(flowId, opened);
+                }
             });
             return out;
         }
@@ -422,6 +424,12 @@ public final class SealedStorage implements IdflowStorage {
                     test).flatMap(SealedStorage.this::open);
             return found.isPresent() ? found
                     : inner.files().findInput(consumerId, personId, uploadId, test).flatMap(SealedStorage.this::open);
+        }
+
+        @Override
+        public Optional<StoredFile> findById(String fileId) {
+            // a file whose person key is gone (erased) is as if it were not there
+            return inner.files().findById(fileId).flatMap(SealedStorage.this::open);
         }
 
         @Override

@@ -20,15 +20,21 @@ public interface SessionRepository {
     List<ServiceSession> findByFlowId(String flowId);
 
     /**
-     * The sessions of each of {@code flowIds}, as {@link #findByFlowId} for each (a flow without sessions maps to
-     * an empty list), in as few reads as the store can: the sweeper reads a claimed batch's sessions at once.
-     * Each flow's list is one consistent read of that flow's sessions; lists of different flows may be read at
-     * different moments (the caller's compare-and-set on each flow's version catches a change in between).
+     * The sessions of each of {@code flowIds}, as {@link #findByFlowId} answers each; a flow without sessions has
+     * no entry. In as few reads as the store can: the sweeper reads a claimed batch's sessions at once, the
+     * console's charts a page of flows'. Each flow's list is one consistent read of that flow's sessions; lists of
+     * different flows may be read at different moments (the sweeper's compare-and-set on each flow's version
+     * catches a change in between). The default asks flow by flow.
      */
     default Map<String, List<ServiceSession>> findByFlowIds(Collection<String> flowIds) {
         Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
         for (String flowId : flowIds) {
-            out.computeIfAbsent(flowId, this::findByFlowId);
+            if (!out.containsKey(flowId)) {
+                List<ServiceSession> sessions = findByFlowId(flowId);
+                if (!sessions.isEmpty()) {
+                    out.put(flowId, sessions);
+                }
+            }
         }
         return out;
     }

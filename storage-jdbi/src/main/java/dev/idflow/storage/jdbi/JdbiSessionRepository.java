@@ -77,12 +77,11 @@ final class JdbiSessionRepository implements SessionRepository {
     public Map<String, List<ServiceSession>> findByFlowIds(Collection<String> flowIds) {
         Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
         List<String> ids = flowIds.stream().distinct().toList();
-        ids.forEach(id -> out.put(id, new ArrayList<>()));
         for (List<String> chunk : Sql.chunks(ids)) {
             jdbi.useHandle(h -> Sql.bindIds(h.createQuery("SELECT " + COLUMNS + " FROM idflow_session WHERE flow_id IN ("
                             + Sql.idPlaceholders(chunk.size()) + ") ORDER BY created_at, session_id"), chunk)
                     .map((rs, ctx) -> read(rs))
-                    .forEach(session -> out.get(session.flowId()).add(session)));
+                    .forEach(session -> out.computeIfAbsent(session.flowId(), k -> new ArrayList<>()).add(session)));
         }
         return out;
     }
