@@ -50,6 +50,9 @@ public class ApiPathBench {
     private static final byte[] FLOW_BODY = ("{\"person_id\":\"bench-person-0001\",\"template\":{\"pipeline\":"
             + "[{\"service_name\":\"consent\"}]}}").getBytes(StandardCharsets.UTF_8);
 
+    private static final byte[] SESSION_BODY = "{\"person_id\":\"bench-session-person\"}"
+            .getBytes(StandardCharsets.UTF_8);
+
     /** memory: the memory store as a test uses it; sealed: the same store behind per-person encryption. */
     @Param({"memory", "sealed"})
     public String storage;
@@ -91,6 +94,11 @@ public class ApiPathBench {
     @Benchmark
     public byte[] postFlow() throws IOException {
         return body(idflow.api().handle(request("POST", "/flow", FLOW_BODY)));
+    }
+
+    @Benchmark
+    public byte[] postLivenessSession() throws IOException {
+        return body(idflow.api().handle(request("POST", "/liveness2/session", SESSION_BODY)));
     }
 
     /** Authentication and routing only: a valid key, a path no operation has (404 after the key checked out). */

@@ -4,16 +4,71 @@ import dev.idflow.core.model.ServiceSession;
 import dev.idflow.core.spi.DuplicateKeyException;
 import dev.idflow.core.spi.SessionRepository;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
-/** Sessions in memory; one lock, as {@link InMemoryFlowRepository}. */
+/**
+ * Sessions in memory; one lock, as {@link InMemoryFlowRepository}. Indexed by flow and by (consumer, person), as
+ * the JDBI store's indexes, so that a flow's read and the per-person count do not scan every session.
+ */
 final class InMemorySessionRepository implements SessionRepository {
+    private static final Comparator<ServiceSession> OLDEST_FIRST =
+            Comparator.comparing(ServiceSession::createdAt).thenComparing(ServiceSession::sessionId);
+
     private final Map<String, ServiceSession> byId = new HashMap<>();
     private final Map<String, String> idByTokenHash = new HashMap<>();
+    private final Map<String, Set<String>> idsByFlow = new HashMap<>();
+    private final Map<String, Set<String>> idsByPerson = new HashMap<>();
+
+    private static String personKey(ServiceSession s) {
+        return s.consumerId() + '\u0000' + s.personId();
+    }
+
+    private static void index(Map<String, Set<String>> index, String key, String sessionId) {
+        if (key != null) {
+            index.computeIfAbsent(key, k -> new HashSet<>(4)).add(sessionId);
+        }
+    }
+
+    private static void unindex(Map<String, Set<String>> index, String key, String sessionId) {
+        if (key == null) {
+            return;
+        }
+        Set<String> ids = index.get(key);
+        if (ids != null && ids.remove(sessionId) && ids.isEmpty()) {
+            index.remove(key);
+        }
+    }
+
+    private void indexAll(ServiceSession s) {
+        index(idsByFlow, s.flowId(), s.sessionId());
+        index(idsByPerson, personKey(s), s.sessionId());
+    }
+
+    private void unindexAll(ServiceSession s) {
+        unindex(idsByFlow, s.flowId(), s.sessionId());
+        unindex(idsByPerson, personKey(s), s.sessionId());
+    }
+
+    private List<ServiceSession> sessionsOf(Set<String> ids) {
+        if (ids == null) {
+            return List.of();
+        }
+        List<ServiceSession> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            out.add(byId.get(id));
+        }
+        out.sort(OLDEST_FIRST);
+        return out;
+    }
 
     @Override
     public synchronized void insert(ServiceSession session) {
@@ -25,6 +80,7 @@ final class InMemorySessionRepository implements SessionRepository {
             throw new DuplicateKeyException("access token exists");
         }
         byId.put(session.sessionId(), session);
+        indexAll(session);
         if (tokenHash != null) {
             idByTokenHash.put(tokenHash, session.sessionId());
         }
@@ -37,24 +93,19 @@ final class InMemorySessionRepository implements SessionRepository {
 
     @Override
     public synchronized List<ServiceSession> findByFlowId(String flowId) {
-        return byId.values().stream()
-                .filter(s -> flowId.equals(s.flowId()))
-                .sorted(Comparator.comparing(ServiceSession::createdAt).thenComparing(ServiceSession::sessionId))
-                .toList();
+        return List.copyOf(sessionsOf(idsByFlow.get(flowId)));
     }
 
-    /** One scan for the whole page of flows, not one per flow. */
+    /** Under one lock: every flow's list is read at the same moment. */
     @Override
-    public synchronized Map<String, List<ServiceSession>> findByFlowIds(java.util.Collection<String> flowIds) {
-        java.util.Set<String> wanted = java.util.Set.copyOf(flowIds);
-        Map<String, List<ServiceSession>> out = new HashMap<>();
-        for (ServiceSession s : byId.values()) {
-            if (s.flowId() != null && wanted.contains(s.flowId())) {
-                out.computeIfAbsent(s.flowId(), k -> new java.util.ArrayList<>()).add(s);
+    public synchronized Map<String, List<ServiceSession>> findByFlowIds(Collection<String> flowIds) {
+        Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
+        for (String flowId : flowIds) {
+            Set<String> ids = idsByFlow.get(flowId);
+            if (ids != null && !out.containsKey(flowId)) {
+                out.put(flowId, List.copyOf(sessionsOf(ids)));
             }
         }
-        out.values().forEach(l -> l.sort(Comparator.comparing(ServiceSession::createdAt)
-                .thenComparing(ServiceSession::sessionId)));
         return out;
     }
 
@@ -80,7 +131,10 @@ final class InMemorySessionRepository implements SessionRepository {
         if (newHash != null) {
             idByTokenHash.put(newHash, session.sessionId());
         }
-        byId.put(session.sessionId(), session.withVersion(session.version() + 1));
+        unindexAll(stored);
+        ServiceSession next = session.withVersion(session.version() + 1);
+        byId.put(session.sessionId(), next);
+        indexAll(next);
         return true;
     }
 
@@ -98,10 +152,18 @@ final class InMemorySessionRepository implements SessionRepository {
 
     @Override
     public synchronized int countCreatedSince(String consumerId, String personId, String serviceName, Instant since) {
-        return (int) byId.values().stream()
-                .filter(s -> s.consumerId().equals(consumerId) && s.personId().equals(personId)
-                        && s.serviceName().equals(serviceName) && !s.createdAt().isBefore(since))
-                .count();
+        Set<String> ids = idsByPerson.get(consumerId + '\u0000' + personId);
+        if (ids == null) {
+            return 0;
+        }
+        int n = 0;
+        for (String id : ids) {
+            ServiceSession s = byId.get(id);
+            if (s.serviceName().equals(serviceName) && !s.createdAt().isBefore(since)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Up to {@code limit} sessions that {@code which} selects (for the lifecycle's batches). */
@@ -117,6 +179,7 @@ final class InMemorySessionRepository implements SessionRepository {
         if (gone == null) {
             return false;
         }
+        unindexAll(gone);
         if (gone.liveness() != null && gone.liveness().accessTokenHash() != null) {
             idByTokenHash.remove(gone.liveness().accessTokenHash());
         }
