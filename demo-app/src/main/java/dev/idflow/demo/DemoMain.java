@@ -107,8 +107,13 @@ public final class DemoMain {
                     .rateLimits(options.testRps(), (int) Math.max(1, options.testRps() * 5),
                             options.liveRps(), (int) Math.max(1, options.liveRps() * 2))
                     // the host's side of events: here, a log line each (ids and statuses, never tokens)
-                    .listener(event -> LOG.info("event {} flow {}{} {}", event.type(), event.flowId(),
-                            event.sessionId() == null ? "" : " session " + event.sessionId(), event.payload()))
+                    .listener(event -> {
+                        if (LOG.isInfoEnabled()) {
+                            AsyncLog.info(LOG, "event " + event.type() + " flow " + event.flowId()
+                                    + (event.sessionId() == null ? "" : " session " + event.sessionId()) + " "
+                                    + event.payload());
+                        }
+                    })
                     // otp and notification steps "send" to the demo's log; LogMessageSender says why only a demo may
                     .messageSender(new LogMessageSender())
                     // the document services (idflow-documents; DocumentServices.all() lists the same three)

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * One line per request: method, path, status, time. The query string is left out (it can hold a
  * person_id) and vlink tokens in paths are masked: a vlink is a bearer credential.
  *
- * <p>It runs on every request, so it does nothing when the logger is off, and builds the line in one
+ * <p>It runs on every request, so it does nothing when the logger is off, hands the line to {@link AsyncLog}
+ * (never waiting on the logger's lock), and builds the line in one
  * pass: the mask is a scan for {@code /hf/}, not a regex (it masks what
  * {@link dev.idflow.core.api.ApiDispatcher#redact} masks).
  */
@@ -25,7 +26,7 @@ final class RedactingRequestLog implements RequestLog {
             return;
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - request.getHeadersNanoTime());
-        LOG.info(line(request.getMethod(), request.getHttpURI().getPath(), response.getStatus(),
+        AsyncLog.info(LOG, line(request.getMethod(), request.getHttpURI().getPath(), response.getStatus(),
                 Response.getContentBytesWritten(response), ms));
     }
 
