@@ -16,6 +16,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Session;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.URIUtil;
 
 /**
  * The demo console's login: Jetty's own {@link BasicAuthenticator} for a request that carries
@@ -97,7 +98,8 @@ final class ConsoleAuthenticator implements Authenticator {
             return;
         }
         String lang = ConsoleLoginServlet.langParameter(request.getHttpURI().getQuery());
-        String home = Request.getContextPath(request) + HOME + (lang == null ? "" : "?lang=" + lang);
+        // the core request's context path of the root context is "/", not "" as the servlet's
+        String home = URIUtil.addPaths(Request.getContextPath(request), HOME) + (lang == null ? "" : "?lang=" + lang);
         request.getSession(true).setAttribute(FormAuthenticator.__J_URI,
                 HttpURI.build(request.getHttpURI()).pathQuery(home).asImmutable());
     }
