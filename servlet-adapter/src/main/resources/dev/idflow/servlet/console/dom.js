@@ -1,10 +1,13 @@
 // DOM helpers of the console beside the hosted page's h() (ui.js): SVG elements, emptying a
 // container, dates and sizes in the operator's language. Text nodes only, never markup strings.
 
-import { h } from './ui.js';
+import { h as element } from './ui.js';
 import { locale, t } from './i18n.js';
 
-export { h };
+/** The hosted page's h(), children flattened to any depth (the views build rows of arrays). */
+export function h(tag, props, ...children) {
+  return element(tag, props, ...children.flat(Infinity));
+}
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -14,7 +17,7 @@ export function svg(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v !== null && v !== undefined) el.setAttribute(k, String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
