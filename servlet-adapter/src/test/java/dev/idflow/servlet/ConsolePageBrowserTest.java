@@ -255,8 +255,58 @@ class ConsolePageBrowserTest {
                 assertThat(chart.getTagName()).isEqualTo("svg");
                 assertThat(chart.findElement(By.tagName("title")).getAttribute("textContent")).as(id).isNotBlank();
             }
-            assertThat(b.driver.findElements(By.cssSelector("#chart-days rect")).size()).isPositive();
+            assertThat(b.driver.findElements(By.cssSelector("#chart-days rect.bar")).size()).isPositive();
             assertThat(b.driver.findElements(By.cssSelector("#charts table")).size()).isEqualTo(3);
+        }
+    }
+
+    /** The stats answer of the contract (docs/CONSOLE-API.md), as the server would send it. */
+    static final String STATS = """
+            {"consumer_id":"acme","from":"2026-11-26T00:00:00Z","before":"2026-12-03T00:00:00Z","flows_counted":41,
+             "truncated":false,
+             "days":[{"date":"2026-11-26","pass":3,"fail":1,"unknown":0,"running":0},
+                     {"date":"2026-11-27","pass":5,"fail":2,"unknown":1,"running":0},
+                     {"date":"2026-11-28","pass":0,"fail":0,"unknown":0,"running":0},
+                     {"date":"2026-11-29","pass":4,"fail":0,"unknown":2,"running":0},
+                     {"date":"2026-11-30","pass":6,"fail":3,"unknown":0,"running":1},
+                     {"date":"2026-12-01","pass":2,"fail":1,"unknown":1,"running":2},
+                     {"date":"2026-12-02","pass":3,"fail":0,"unknown":0,"running":4}],
+             "funnel":[{"step_id":"step-1","service_name":"consent","reached":41,"passed":38,"failed":0,"stopped":3},
+                       {"step_id":"step-2","service_name":"verilive","reached":38,"passed":27,"failed":7,"stopped":2},
+                       {"step_id":"step-3","service_name":"other","reached":27,"passed":23,"failed":1,"stopped":0}],
+             "attempts":[{"attempts":1,"sessions":22},{"attempts":2,"sessions":9},{"attempts":3,"sessions":7}]}""";
+
+    @Test
+    void theChartsDrawTheStatsAnswerAsSvgWithTitlesAndATableOfTheSameNumbers() throws Exception {
+        for (String lang : List.of("en", "kk")) {
+            try (HostedBrowser b = HostedBrowser.desktop()) {
+                open(b, console(lang));
+                // the page's own fetch answers the stats as the contract says (whatever this server has)
+                b.js("const stats = arguments[0]; const real = window.fetch;"
+                        + "window.fetch = (url, o) => String(url).includes('/stats') ? Promise.resolve(new Response(stats,"
+                        + " {status: 200, headers: {'Content-Type': 'application/json'}})) : real(url, o);"
+                        + "location.hash = '#/charts';", STATS);
+                b.waiting(Duration.ofSeconds(10)).until(d -> d.findElements(By.cssSelector("#charts svg")).size() == 3);
+                for (String id : List.of("chart-days", "chart-funnel", "chart-attempts")) {
+                    WebElement chart = b.driver.findElement(By.id(id));
+                    assertThat(chart.getTagName()).isEqualTo("svg");
+                    assertThat(chart.getAttribute("role")).isEqualTo("img");
+                    assertThat(chart.findElement(By.tagName("title")).getAttribute("textContent")).as(id).isNotBlank();
+                }
+                // one bar segment per non-zero outcome of a day, each with its number in its title
+                assertThat(b.driver.findElements(By.cssSelector("#chart-days rect.bar"))).hasSize(16);
+                assertThat(b.driver.findElements(By.cssSelector("#chart-days rect.bar title")).get(0).getAttribute("textContent"))
+                        .contains("2026-11-26").contains("3");
+                assertThat(b.driver.findElements(By.cssSelector("#chart-funnel rect.bar"))).hasSize(2 + 4 + 3);
+                assertThat(b.driver.findElements(By.cssSelector("#chart-attempts rect.bar"))).hasSize(3);
+                assertThat(b.driver.findElements(By.cssSelector("#table-days tbody tr"))).hasSize(7);
+                assertThat(b.driver.findElement(By.id("table-funnel")).getAttribute("textContent"))
+                        .contains("verilive").contains("38").contains("27");
+                assertThat(b.driver.findElement(By.id("table-attempts")).getAttribute("textContent")).contains("22");
+                b.screenshot("console/" + lang + "-charts-drawn");
+                b.js("document.getElementById('chart-funnel').scrollIntoView()");
+                b.screenshot("console/" + lang + "-charts-drawn-2");
+            }
         }
     }
 

@@ -53,6 +53,12 @@ export function bytes(n) {
   return t('unit.mib', { n: (n / 1024 / 1024).toFixed(1) });
 }
 
+/** A wire value in a table: its meaning in the operator's language, coloured by the value (the value as its title). */
+export function word(value, prefix) {
+  if (value === null || value === undefined || value === '') return h('span', { class: 'muted' }, '—');
+  return h('span', { class: 'badge badge-word badge-' + value, 'data-value': value, title: value }, t(prefix + '.' + value));
+}
+
 /** A wire code shown as it is (pass, edited…), with its meaning in the operator's language beside it. */
 export function code(value, prefix, attrs = {}) {
   if (value === null || value === undefined || value === '') return h('span', { class: 'muted', ...attrs }, '—');
