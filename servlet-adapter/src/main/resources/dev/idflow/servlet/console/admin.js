@@ -20,6 +20,7 @@ export async function kycView(main, ctx, params, id) {
     h('thead', {}, h('tr', {}, [t('kyc.col_field'), t('kyc.col_value'), t('kyc.col_added'), t('kyc.col_action')]
       .map((c) => h('th', { scope: 'col' }, c)))), tbody);
   const empty = h('p', { class: 'empty', id: 'kyc-empty', hidden: true }, t('kyc.empty'));
+  const wrap = h('div', { class: 'table-wrap' }, table);
   const value = h('input', { type: 'text', id: 'kyc-value', maxlength: 255, autocomplete: 'off', required: true });
   const addForm = h('form', { id: 'kyc-add-form', class: 'panel filters', 'aria-label': t('kyc.add_heading') },
     h('h2', { class: 'form-heading' }, t('kyc.add_heading')),
@@ -32,13 +33,14 @@ export async function kycView(main, ctx, params, id) {
       h('form', { class: 'inline-form', id: 'kyc-open-form' },
         field(t('kyc.new_list'), newList, t('kyc.new_list_hint')),
         h('button', { type: 'submit', class: 'btn btn-secondary', id: 'kyc-open' }, t('kyc.open')))),
-    h('div', { class: 'table-wrap' }, table), empty, addForm);
+    wrap, empty, addForm);
 
   async function load() {
     clear(tbody);
     if (!chosen) {
-      table.hidden = true;
+      wrap.hidden = true;
       empty.hidden = false;
+      empty.textContent = t('kyc.none_chosen');
       addForm.hidden = true;
       return;
     }
@@ -62,8 +64,9 @@ export async function kycView(main, ctx, params, id) {
             }
           } }, t('kyc.remove')))));
     }
-    table.hidden = list.entries.length === 0;
+    wrap.hidden = list.entries.length === 0;
     empty.hidden = list.entries.length !== 0;
+    empty.textContent = t('kyc.empty');
   }
   lists.addEventListener('change', () => ctx.go('#/kyc' + api.query({ list: lists.value })));
   main.querySelector('#kyc-open-form').addEventListener('submit', (e) => {
@@ -156,9 +159,10 @@ export async function auditView(main, ctx, params, id) {
     h('thead', {}, h('tr', {}, [t('audit.col_at'), t('audit.col_actor'), t('audit.col_action'), t('audit.col_target'),
       t('audit.col_details')].map((c) => h('th', { scope: 'col' }, c)))), tbody);
   const empty = h('p', { class: 'empty', id: 'audit-empty', hidden: true }, t('audit.empty'));
+  const wrap = h('div', { class: 'table-wrap' }, table);
   const more = h('button', { type: 'button', id: 'audit-next', class: 'btn btn-secondary', hidden: true }, t('audit.more'));
   const range = h('p', { class: 'muted' });
-  main.append(h('h1', {}, t('audit.heading')), form, range, h('div', { class: 'table-wrap' }, table), empty,
+  main.append(h('h1', {}, t('audit.heading')), form, range, wrap, empty,
     h('div', { class: 'pager' }, more));
   let cursor = null;
   async function load() {
@@ -175,7 +179,7 @@ export async function auditView(main, ctx, params, id) {
     cursor = page.next_cursor;
     more.hidden = !cursor;
     more.disabled = !cursor;
-    table.hidden = tbody.children.length === 0;
+    wrap.hidden = tbody.children.length === 0;
     empty.hidden = tbody.children.length !== 0;
   }
   more.addEventListener('click', () => load().catch((e) => ctx.error(e)));

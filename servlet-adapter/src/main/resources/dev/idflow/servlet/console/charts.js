@@ -15,11 +15,12 @@ function chart(id, title, desc, width, height, children) {
   svg('title', { id: id + '-title' }, title), svg('desc', { id: id + '-desc' }, desc), children);
 }
 
+/** A top of the scale that 4 whole-number steps divide: 4, 8, 12, 20, 40… */
 function niceMax(n) {
-  if (n <= 5) return Math.max(n, 1);
-  const p = 10 ** Math.floor(Math.log10(n));
-  const m = [1, 2, 2.5, 5, 10].find((x) => x * p >= n);
-  return m * p;
+  const raw = Math.max(n, 1) / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 3, 4, 5, 6, 8, 10].map((m) => Math.max(1, m * p)).find((x) => x >= raw);
+  return step * 4;
 }
 
 function yAxis(x0, y0, plotH, max, width) {
@@ -28,15 +29,22 @@ function yAxis(x0, y0, plotH, max, width) {
     const v = (max / 4) * i;
     const y = y0 - (plotH * i) / 4;
     out.push(svg('line', { x1: x0, x2: width - 10, y1: y, y2: y, class: 'grid-line' }),
-      svg('text', { x: x0 - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, Number.isInteger(v) ? v : v.toFixed(1)));
+      svg('text', { x: x0 - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round(v))));
   }
   return out;
 }
 
 function legend(items, x, y) {
-  return items.map((k, i) => svg('g', { transform: `translate(${x + i * 130},${y})` },
-    svg('rect', { width: 12, height: 12, class: 'fill-' + k }),
-    svg('text', { x: 18, y: 11, class: 'axis' }, t('charts.legend_' + k))));
+  // each entry as wide as its words (about 7.5 px a character at 12 px), so that longer languages fit
+  let at = x;
+  return items.map((k) => {
+    const label = t('charts.legend_' + k);
+    const g = svg('g', { transform: `translate(${at},${y})` },
+      svg('rect', { width: 12, height: 12, class: 'swatch fill-' + k }),
+      svg('text', { x: 18, y: 11, class: 'axis' }, label));
+    at += 18 + label.length * 7.5 + 24;
+    return g;
+  });
 }
 
 function table(caption, head, rows, id) {
@@ -59,7 +67,7 @@ function daysChart(days) {
     const parts = OUTCOMES.filter((k) => d[k]).map((k) => {
       const hgt = (plotH * d[k]) / max;
       y -= hgt;
-      return svg('rect', { x, y, width: bw, height: hgt, class: 'fill-' + k },
+      return svg('rect', { x, y, width: bw, height: hgt, class: 'bar fill-' + k },
         svg('title', {}, `${d.date} · ${t('charts.legend_' + k)}: ${d[k]}`));
     });
     const label = i % labelEvery === 0
@@ -85,7 +93,7 @@ function funnelChart(funnel) {
     let x = x0;
     const parts = FUNNEL.filter((k) => values[k]).map((k) => {
       const w = (plotW * values[k]) / max;
-      const r = svg('rect', { x, y, width: w, height: rowH - 10, class: 'fill-' + k },
+      const r = svg('rect', { x, y, width: w, height: rowH - 10, class: 'bar fill-' + k },
         svg('title', {}, `${s.step_id} (${s.service_name}) · ${t('charts.legend_' + k)}: ${values[k]}`));
       x += w;
       return r;
@@ -110,7 +118,7 @@ function attemptsChart(attempts) {
     const x = x0 + i * step + (step - bw) / 2;
     const hgt = (plotH * a.sessions) / max;
     return svg('g', {},
-      svg('rect', { x, y: y0 - hgt, width: bw, height: hgt, class: 'fill-attempts' },
+      svg('rect', { x, y: y0 - hgt, width: bw, height: hgt, class: 'bar fill-attempts' },
         svg('title', {}, t('charts.attempts_bar', { attempts: a.attempts, n: a.sessions }))),
       svg('text', { x: x + bw / 2, y: y0 + 16, class: 'axis', 'text-anchor': 'middle' }, String(a.attempts)));
   });

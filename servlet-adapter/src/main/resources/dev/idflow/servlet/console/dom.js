@@ -1,10 +1,13 @@
 // DOM helpers of the console beside the hosted page's h() (ui.js): SVG elements, emptying a
 // container, dates and sizes in the operator's language. Text nodes only, never markup strings.
 
-import { h } from './ui.js';
+import { h as element } from './ui.js';
 import { locale, t } from './i18n.js';
 
-export { h };
+/** The hosted page's h(), children flattened to any depth (the views build rows of arrays). */
+export function h(tag, props, ...children) {
+  return element(tag, props, ...children.flat(Infinity));
+}
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -14,7 +17,7 @@ export function svg(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v !== null && v !== undefined) el.setAttribute(k, String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -48,6 +51,12 @@ export function bytes(n) {
   if (n < 1024) return t('unit.bytes', { n });
   if (n < 1024 * 1024) return t('unit.kib', { n: (n / 1024).toFixed(1) });
   return t('unit.mib', { n: (n / 1024 / 1024).toFixed(1) });
+}
+
+/** A wire value in a table: its meaning in the operator's language, coloured by the value (the value as its title). */
+export function word(value, prefix) {
+  if (value === null || value === undefined || value === '') return h('span', { class: 'muted' }, '—');
+  return h('span', { class: 'badge badge-word badge-' + value, 'data-value': value, title: value }, t(prefix + '.' + value));
 }
 
 /** A wire code shown as it is (pass, edited…), with its meaning in the operator's language beside it. */

@@ -2,7 +2,7 @@
 // review, resume, media and files).
 
 import * as api from './api.js';
-import { h, clear, code, dl, field, select, time, bytes } from './dom.js';
+import { h, clear, code, word, dl, field, select, time, bytes } from './dom.js';
 import { t } from './i18n.js';
 
 const FILTERS = ['status', 'end_cause', 'created_from', 'created_before', 'person_id', 'test'];
@@ -49,8 +49,8 @@ function flowRow(f) {
     h('td', {}, time(f.created_at)),
     h('td', {}, h('a', { href: '#/flows/' + encodeURIComponent(f.flow_id), class: 'flow-link mono' }, f.flow_id)),
     h('td', { class: 'mono' }, f.person_id || '—'),
-    h('td', {}, code(f.flow_status, 'status')),
-    h('td', {}, code(f.end_cause, 'end_cause')),
+    h('td', {}, word(f.flow_status, 'status')),
+    h('td', {}, word(f.end_cause, 'end_cause')),
     h('td', { class: 'mono' }, f.current_step_id || '—'),
     h('td', {}, f.test ? t('flows.kind_test') : t('flows.kind_live')),
     h('td', {}, f.edited ? t('common.yes') : t('common.no')));
@@ -67,11 +67,12 @@ export async function flowsView(main, ctx, params, id) {
       t('flows.col_edited')].map((c) => h('th', { scope: 'col' }, c)))),
     tbody);
   const empty = h('p', { id: 'flows-empty', class: 'empty', hidden: true }, t('flows.empty'));
+  const wrap = h('div', { class: 'table-wrap' }, table);
   const pageNo = h('span', { class: 'page-no', 'aria-live': 'polite' });
   const prev = h('button', { type: 'button', id: 'prev-page', class: 'btn btn-secondary' }, t('common.prev_page'));
   const next = h('button', { type: 'button', id: 'next-page', class: 'btn btn-secondary' }, t('common.next_page'));
   main.append(h('h1', {}, t('flows.heading')), filtersForm(ctx, f),
-    h('div', { class: 'table-wrap' }, table), empty, h('div', { class: 'pager' }, prev, pageNo, next));
+    wrap, empty, h('div', { class: 'pager' }, prev, pageNo, next));
 
   const cursors = [null];
   let nextCursor = null;
@@ -87,7 +88,7 @@ export async function flowsView(main, ctx, params, id) {
     clear(tbody);
     page.flows.forEach((row) => tbody.append(flowRow(row)));
     nextCursor = page.next_cursor;
-    table.hidden = page.flows.length === 0;
+    wrap.hidden = page.flows.length === 0;
     empty.hidden = page.flows.length !== 0;
     next.hidden = !nextCursor;
     next.disabled = !nextCursor;
