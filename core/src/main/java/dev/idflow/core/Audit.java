@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * The audit trail, read by the host: operator reviews, resumes, KYC- and face-list changes, retention
- * changes, erasures and API key changes, each with who (the actor), what and when. Append-only: nothing
- * here or in the SPI changes or deletes a record.
+ * changes, erasures, API key changes and the console's file downloads ({@code file.downloaded}), each with
+ * who (the actor), what and when. Append-only: nothing here or in the SPI changes or deletes a record.
  */
 public final class Audit {
     /** Records a page holds at most. */

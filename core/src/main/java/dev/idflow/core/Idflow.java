@@ -118,8 +118,6 @@ public final class Idflow implements AutoCloseable {
                     + "more, the same on every node) or secretKey(...) to derive the API-key pepper from");
         }
         this.storage = sealed(b, codePepper(key, b.keyPepper));
-        // the console's CSRF tokens: HMACs under a key of their own, derived like the code pepper
-        this.console = new dev.idflow.core.console.ConsoleApi(this, derivedKey(key, b.keyPepper, "idflow console csrf key"));
         this.ownTemplates = b.templates == null ? new InMemoryTemplates() : null;
         TemplateRegistry templates = b.templates == null ? ownTemplates : b.templates;
         this.authenticator = new Authenticator(storage.apiKeys(), cipher, keyHasher, storage.signatures(), clock,
@@ -144,6 +142,10 @@ public final class Idflow implements AutoCloseable {
             LOG.info("sealed the clear vlink tokens of {} flows stored before schema V3", sealed);
         }
         this.keeper = new dev.idflow.core.engine.DataKeeper(storage, engine::now, ids, codePepper(key, b.keyPepper));
+        // the console's CSRF tokens: HMACs under a key of their own, derived like the code pepper; its reads
+        // that leave a trace (file downloads) are recorded in the audit trail like every change
+        this.console = new dev.idflow.core.console.ConsoleApi(this, derivedKey(key, b.keyPepper, "idflow console csrf key"),
+                keeper::audit);
         // polled_at written behind (SQL stores): no GET waits on the flow's row lock, see PollMarks
         this.pollMarks = new dev.idflow.core.engine.PollMarks(storage.flows(), Duration.ofSeconds(1));
         this.api = ApiDispatcher.wire(storage, engine, keeper, templates, authenticator, pollMarks,

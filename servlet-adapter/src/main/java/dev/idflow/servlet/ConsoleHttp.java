@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.idflow.core.console.ConsoleApi;
 import dev.idflow.core.console.ConsoleException;
+import dev.idflow.core.console.ConsoleFiles;
 import dev.idflow.core.console.Operator;
 import dev.idflow.core.internal.Json;
 import jakarta.servlet.http.HttpServletRequest;
@@ -63,6 +64,10 @@ final class ConsoleHttp {
                 body = readBody(request);
             }
             String path = decode(rawPath.substring(PREFIX.length()));
+            if ((method.equals("GET") || method.equals("HEAD")) && path.matches("/files/[^/]+/?")) {
+                serveFile(request, response, op, path.split("/")[2], method.equals("HEAD"));
+                return;
+            }
             ConsoleApi.Answer answer = api.handle(op, method, path, query(request.getQueryString()), body);
             write(response, answer.status(), answer.body());
         } catch (ConsoleException e) {
@@ -76,6 +81,102 @@ final class ConsoleHttp {
                 response.setHeader("WWW-Authenticate", "Basic realm=\"idflow console\"");
             }
             write(response, e.status(), error);
+        }
+    }
+
+    // ---------------------------------------------------------------- files
+
+    private static final int CHUNK = 64 * 1024;
+
+    /**
+     * {@code GET /files/{file_id}}: the file's bytes, whole or one Range, streamed in chunks from the store
+     * (a 200 MB video never sits in memory). Rendered inline in a sandbox with no rights at all
+     * ({@code default-src 'none'; sandbox}), never sniffed; {@code ?download=1} makes it an attachment.
+     */
+    private void serveFile(HttpServletRequest request, HttpServletResponse response, Operator op, String fileId,
+                           boolean head) throws IOException {
+        Map<String, String> q = query(request.getQueryString());
+        for (String name : q.keySet()) {
+            if (!name.equals("download")) {
+                throw new ConsoleException(422, "INVALID_INPUT", name, name + ": is not a parameter of a file (download)");
+            }
+        }
+        String download = q.getOrDefault("download", "0");
+        if (!download.equals("0") && !download.equals("1")) {
+            throw new ConsoleException(422, "INVALID_INPUT", "download", "download: must be 1 (an attachment) or 0");
+        }
+        ConsoleFiles.Download file = api.file(op, fileId);
+        long size = file.size();
+        long[] range = range(request.getHeader("Range"), size);
+        response.setHeader("Accept-Ranges", "bytes");
+        response.setHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+        response.setHeader("Content-Disposition", (download.equals("1") ? "attachment" : "inline")
+                + "; filename=\"" + file.fileName() + "\"");
+        if (range == UNSATISFIABLE) {
+            response.setHeader("Content-Range", "bytes */" + size);
+            throw new ConsoleException(416, "RANGE_NOT_SATISFIABLE", "Range",
+                    "Range: must start within the file's " + size + " bytes");
+        }
+        long first = range == null ? 0 : range[0];
+        long length = range == null ? size : range[1] - range[0] + 1;
+        response.setStatus(range == null ? 200 : 206);
+        if (range != null) {
+            response.setHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + size);
+        }
+        response.setContentType(file.contentType());
+        response.setContentLengthLong(length);
+        if (head) {
+            return;
+        }
+        try (InputStream in = file.open(first)) {
+            var out = response.getOutputStream();
+            byte[] buffer = new byte[CHUNK];
+            long left = length;
+            while (left > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    throw new IOException("file " + fileId + " ended " + left + " bytes early");
+                }
+                out.write(buffer, 0, n);
+                left -= n;
+            }
+        }
+    }
+
+    private static final long[] UNSATISFIABLE = new long[0];
+
+    /**
+     * The one range of a {@code Range: bytes=…} header as {first, last} (inclusive, last clamped to the file),
+     * {@link #UNSATISFIABLE} when it starts past the end, or null for the whole file: no header, several
+     * ranges (answered whole, as RFC 9110 allows), another unit, or a header that does not parse (ignored).
+     */
+    static long[] range(String header, long size) {
+        if (header == null || !header.startsWith("bytes=") || header.indexOf(',') >= 0) {
+            return null;
+        }
+        String spec = header.substring("bytes=".length()).trim();
+        int dash = spec.indexOf('-');
+        if (dash < 0) {
+            return null;
+        }
+        try {
+            String a = spec.substring(0, dash).trim();
+            String b = spec.substring(dash + 1).trim();
+            if (a.isEmpty()) {
+                long suffix = Long.parseLong(b);
+                if (suffix < 0) {
+                    return null;
+                }
+                return suffix == 0 || size == 0 ? UNSATISFIABLE : new long[] {Math.max(0, size - suffix), size - 1};
+            }
+            long first = Long.parseLong(a);
+            long last = b.isEmpty() ? Long.MAX_VALUE : Long.parseLong(b);
+            if (first < 0 || last < first) {
+                return null;
+            }
+            return first >= size ? UNSATISFIABLE : new long[] {first, Math.min(last, size - 1)};
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 

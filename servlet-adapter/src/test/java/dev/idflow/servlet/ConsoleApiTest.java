@@ -19,6 +19,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -380,6 +382,211 @@ class ConsoleApiTest {
         assertThat(bad.body().get("field").asText()).isEqualTo("since");
         assertThat(get("alice", "/consumers/acme/audit?from=2026-13-01").body().get("field").asText()).isEqualTo("from");
         assertThat(get("alice", "/consumers/acme/audit?cursor=nonsense").body().get("field").asText()).isEqualTo("cursor");
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    /** A test acme flow of one liveness step scripted {@code verdict}, with {@code retries}, each attempt sending {@code frame}. */
+    static Created scriptedLivenessFlow(String person, String verdict, int retries, byte[] frame) throws Exception {
+        acme.script(person, "verilive", verdict);
+        Created flow = acme.createFlow(person, "[{\"service_name\":\"verilive\",\"max_retries\":" + retries + "}]");
+        acme.start(flow.vlinkId());
+        for (int i = 0; i <= retries; i++) {
+            JsonNode step = acme.state(flow.vlinkId()).get("current_step");
+            if (step == null || step.isNull() || !step.has("access_token")) {
+                break;
+            }
+            acme.attempt(step.get("access_token").asText(),
+                    attempt(metadata(step.get("pipeline"), server.clock.instant().minusSeconds(8), null), frame));
+            server.clock.advance(Duration.ofSeconds(5));
+        }
+        return flow;
+    }
+
+    @Test
+    void statsCountFlowsPerDayByOutcomeTheFunnelOfStepsAndTheLivenessAttempts() throws Exception {
+        // a fresh UTC day of its own: no flow of another test is in it
+        server.clock.advance(Duration.ofDays(3));
+        LocalDate day0 = LocalDate.ofInstant(server.clock.instant(), ZoneOffset.UTC);
+        Created passed = scriptedLivenessFlow(newPerson(), "real", 1, PersonDevice.frame());
+        Created failedTwice = scriptedLivenessFlow(newPerson(), "attack", 1, PersonDevice.frame());
+        Created stopped = undecidedLiveFlow(newPerson());
+        acme.createFlow(newPerson(), "[{\"service_name\":\"consent\"}]");
+        assertThat(acme.result(passed.flowId()).get("flow_status").asText()).isEqualTo("pass");
+        assertThat(acme.result(failedTwice.flowId()).get("flow_status").asText()).isEqualTo("fail");
+        assertThat(acmeLive.result(stopped.flowId()).get("flow_status").asText()).isEqualTo("fail");
+        server.clock.advance(Duration.ofDays(1));
+        acme.createFlow(newPerson(), "[{\"service_name\":\"consent\"}]");
+
+        Reply r = get("alice", "/consumers/acme/stats?from=" + day0 + "&before=" + day0.plusDays(3));
+        assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(200);
+        JsonNode stats = r.body();
+        assertThat(stats.get("consumer_id").asText()).isEqualTo("acme");
+        assertThat(stats.get("from").asText()).isEqualTo(day0 + "T00:00:00Z");
+        assertThat(stats.get("before").asText()).isEqualTo(day0.plusDays(3) + "T00:00:00Z");
+        assertThat(stats.get("flows_counted").asInt()).isEqualTo(5);
+        assertThat(stats.get("truncated").asBoolean()).isFalse();
+        assertThat(stats.get("days")).hasSize(3);
+        assertThat(stats.get("days").get(0).toString()).isEqualTo("{\"date\":\"" + day0
+                + "\",\"pass\":1,\"fail\":2,\"unknown\":0,\"running\":1}");
+        assertThat(stats.get("days").get(1).toString()).isEqualTo("{\"date\":\"" + day0.plusDays(1)
+                + "\",\"pass\":0,\"fail\":0,\"unknown\":0,\"running\":1}");
+        assertThat(stats.get("days").get(2).toString()).as("zero-filled").isEqualTo("{\"date\":\"" + day0.plusDays(2)
+                + "\",\"pass\":0,\"fail\":0,\"unknown\":0,\"running\":0}");
+        JsonNode liveness = step(stats, "step-1", "verilive");
+        assertThat(liveness.get("reached").asInt()).isEqualTo(3);
+        assertThat(liveness.get("passed").asInt()).isEqualTo(1);
+        assertThat(liveness.get("failed").asInt()).isEqualTo(1);
+        assertThat(liveness.get("stopped").asInt()).as("the flow ended there without a verdict").isEqualTo(1);
+        assertThat(stats.get("attempts").toString())
+                .isEqualTo("[{\"attempts\":1,\"sessions\":2},{\"attempts\":2,\"sessions\":1}]");
+
+        JsonNode testOnly = get("alice", "/consumers/acme/stats?test=true&from=" + q(day0 + "T00:00:00Z")
+                + "&before=" + day0.plusDays(3)).body();
+        assertThat(testOnly.get("flows_counted").asInt()).isEqualTo(4);
+        assertThat(step(testOnly, "step-1", "verilive").get("stopped").asInt()).isZero();
+        JsonNode liveOnly = get("alice", "/consumers/acme/stats?test=false&from=" + day0 + "&before=" + day0.plusDays(3)).body();
+        assertThat(liveOnly.get("flows_counted").asInt()).isEqualTo(1);
+        assertThat(liveOnly.get("days").get(0).get("fail").asInt()).isEqualTo(1);
+
+        JsonNode byDefault = get("alice", "/consumers/acme/stats").body();
+        assertThat(byDefault.get("days")).as("the last 30 days up to now, today included").hasSize(31);
+        assertThat(byDefault.get("days").get(30).get("date").asText())
+                .isEqualTo(LocalDate.ofInstant(server.clock.instant(), ZoneOffset.UTC).toString());
+    }
+
+    @Test
+    void statsRefuseAWrongRangeAnUnknownParameterAndAnUngrantedConsumer() throws Exception {
+        for (String[] c : List.of(new String[] {"from=2025-01-01&before=2026-01-03", "from"},
+                new String[] {"from=2026-01-02&before=2026-01-02", "from"},
+                new String[] {"from=2026-01-03T00:00:00Z&before=2026-01-02T00:00:00Z", "from"},
+                new String[] {"from=last-week", "from"}, new String[] {"test=maybe", "test"},
+                new String[] {"status=pass", "status"})) {
+            Reply r = get("alice", "/consumers/acme/stats?" + c[0]);
+            assertThat(r.status()).as(c[0]).isEqualTo(422);
+            assertThat(r.body().get("field").asText()).as(c[0]).isEqualTo(c[1]);
+            assertThat(r.body().get("message").asText()).as(c[0]).startsWith(c[1] + ": ");
+        }
+        assertThat(get("alice", "/consumers/acme/stats?from=2025-01-01&before=2026-01-02").status())
+                .as("exactly 366 days").isEqualTo(200);
+        assertThat(get("bob", "/consumers/acme/stats").status()).as("not granted: as unknown").isEqualTo(404);
+        assertThat(get("alice", "/consumers/globex/stats").status()).isEqualTo(404);
+    }
+
+    private static JsonNode step(JsonNode stats, String stepId, String service) {
+        for (JsonNode s : stats.get("funnel")) {
+            if (s.get("step_id").asText().equals(stepId) && s.get("service_name").asText().equals(service)) {
+                return s;
+            }
+        }
+        throw new AssertionError("no funnel step " + stepId + " " + service + " in " + stats.get("funnel"));
+    }
+
+    // ---------------------------------------------------------------- files
+
+    static HttpResponse<byte[]> download(String user, String path, String range) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl + "/console/api" + path))
+                .header("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString((user + ":" + user + "-pw").getBytes(StandardCharsets.UTF_8)));
+        if (range != null) {
+            b.header("Range", range);
+        }
+        return HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void aFlowsFilesAreDownloadedWholeOrByRangeWithSafeHeadersAndTheFirstByteIsAudited() throws Exception {
+        byte[] frame = PersonDevice.jpeg(320, 240, java.awt.Color.ORANGE, true);
+        Created flow = scriptedLivenessFlow(newPerson(), "real", 1, frame);
+        JsonNode detail = get("alice", "/flows/" + flow.flowId()).body();
+        JsonNode entry = null;
+        for (JsonNode f : detail.get("files")) {
+            if (f.get("label").asText().equals("bestframe")) {
+                entry = f;
+            }
+        }
+        assertThat(entry).as("the bestframe in %s", detail.get("files")).isNotNull();
+        String fileId = entry.get("file_id").asText();
+        assertThat(entry.get("content_type").asText()).isEqualTo("image/jpeg");
+        assertThat(entry.get("size").asLong()).isEqualTo(frame.length);
+        assertThat(java.time.Instant.parse(entry.get("created_at").asText())).isBeforeOrEqualTo(server.clock.instant());
+        assertThat(entry.get("href").asText()).isEqualTo("files/" + fileId);
+        assertThat(downloads(fileId)).isEmpty();
+
+        HttpResponse<byte[]> whole = download("alice", "/" + entry.get("href").asText(), null);
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.body()).isEqualTo(frame);
+        var h = whole.headers();
+        assertThat(h.firstValue("Content-Type")).hasValue("image/jpeg");
+        assertThat(h.firstValue("Content-Length")).hasValue(String.valueOf(frame.length));
+        assertThat(h.firstValue("Accept-Ranges")).hasValue("bytes");
+        assertThat(h.firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(h.firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(h.firstValue("Content-Disposition")).hasValue("inline; filename=\"bestframe.jpg\"");
+        assertThat(h.firstValue("Content-Security-Policy")).hasValue("default-src 'none'; sandbox");
+        List<AuditRecord> first = downloads(fileId);
+        assertThat(first).hasSize(1);
+        assertThat(first.get(0).actor()).isEqualTo("alice");
+        assertThat(first.get(0).targetType()).isEqualTo("file");
+        assertThat(first.get(0).details()).contains("bestframe", entry.get("session_id").asText());
+
+        HttpResponse<byte[]> firstTen = download("alice", "/files/" + fileId, "bytes=0-9");
+        assertThat(firstTen.statusCode()).isEqualTo(206);
+        assertThat(firstTen.body()).isEqualTo(java.util.Arrays.copyOfRange(frame, 0, 10));
+        assertThat(firstTen.headers().firstValue("Content-Range")).hasValue("bytes 0-9/" + frame.length);
+        assertThat(firstTen.headers().firstValue("Content-Length")).hasValue("10");
+        assertThat(downloads(fileId)).as("a request from byte 0 is a download").hasSize(2);
+
+        HttpResponse<byte[]> rest = download("alice", "/files/" + fileId, "bytes=10-");
+        assertThat(rest.statusCode()).isEqualTo(206);
+        assertThat(rest.body()).isEqualTo(java.util.Arrays.copyOfRange(frame, 10, frame.length));
+        assertThat(rest.headers().firstValue("Content-Range"))
+                .hasValue("bytes 10-" + (frame.length - 1) + "/" + frame.length);
+        HttpResponse<byte[]> tail = download("alice", "/files/" + fileId, "bytes=-5");
+        assertThat(tail.statusCode()).isEqualTo(206);
+        assertThat(tail.body()).isEqualTo(java.util.Arrays.copyOfRange(frame, frame.length - 5, frame.length));
+        assertThat(tail.headers().firstValue("Content-Range"))
+                .hasValue("bytes " + (frame.length - 5) + "-" + (frame.length - 1) + "/" + frame.length);
+        HttpResponse<byte[]> past = download("alice", "/files/" + fileId, "bytes=" + frame.length + "-");
+        assertThat(past.statusCode()).isEqualTo(416);
+        assertThat(past.headers().firstValue("Content-Range")).hasValue("bytes */" + frame.length);
+        assertThat(downloads(fileId)).as("ranges starting later are not recorded again").hasSize(2);
+
+        HttpResponse<byte[]> several = download("alice", "/files/" + fileId, "bytes=0-1,5-6");
+        assertThat(several.statusCode()).as("several ranges: the whole file").isEqualTo(200);
+        assertThat(several.body()).isEqualTo(frame);
+        HttpResponse<byte[]> attachment = download("alice", "/files/" + fileId + "?download=1", null);
+        assertThat(attachment.headers().firstValue("Content-Disposition")).hasValue("attachment; filename=\"bestframe.jpg\"");
+        assertThat(attachment.body()).isEqualTo(frame);
+
+        HttpResponse<byte[]> notGranted = download("bob", "/files/" + fileId, null);
+        HttpResponse<byte[]> unknown = download("alice", "/files/01KMWYGEEVW2TH4Q4SFFFFFFF5", null);
+        assertThat(notGranted.statusCode()).isEqualTo(404);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(Json.mapper().readTree(notGranted.body()).get("error_code"))
+                .isEqualTo(Json.mapper().readTree(unknown.body()).get("error_code"));
+        assertThat(get("alice", "/files/" + fileId + "?colour=red").body().get("field").asText()).isEqualTo("colour");
+        HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(URI.create(server.baseUrl + "/console/api/files/" + fileId))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        "alice:alice-pw".getBytes(StandardCharsets.UTF_8)))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("Content-Length")).hasValue(String.valueOf(frame.length));
+        assertThat(downloads(fileId)).as("refusals and HEAD are not downloads").hasSize(4);
+    }
+
+    /** The file.downloaded records of {@code fileId}, every page of acme's trail. */
+    private static List<AuditRecord> downloads(String fileId) {
+        List<AuditRecord> out = new ArrayList<>();
+        String cursor = null;
+        do {
+            var page = server.idflow.audit().list("acme", java.time.Instant.EPOCH, server.clock.instant().plusSeconds(1),
+                    cursor);
+            page.records().stream().filter(a -> a.action().equals("file.downloaded") && fileId.equals(a.targetId()))
+                    .forEach(out::add);
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return out;
     }
 
     private static List<AuditRecord> audit() {

@@ -43,11 +43,24 @@ public final class ConsoleApi {
     public static final java.time.Duration CSRF_VALIDITY = CsrfTokens.VALIDITY;
 
     private final CsrfTokens csrf;
+    private final ConsoleFiles files;
+    private final ConsoleStats stats;
 
-    /** {@code csrfKey}: the key the CSRF tokens are HMACs under (Idflow derives it from its secret). */
-    public ConsoleApi(Idflow idflow, byte[] csrfKey) {
+    /** Where the console records what an operator read or changed itself (Idflow's audit trail). */
+    @FunctionalInterface
+    public interface AuditSink {
+        void record(String consumerId, String actor, String action, String targetType, String targetId, String details);
+    }
+
+    /**
+     * {@code csrfKey}: the key the CSRF tokens are HMACs under (Idflow derives it from its secret);
+     * {@code audit}: where a file download is recorded.
+     */
+    public ConsoleApi(Idflow idflow, byte[] csrfKey, AuditSink audit) {
         this.idflow = idflow;
         this.csrf = new CsrfTokens(csrfKey);
+        this.files = new ConsoleFiles(idflow.storage().files(), audit);
+        this.stats = new ConsoleStats(idflow.storage());
     }
 
     // ---------------------------------------------------------------- CSRF
@@ -100,6 +113,9 @@ public final class ConsoleApi {
             String c = p[1];
             if (p.length == 3 && p[2].equals("flows") && m.equals("GET")) {
                 return ok(listFlows(op, c, query));
+            }
+            if (p.length == 3 && p[2].equals("stats") && m.equals("GET")) {
+                return ok(stats(op, c, query));
             }
             if (p.length == 3 && p[2].equals("audit") && m.equals("GET")) {
                 return ok(audit(op, c, query));
@@ -215,6 +231,20 @@ public final class ConsoleApi {
         return out;
     }
 
+    /** Flows per day by outcome, the steps' funnel and the liveness attempts: see docs/CONSOLE-API.md. */
+    public ObjectNode stats(Operator op, String consumerId, Map<String, String> q) {
+        granted(op, consumerId);
+        return stats.stats(consumerId, q, idflow.clock().instant());
+    }
+
+    /**
+     * A file of a granted consumer by its id (as a flow's detail names it), to be streamed by the caller:
+     * {@code GET /files/{file_id}} is bytes, not JSON, so it is not {@link #handle}'s. 404 as unknown otherwise.
+     */
+    public ConsoleFiles.Download file(Operator op, String fileId) {
+        return files.find(op, fileId);
+    }
+
     /** How far back the audit list reaches when {@code from} is not given. */
     public static final java.time.Duration AUDIT_DEFAULT_SPAN = java.time.Duration.ofDays(30);
 
@@ -301,6 +331,7 @@ public final class ConsoleApi {
                             fo.put("session_id", s.sessionId());
                             fo.put("label", label);
                             fo.put("file_id", file.fileId());
+                            ConsoleFiles.describe(fo, file);
                         });
             }
         }

@@ -340,6 +340,21 @@ public final class SealedStorage implements IdflowStorage {
         }
 
         @Override
+        public Map<String, List<ServiceSession>> findByFlowIds(java.util.Collection<String> flowIds) {
+            Map<String, List<ServiceSession>> out = new LinkedHashMap<>();
+            inner.sessions().findByFlowIds(flowIds).forEach((flowId, sessions) -> {
+                List<ServiceSession> opened = new ArrayList<>();
+                for (ServiceSession s : sessions) {
+                    open(s).ifPresent(opened::add);
+                }
+                if (!opened.isEmpty()) {
+                    out.put(flowId, opened);
+                }
+            });
+            return out;
+        }
+
+        @Override
         public Optional<ServiceSession> findByAccessTokenHash(String accessTokenHash) {
             return inner.sessions().findByAccessTokenHash(accessTokenHash).flatMap(SealedStorage.this::open);
         }
@@ -409,6 +424,12 @@ public final class SealedStorage implements IdflowStorage {
                     test).flatMap(SealedStorage.this::open);
             return found.isPresent() ? found
                     : inner.files().findInput(consumerId, personId, uploadId, test).flatMap(SealedStorage.this::open);
+        }
+
+        @Override
+        public Optional<StoredFile> findById(String fileId) {
+            // a file whose person key is gone (erased) is as if it were not there
+            return inner.files().findById(fileId).flatMap(SealedStorage.this::open);
         }
 
         @Override

@@ -39,6 +39,15 @@ public interface FileStore {
      */
     Optional<StoredFile> findInput(String consumerId, String personId, String uploadId, boolean test);
 
+    /**
+     * The metadata of the file {@code fileId}, bound or not (the caller decides whether an unbound file
+     * counts), with its size; empty when there is no such file. The operator console finds a file by the id
+     * its flow's detail named. The default refuses: a store of a host's own answers it once it can.
+     */
+    default Optional<StoredFile> findById(String fileId) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot find a file by its id");
+    }
+
     /** Opens the content of a stored file; the caller closes the stream. Empty when no such file. */
     Optional<InputStream> open(String fileId) throws IOException;
 

@@ -16,6 +16,23 @@ public interface SessionRepository {
     /** The sessions of a flow, oldest first (created_at, then session id). */
     List<ServiceSession> findByFlowId(String flowId);
 
+    /**
+     * The sessions of each of {@code flowIds} (at most {@link FlowQuery#MAX_LIMIT} ids), as
+     * {@link #findByFlowId} would answer each; a flow without sessions has no entry. For the console's
+     * charts, which read the sessions of a page of flows at once: a store answers it in one query or scan;
+     * the default asks flow by flow.
+     */
+    default java.util.Map<String, List<ServiceSession>> findByFlowIds(java.util.Collection<String> flowIds) {
+        java.util.Map<String, List<ServiceSession>> out = new java.util.LinkedHashMap<>();
+        for (String flowId : flowIds) {
+            List<ServiceSession> sessions = findByFlowId(flowId);
+            if (!sessions.isEmpty()) {
+                out.put(flowId, sessions);
+            }
+        }
+        return out;
+    }
+
     /** The liveness session whose access token hashes to {@code accessTokenHash}. */
     Optional<ServiceSession> findByAccessTokenHash(String accessTokenHash);
 

@@ -909,6 +909,34 @@ public abstract class StorageContractTest {
         assertSameSession(found.get(0), first);
     }
 
+    @Test
+    void findByFlowIdsAnswersEachFlowAsFindByFlowIdDoesAndNothingForAFlowWithoutSessions() {
+        String consumer = consumerId();
+        String person = personId();
+        String a = flowId();
+        String b = flowId();
+        String empty = flowId();
+        String other = flowId();
+        List<ServiceSession> all = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            all.add(session(consumer, person, a, "verilive", T0.plusSeconds(3 - i)));
+        }
+        all.add(session(consumer, person, b, "consent", T0));
+        all.add(session(consumer, person, other, "consent", T0));
+        Collections.shuffle(all);
+        all.forEach(sessions()::insert);
+
+        Map<String, List<ServiceSession>> found = sessions().findByFlowIds(List.of(a, b, empty));
+
+        assertThat(found).containsOnlyKeys(a, b);
+        assertThat(found.get(a)).extracting(ServiceSession::sessionId)
+                .containsExactlyElementsOf(sessions().findByFlowId(a).stream().map(ServiceSession::sessionId).toList());
+        assertThat(found.get(a)).extracting(ServiceSession::createdAt).isSorted();
+        assertThat(found.get(b)).hasSize(1);
+        assertSameSession(found.get(b).get(0), sessions().findByFlowId(b).get(0));
+        assertThat(sessions().findByFlowIds(List.of())).isEmpty();
+    }
+
     // ---------------------------------------------------------------- sessions: compare-and-set
 
     @Test
@@ -1456,6 +1484,19 @@ public abstract class StorageContractTest {
         assertThat(readAll(file.fileId())).isEqualTo(content);
         // a second read gets the whole content again
         assertThat(readAll(file.fileId())).isEqualTo(content);
+    }
+
+    @Test
+    void findByIdFindsAFileBoundOrNotWithItsSizeAndNothingForAnUnknownId() throws IOException {
+        StoredFile video = unbound(file(consumerId(), personId(), flowId(), sessionId(), "liveness_video", T0));
+        files().save(video, new ByteArrayInputStream(randomBytes(21)));
+
+        assertThat(files().findById(video.fileId())).contains(video.withSize(21));
+        files().bind(List.of(video.fileId()));
+        assertThat(files().findById(video.fileId())).contains(video.withSize(21).asBound());
+        assertThat(files().findById(fileId())).isEmpty();
+        files().delete(video.fileId());
+        assertThat(files().findById(video.fileId())).isEmpty();
     }
 
     @Test

@@ -95,6 +95,14 @@ final class FileMetadata {
                 .findOne());
     }
 
+    /** The row of {@code fileId}, bound or not. */
+    Optional<StoredFile> findById(String fileId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_file WHERE file_id = :id")
+                .bind("id", fileId)
+                .map((rs, ctx) -> read(rs))
+                .findOne());
+    }
+
     /** Deletes the row inside the caller's transaction (chunks go with it: ON DELETE CASCADE); false if none. */
     static boolean delete(Handle h, String fileId) {
         return h.createUpdate("DELETE FROM idflow_file WHERE file_id = :id").bind("id", fileId).execute() == 1;

@@ -80,6 +80,11 @@ final class JdbiFileStore implements FileStore {
     }
 
     @Override
+    public Optional<StoredFile> findById(String fileId) {
+        return metadata.findById(fileId);
+    }
+
+    @Override
     public Optional<StoredFile> findInput(String consumerId, String personId, String uploadId, boolean test) {
         return metadata.findInput(consumerId, personId, uploadId, test);
     }

@@ -68,6 +68,30 @@ final class JdbiSessionRepository implements SessionRepository {
                 .list());
     }
 
+    /** One query for a page of flows (idflow_session_flow_ix), instead of one per flow. */
+    @Override
+    public java.util.Map<String, List<ServiceSession>> findByFlowIds(java.util.Collection<String> flowIds) {
+        java.util.Map<String, List<ServiceSession>> out = new java.util.LinkedHashMap<>();
+        if (flowIds.isEmpty()) {
+            return out;
+        }
+        List<String> ids = List.copyOf(flowIds);
+        StringBuilder placeholders = new StringBuilder();
+        for (int i = 0; i < ids.size(); i++) {
+            placeholders.append(i == 0 ? ":id" : ", :id").append(i);
+        }
+        jdbi.useHandle(h -> {
+            var query = h.createQuery("SELECT " + COLUMNS + " FROM idflow_session WHERE flow_id IN (" + placeholders
+                    + ") ORDER BY flow_id, created_at, session_id");
+            for (int i = 0; i < ids.size(); i++) {
+                query.bind("id" + i, ids.get(i));
+            }
+            query.map((rs, ctx) -> read(rs))
+                    .forEach(s -> out.computeIfAbsent(s.flowId(), k -> new java.util.ArrayList<>()).add(s));
+        });
+        return out;
+    }
+
     @Override
     public Optional<ServiceSession> findByAccessTokenHash(String accessTokenHash) {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_session WHERE access_token_hash = :hash")

@@ -52,6 +52,11 @@ final class InMemoryFileStore implements FileStore {
                 .max(Comparator.comparing(StoredFile::createdAt).thenComparing(StoredFile::fileId));
     }
 
+    @Override
+    public Optional<StoredFile> findById(String fileId) {
+        return Optional.ofNullable(files.get(fileId)).map(Entry::meta);
+    }
+
     private static boolean matches(StoredFile f, FileQuery query) {
         return switch (query.kind()) {
             case SESSION -> query.id().equals(f.sessionId());

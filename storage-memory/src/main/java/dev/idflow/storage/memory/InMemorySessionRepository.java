@@ -43,6 +43,21 @@ final class InMemorySessionRepository implements SessionRepository {
                 .toList();
     }
 
+    /** One scan for the whole page of flows, not one per flow. */
+    @Override
+    public synchronized Map<String, List<ServiceSession>> findByFlowIds(java.util.Collection<String> flowIds) {
+        java.util.Set<String> wanted = java.util.Set.copyOf(flowIds);
+        Map<String, List<ServiceSession>> out = new HashMap<>();
+        for (ServiceSession s : byId.values()) {
+            if (s.flowId() != null && wanted.contains(s.flowId())) {
+                out.computeIfAbsent(s.flowId(), k -> new java.util.ArrayList<>()).add(s);
+            }
+        }
+        out.values().forEach(l -> l.sort(Comparator.comparing(ServiceSession::createdAt)
+                .thenComparing(ServiceSession::sessionId)));
+        return out;
+    }
+
     @Override
     public synchronized Optional<ServiceSession> findByAccessTokenHash(String accessTokenHash) {
         return Optional.ofNullable(idByTokenHash.get(accessTokenHash)).map(byId::get);
