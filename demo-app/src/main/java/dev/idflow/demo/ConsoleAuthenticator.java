@@ -82,7 +82,7 @@ final class ConsoleAuthenticator implements Authenticator {
             return form.validateRequest(request, response, callback);
         }
         if ((path.equals(API) || path.startsWith(API + "/")) && !loggedInByForm(request)) {
-            return challenge(response, callback);
+            return challenge(request, response, callback);
         }
         return form.validateRequest(request, response, callback);
     }
@@ -109,10 +109,18 @@ final class ConsoleAuthenticator implements Authenticator {
         return session != null && session.getAttribute(SessionAuthentication.AUTHENTICATED_ATTRIBUTE) != null;
     }
 
-    /** 401, as the console API answers it (JSON), with the Basic challenge a script understands. */
-    private static AuthenticationState challenge(Response response, Callback callback) {
+    /**
+     * 401, as the console API answers it (JSON), with the Basic challenge a script understands; but not to
+     * a page's own fetch (Sec-Fetch-Mode other than navigate, e.g. the console page after its session
+     * ended): a browser answers a Basic challenge to a fetch with its own login dialog (headless, the fetch
+     * never settles), where the page should see the 401 and send the operator to the form.
+     */
+    private static AuthenticationState challenge(Request request, Response response, Callback callback) {
         response.setStatus(401);
-        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
+        String mode = request.getHeaders().get("Sec-Fetch-Mode");
+        if (mode == null || mode.equals("navigate")) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"");
+        }
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.getHeaders().put("X-Content-Type-Options", "nosniff");

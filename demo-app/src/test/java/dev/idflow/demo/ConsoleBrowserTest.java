@@ -215,6 +215,25 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void signingOutEndsTheSessionAndShowsTheLoginPageWithANotice() {
+        signInAs("alice", ALICE_PASSWORD, "ru");
+        // the console page has no sign-out control of its own: post the demo's logout as a form would
+        driver.executeScript("const f = document.createElement('form'); f.method = 'post'; f.action = '/console/logout';"
+                + "document.body.append(f); f.submit();");
+        waitFor("on the login page after the logout", () -> driver.getCurrentUrl().contains("/console/login")
+                && !driver.findElements(By.id("login-notice")).isEmpty());
+        waitFor("the notice in Russian", () -> driver.findElement(By.id("login-notice")).isDisplayed()
+                && driver.findElement(By.id("login-notice")).getText().equals("Вы вышли из консоли."));
+        assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("ru");
+        assertThat(driver.findElement(By.id("login-error")).isDisplayed()).isFalse();
+
+        driver.get(base + "/console/");
+        waitFor("sent to the login page again", () -> !driver.findElements(By.id("j_username")).isEmpty());
+        Map<?, ?> api = fetch("GET", "/console/api/session", null, null);
+        assertThat(api.get("status")).isEqualTo(401L);
+    }
+
+    @Test
     void everyPageInEveryLocaleIsPhotographedWithItsLanguageAndATranslatedHeading() throws Exception {
         Files.createDirectories(SCREENSHOTS);
         for (String lang : List.of("kk", "ru", "en")) {

@@ -85,6 +85,16 @@ class DemoOperatorsTest {
             assertThat(body.get("error_code").asText()).isEqualTo("UNAUTHENTICATED");
             assertThat(body.get("message").asText()).contains("/console/login");
         }
+        // a page's own fetch (the console after its session ended) gets no challenge: a browser would answer
+        // it with its own login dialog instead of letting the page send the operator to the form
+        HttpResponse<String> fetched = send(get("/console/api/session").header("Sec-Fetch-Mode", "cors")
+                .header("Sec-Fetch-Site", "same-origin").header("Sec-Fetch-Dest", "empty"));
+        assertThat(fetched.statusCode()).isEqualTo(401);
+        assertThat(fetched.headers().firstValue("WWW-Authenticate")).isEmpty();
+        assertThat(fetched.headers().firstValue("Location")).isEmpty();
+        assertThat(JSON.readTree(fetched.body()).get("error_code").asText()).isEqualTo("UNAUTHENTICATED");
+        assertThat(send(get("/console/api/session").header("Sec-Fetch-Mode", "navigate")).headers()
+                .firstValue("WWW-Authenticate")).isPresent();
         HttpResponse<String> change = send(HttpRequest.newBuilder(URI.create(base + "/console/api/consumers/demo/erase-person"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"person_id\":\"p\",\"confirm\":\"p\"}")));
