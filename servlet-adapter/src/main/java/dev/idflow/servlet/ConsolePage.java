@@ -40,7 +40,7 @@ final class ConsolePage {
     private static final Pattern LANG_PARAM = Pattern.compile("(?:^|&)lang=(kk|ru|en)(?:&|$)");
 
     /** What the HTML shows before its script runs, and the refusals; the same words as i18n.js. */
-    private static final Map<String, Map<String, String>> STRINGS = Map.of(
+    static final Map<String, Map<String, String>> STRINGS = Map.of(
             "en", Map.of("title", "idflow — operator console", "loading", "Loading…",
                     "noscript", "Turn on JavaScript in your browser to use the console.",
                     "401", "Log in as an operator to open the console.",

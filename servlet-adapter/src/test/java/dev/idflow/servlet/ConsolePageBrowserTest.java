@@ -49,7 +49,8 @@ class ConsolePageBrowserTest {
                 request -> new ConsoleOptions.Access.Granted(Operator.of("alice", Set.of("acme")))), context -> { });
         acme = PersonDevice.testKey(server);
         acmeLive = PersonDevice.liveKey(server);
-        for (int i = 0; i < 3; i++) {
+        // more than a page of the list (50)
+        for (int i = 0; i < 52; i++) {
             acme.createFlow(newPerson(), "[{\"service_name\":\"consent\"}]");
         }
         // a live flow whose liveness step had no verdict: ended, fail, its session processed (to review)
@@ -162,6 +163,72 @@ class ConsolePageBrowserTest {
                     server.clock.instant().plusSeconds(1), null).records().stream()
                     .anyMatch(r -> "session.review".equals(r.action()) && "alice".equals(r.actor()))).isTrue();
             b.screenshot("console/en-flow-reviewed");
+        }
+    }
+
+    @Test
+    void theListPagesOnWithTheCursorAndBackWithoutGapsOrRepeats() throws Exception {
+        try (HostedBrowser b = HostedBrowser.desktop()) {
+            open(b, console("en"));
+            WebElement next = shown(b, "#next-page");
+            List<String> first = rows(b);
+            assertThat(first).hasSize(50);
+            next.click();
+            b.waiting(Duration.ofSeconds(10)).until(d -> !rows(b).isEmpty() && !rows(b).get(0).equals(first.get(0)));
+            List<String> second = rows(b);
+            assertThat(second).isNotEmpty().doesNotContainAnyElementsOf(first);
+            List<String> all = new ArrayList<>(first);
+            all.addAll(second);
+            JsonNode api = JSON.readTree(server.idflow.console().listFlows(Operator.of("alice", Set.of("acme")), "acme",
+                    java.util.Map.of("limit", "100")).toString());
+            List<String> expected = new ArrayList<>();
+            api.get("flows").forEach(f -> expected.add(f.get("flow_id").asText()));
+            assertThat(all).isEqualTo(expected.subList(0, all.size()));
+            assertThat(b.driver.findElement(By.id("next-page")).isDisplayed()).isEqualTo(expected.size() > 100);
+            b.driver.findElement(By.id("prev-page")).click();
+            b.waiting(Duration.ofSeconds(10)).until(d -> rows(b).equals(first));
+            assertThat(b.driver.findElement(By.id("prev-page")).isDisplayed()).isFalse();
+        }
+    }
+
+    /** Every visible text of every view against the background it is drawn on: at least 4.5:1. */
+    @Test
+    void everyTextOfEveryViewHasAContrastOfAtLeast4point5() throws Exception {
+        String contrast = """
+                const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+                const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                  .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+                const bg = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+                  if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+                const bad = [];
+                let checked = 0;
+                for (const el of document.querySelectorAll('body *')) {
+                  if (el.closest('svg, option, [hidden]') || !el.checkVisibility || !el.checkVisibility()) continue;
+                  const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+                  if (!own) continue;
+                  const s = getComputedStyle(el);
+                  const a = lum(rgb(s.color)); const b = lum(bg(el));
+                  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                  checked++;
+                  if (!(ratio >= 4.5)) bad.push(el.tagName + '.' + el.className + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+                }
+                return checked + (bad.length ? '\\n' + bad.join('\\n') : '');""";
+        // a flow of its own held by an interrupter (another test resumes the shared one)
+        Created waiting = acme.createFlow(newPerson(), "[{\"service_name\":\"interrupter\"}]");
+        acme.start(waiting.vlinkId());
+        try (HostedBrowser b = HostedBrowser.desktop()) {
+            String[][] views = {
+                {"", "#flows-table tbody tr"}, {"#/flows/" + undecided.flowId(), "section.session"},
+                {"#/flows/" + waiting.flowId(), "button.resume-pass"}, {"#/charts", "#chart-range"},
+                {"#/kyc?list=greylist", "#kyc-add"}, {"#/data", "#retention dd"}, {"#/audit", "#audit-table"}};
+            for (String[] v : views) {
+                b.driver.get(console("en") + v[0]);
+                waitFor(b, "#principal", e -> !e.getText().isEmpty());
+                shown(b, v[1]);
+                String[] answer = String.valueOf(b.js(contrast)).split("\n", 2);
+                assertThat(Integer.parseInt(answer[0])).as("texts checked on " + v[0]).isGreaterThan(15);
+                assertThat(answer.length == 1 ? "" : answer[1]).as("low contrast on " + v[0]).isEmpty();
+            }
         }
     }
 

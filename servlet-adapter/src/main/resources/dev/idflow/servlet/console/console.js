@@ -125,7 +125,7 @@ function fillConsumers() {
   if (state.consumer && !ids.includes(state.consumer)) ids.push(state.consumer);
   if (!ids.length) sel.append(h('option', { value: '' }, t('header.no_consumer_option')));
   for (const c of ids) sel.append(h('option', { value: c, selected: c === state.consumer }, c));
-  sel.disabled = ids.length <= 1;
+  sel.disabled = ids.length === 0;
   const other = document.getElementById('consumer-other');
   other.hidden = !s.all_consumers;
 }
