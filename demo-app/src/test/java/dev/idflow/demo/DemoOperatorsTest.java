@@ -31,13 +31,21 @@ class DemoOperatorsTest {
     private static final String COOKIE = "IDFLOW_CONSOLE_SESSION";
     private static DemoMain.Demo demo;
     private static String base;
+    private static final ByteArrayOutputStream PRINTED = new ByteArrayOutputStream();
 
     @BeforeAll
     static void start() throws Exception {
         demo = DemoMain.Demo.start(DemoOptions.parse(new String[] {"--port", "0", "--storage", "memory",
                 "--no-face-analysis", "--operator", "alice:alice-pw-123:demo", "--operator", "bob:bob-pw-456"}),
-                new PrintStream(new ByteArrayOutputStream()));
+                new PrintStream(PRINTED, true, StandardCharsets.UTF_8));
         base = "http://127.0.0.1:" + demo.port();
+    }
+
+    @Test
+    void theDemoPrintsWhereTheConsoleIsAndNoPassword() {
+        String printed = PRINTED.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("operator console: http://localhost:" + demo.port() + "/console/")
+                .doesNotContain("alice-pw-123").doesNotContain("bob-pw-456");
     }
 
     @AfterAll
