@@ -233,6 +233,31 @@ class ConsolePageBrowserTest {
     }
 
     @Test
+    void aChangeRefusedForAnExpiredCsrfTokenIsRetriedOnceWithAFreshOne() throws Exception {
+        // a server of its own: its clock jumps past the token's validity
+        try (TestServer own = TestServer.withConsole("/kyc", ConsoleOptions.custom(
+                request -> new ConsoleOptions.Access.Granted(Operator.of("alice", Set.of("acme")))), context -> { });
+             HostedBrowser b = HostedBrowser.desktop()) {
+            b.driver.get(own.baseUrl + "/console/?lang=en#/kyc?list=watch");
+            waitFor(b, "#principal", e -> !e.getText().isEmpty());
+            shown(b, "#kyc-add");
+            own.clock.advance(dev.idflow.core.console.ConsoleApi.CSRF_VALIDITY.plusMinutes(1));
+            b.js("window.calls = []; const real = window.fetch;"
+                    + "window.fetch = (u, o) => { window.calls.push(((o && o.method) || 'GET') + ' ' + u); return real(u, o); };");
+            b.driver.findElement(By.id("kyc-value")).sendKeys("person-csrf-1");
+            b.driver.findElement(By.id("kyc-add")).click();
+            shown(b, "#kyc-entries tbody tr[data-value='person-csrf-1']");
+            assertThat(shown(b, "#notice").getText()).isEqualTo("Entry added.");
+            assertThat(b.driver.findElement(By.id("error")).isDisplayed()).isFalse();
+            assertThat(own.idflow.kycLists().list("acme", "watch")).hasSize(1);
+            // refused once (the token expired), a fresh token, the same change again; then the list read anew
+            assertThat(String.valueOf(b.js("return window.calls.join('\\n')")).split("\n")).startsWith(
+                    "POST api/consumers/acme/kyc-lists/watch/entries", "GET api/session",
+                    "POST api/consumers/acme/kyc-lists/watch/entries", "GET api/consumers/acme/kyc-lists/watch");
+        }
+    }
+
+    @Test
     void aHeldFlowIsResumedFromItsPage() throws Exception {
         try (HostedBrowser b = HostedBrowser.desktop()) {
             open(b, console("en") + "#/flows/" + held.flowId());

@@ -173,7 +173,7 @@ export async function auditView(main, ctx, params, id) {
     for (const e of page.entries) {
       tbody.append(h('tr', {},
         h('td', {}, time(e.at)), h('td', {}, e.actor || t('audit.system')), h('td', { class: 'mono' }, e.action),
-        h('td', { class: 'mono' }, [e.target_type, e.target_id].filter(Boolean).join(' ')),
+        h('td', { class: 'mono wrap' }, [e.target_type, e.target_id].filter(Boolean).join(' ')),
         h('td', { class: 'details' }, e.details || '')));
     }
     cursor = page.next_cursor;
