@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
@@ -148,6 +149,29 @@ class ConsoleBrowserTest {
         assertThat(el("#flow-status").getText()).isEqualTo("unknown");
         assertThat(el("section.session[data-session-id='" + failed.sessionId() + "'] .session-status").getText())
                 .isEqualTo("fail");
+    }
+
+    @Test
+    void theLoginFormIsUsableFromTheKeyboardAndSaysSoWhenThePasswordIsWrong() {
+        driver.get(base + "/console/login?lang=kk");
+        wait.until(d -> !d.findElements(By.id("j_username")).isEmpty());
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).as("focused at load").isEqualTo("j_username");
+        driver.switchTo().activeElement().sendKeys("alice" + Keys.TAB);
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("j_password");
+        driver.switchTo().activeElement().sendKeys("not-her-password" + Keys.ENTER);
+
+        waitFor("the login page's error", () -> !driver.findElements(By.id("login-error")).isEmpty()
+                && driver.findElement(By.id("login-error")).isDisplayed());
+        // back in the language chosen before (kept by login.js), though the error page's address names none
+        assertThat(driver.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("kk");
+        assertThat(driver.findElement(By.id("login-error")).getText()).isEqualTo("Пайдаланушы аты немесе құпиясөз қате. Қайталап көріңіз.");
+        assertThat(driver.getCurrentUrl()).contains("error=1");
+
+        driver.findElement(By.id("j_username")).sendKeys("alice" + Keys.TAB);
+        driver.switchTo().activeElement().sendKeys(ALICE_PASSWORD + Keys.TAB);
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("login-submit");
+        driver.switchTo().activeElement().sendKeys(Keys.ENTER);
+        waitFor("signed in", () -> "alice".equals(driver.findElement(By.id("principal")).getText()));
     }
 
     @Test
