@@ -67,6 +67,15 @@ class ConsolePageBrowserTest {
         acme.start(passed.vlinkId());
         acme.consent(passed.vlinkId());
         acme.doLiveness(passed.vlinkId());
+        // and, as a document step and a recording front end would leave them, a document page and a video
+        JsonNode detail = JSON.readTree(server.idflow.console().flow(Operator.of("alice", Set.of("acme")), passed.flowId()).toString());
+        JsonNode liveness = detail.at("/sessions/1");
+        for (String[] f : new String[][] {{"doc_original_front_img", "image/jpeg"}, {"liveness_video", "video/webm"}}) {
+            byte[] bytes = f[1].startsWith("image/") ? PersonDevice.frame() : new byte[] {0x1a, 0x45, (byte) 0xdf, (byte) 0xa3};
+            server.storage.files().save(new dev.idflow.core.model.StoredFile("file-" + f[0], "acme",
+                    detail.at("/flow/person_id").asText(), passed.flowId(), liveness.get("session_id").asText(), f[0], f[1],
+                    f[0], bytes.length, server.clock.instant(), true, null, true), new java.io.ByteArrayInputStream(bytes));
+        }
     }
 
     @AfterAll
@@ -278,8 +287,11 @@ class ConsolePageBrowserTest {
             shown(b, "#flow-detail");
             WebElement frame = shown(b, "img.best-frame");
             assertThat(frame.getAttribute("src")).contains("/console/api/files/");
+            assertThat(shown(b, "video.liveness-video").getAttribute("src")).endsWith("/console/api/files/file-liveness_video");
+            assertThat(shown(b, "img.document-page").getAttribute("src")).endsWith("/console/api/files/file-doc_original_front_img");
+            assertThat(b.driver.findElement(By.cssSelector("video.liveness-video")).getAttribute("controls")).isNotNull();
             List<WebElement> downloads = b.driver.findElements(By.cssSelector("ul.files a.file-download"));
-            assertThat(downloads).isNotEmpty();
+            assertThat(downloads).hasSizeGreaterThanOrEqualTo(3);
             assertThat(downloads.get(0).getAttribute("href")).contains("/console/api/files/").endsWith("download=1");
             b.screenshot("console/en-flow-passed");
 
