@@ -214,6 +214,10 @@ public final class DemoMain {
         }
         out.println("web SDK: " + base + "/sdk/idflow-liveness.js  (try it: " + base + "/sdk/example)");
         out.println("metrics (Prometheus): " + base + "/metrics   health: " + base + "/health");
+        if (!options.operators().isEmpty()) {
+            out.println("operator console: " + base + "/console/  (sign in as an --operator; scripts: curl -u USER:PASSWORD "
+                    + base + "/console/api/session)");
+        }
         if (!options.cors().allowedOrigins().isEmpty()) {
             out.println("pages on " + String.join(", ", options.cors().allowedOrigins())
                     + " may run liveness sessions here from the browser (CORS)");

@@ -78,11 +78,11 @@ record DemoOptions(
                                           docs/WEBHOOKS.md). The demo allows loopback targets, over
                                           plain http too
               --operator USER:PASSWORD[:CONSUMER,...]
-                                          an operator of the console API at /console/api/ (HTTP
-                                          Basic, Jetty's own login, role idflow-operator), granted
-                                          the CONSUMERs listed, or every consumer without a list
-                                          (repeatable; the console API is off without any; see
-                                          docs/CONSOLE-API.md)
+                                          an operator of the console at /console/ (Jetty's own login:
+                                          the form at /console/login in a browser, HTTP Basic for
+                                          scripts; role idflow-operator), granted the CONSUMERs
+                                          listed, or every consumer without a list (repeatable; the
+                                          console is off without any; see docs/CONSOLE-API.md)
               --no-face-analysis          no face analysis (idflow-face) of liveness attempts, and no face
                                           matcher: a live verilive step then ends 'unknown', never
                                           'real', and live flows cannot name veriface

@@ -6,15 +6,9 @@ import dev.idflow.core.model.FlowUi;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,17 +36,9 @@ import org.slf4j.LoggerFactory;
 final class HostedPage {
     private static final Logger LOG = LoggerFactory.getLogger(HostedPage.class);
     private static final String RESOURCES = "hosted/";
-    private static final Map<String, String> ASSET_TYPES = Map.of(
-            "app.js", "text/javascript; charset=utf-8",
-            "i18n.js", "text/javascript; charset=utf-8",
-            "camera.js", "text/javascript; charset=utf-8",
-            "ui.js", "text/javascript; charset=utf-8",
-            "styles.css", "text/css; charset=utf-8",
-            "favicon.svg", "image/svg+xml");
     private static final List<String> LOCALES = List.of("kk", "ru", "en");
     private static final Set<String> PLACEHOLDERS = Set.of(
             "lang", "title", "favicon", "assets", "custom_css", "theme", "vlink", "loading", "noscript");
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z_]+)}}");
     /** What a path segment may hold to be written back into a URL as it came. */
     private static final Pattern URL_SAFE_SEGMENT = Pattern.compile("[A-Za-z0-9._~%-]{1,256}");
 
@@ -71,28 +56,15 @@ final class HostedPage {
 
     private final Idflow idflow;
     private final HostedPageOptions options;
-    private final Map<String, byte[]> assets = new LinkedHashMap<>();
-    private final String version;
-    private final String template;
+    // assets are linked under a path that names their version: cached for a year, never stale
+    private final StaticAssets assets = StaticAssets.of(RESOURCES,
+            "app.js", "camera.js", "ui.js", "i18n.js", "styles.css", "favicon.svg");
+    private final String version = assets.version();
+    private final StaticAssets.Template template = StaticAssets.Template.read(RESOURCES + "page.html", PLACEHOLDERS);
 
     HostedPage(Idflow idflow, HostedPageOptions options) {
         this.idflow = Objects.requireNonNull(idflow, "idflow");
         this.options = Objects.requireNonNull(options, "options");
-        MessageDigest digest = sha256();
-        for (String name : List.of("app.js", "camera.js", "ui.js", "i18n.js", "styles.css", "favicon.svg")) {
-            byte[] bytes = resource(name);
-            assets.put(name, bytes);
-            digest.update(bytes);
-        }
-        // assets are linked under a path that names their version: cached for a year, never stale
-        this.version = "v" + HexFormat.of().formatHex(digest.digest()).substring(0, 12);
-        this.template = new String(resource("page.html"), StandardCharsets.UTF_8);
-        Matcher m = PLACEHOLDER.matcher(template);
-        while (m.find()) {
-            if (!PLACEHOLDERS.contains(m.group(1))) {
-                throw new IllegalStateException("page.html has an unknown placeholder " + m.group());
-            }
-        }
     }
 
     /** The version segment of asset URLs ({@code /hf/assets/{version}/app.js}). */
@@ -208,13 +180,7 @@ final class HostedPage {
     }
 
     private String fill(Map<String, String> values) {
-        Matcher m = PLACEHOLDER.matcher(template);
-        StringBuilder out = new StringBuilder(template.length() + 256);
-        while (m.find()) {
-            m.appendReplacement(out, Matcher.quoteReplacement(escapeHtml(values.getOrDefault(m.group(1), ""))));
-        }
-        m.appendTail(out);
-        return out.toString();
+        return template.fill(values);
     }
 
     /** The template's override of {@code key} in {@code locale}, else ours. */
@@ -329,88 +295,23 @@ final class HostedPage {
 
     private boolean asset(HttpServletRequest request, HttpServletResponse response, String name, boolean versioned)
             throws IOException {
-        byte[] bytes = assets.get(name);
-        if (bytes == null) {
-            response.setStatus(HttpServletResponse.SC_NOT_FOUND);
-            response.setContentType("text/plain; charset=utf-8");
-            response.setHeader("Cache-Control", "no-store");
-            response.setHeader("X-Content-Type-Options", "nosniff");
-            write(request, response, "not found\n".getBytes(StandardCharsets.UTF_8));
-            return true;
-        }
-        String etag = "\"" + version + "\"";
-        response.setHeader("ETag", etag);
-        response.setHeader("Cache-Control", versioned ? "public, max-age=31536000, immutable" : "public, max-age=3600");
-        response.setHeader("X-Content-Type-Options", "nosniff");
-        response.setHeader("Cross-Origin-Resource-Policy", "same-origin");
-        String ifNoneMatch = request.getHeader("If-None-Match");
-        if (ifNoneMatch != null && (ifNoneMatch.contains(etag) || ifNoneMatch.trim().equals("*"))) {
-            response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
-            return true;
-        }
-        response.setStatus(HttpServletResponse.SC_OK);
-        response.setContentType(ASSET_TYPES.get(name));
-        write(request, response, bytes);
+        assets.serve(request, response, name,
+                versioned ? "public, max-age=31536000, immutable" : "public, max-age=3600", "same-origin");
         return true;
     }
 
     // ---- plumbing
 
     private static boolean isGet(HttpServletRequest request) {
-        return "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
+        return StaticAssets.isGet(request);
     }
 
     /** Answers 405 for anything but GET and HEAD; true when it did. */
     private static boolean onlyGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (isGet(request)) {
-            return false;
-        }
-        response.setStatus(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
-        response.setHeader("Allow", "GET, HEAD");
-        response.setHeader("Cache-Control", "no-store");
-        response.setContentType("application/json");
-        write(request, response,
-                "{\"error_code\":\"METHOD_NOT_ALLOWED\",\"error_msg\":\"method: use GET\"}".getBytes(StandardCharsets.UTF_8));
-        return true;
+        return StaticAssets.refuseUnlessGet(request, response);
     }
 
     private static void write(HttpServletRequest request, HttpServletResponse response, byte[] body) throws IOException {
-        write(request, response, body, "hosted page");
-    }
-
-    /**
-     * Writes a whole small body (none for HEAD); a client that went away mid-body is only logged at debug:
-     * nothing is left to tell it. Shared with {@link SdkAssets}, which serves some of the same files.
-     */
-    static void write(HttpServletRequest request, HttpServletResponse response, byte[] body, String what)
-            throws IOException {
-        response.setContentLength(body.length);
-        if ("HEAD".equals(request.getMethod())) {
-            return;
-        }
-        try (OutputStream out = response.getOutputStream()) {
-            out.write(body);
-        } catch (IOException e) {
-            LOG.debug("{}: response not completed: {}", what, e.toString());
-        }
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = HostedPage.class.getResourceAsStream(RESOURCES + name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + RESOURCES + name + " in idflow-servlet");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        StaticAssets.write(request, response, body, "hosted page");
     }
 }

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It also serves the hosted verification page ({@code GET /hf/{vlink_id}}, its assets and the
  * template's css; see {@link HostedPage}); give {@link HostedPageOptions} to let the bank's portals frame it.
+ * When {@link ConsoleOptions} enable it, the operator console: its API ({@code /console/api/*}, see
+ * {@link ConsoleHttp}) and its page ({@code /console/}, see {@link ConsolePage}).
  * And the web SDK a bank imports into its own page ({@code GET /sdk/idflow-liveness.js}; see {@link SdkAssets}).
  *
  * <p>A bank's own page on another origin may run a liveness session with the web SDK once its origin
@@ -41,6 +43,7 @@ public class IdflowServlet extends HttpServlet {
     private final transient SdkAssets sdk = new SdkAssets();
     private final transient Cors cors;
     private final transient ConsoleHttp console;
+    private final transient ConsolePage consolePage;
 
     /** The API and the hosted page; the page may not be framed by any site, no other origin may call. */
     public IdflowServlet(Idflow idflow) {
@@ -70,6 +73,7 @@ public class IdflowServlet extends HttpServlet {
         this.hostedPage = new HostedPage(idflow, Objects.requireNonNull(hostedPage, "hostedPage"));
         this.cors = new Cors(Objects.requireNonNull(cors, "cors"));
         this.console = new ConsoleHttp(idflow.console(), Objects.requireNonNull(console, "console"));
+        this.consolePage = new ConsolePage(console);
     }
 
     /**
@@ -160,6 +164,10 @@ public class IdflowServlet extends HttpServlet {
         // the operator console's API, when the host enabled it: its own access rules (the host's operators)
         if (console.handles(apiRequest.rawPath())) {
             console.serve(request, response, apiRequest.rawPath());
+            return;
+        }
+        // and its page (/console/, its assets), with the same access
+        if (consolePage.handle(request, response, apiRequest.rawPath())) {
             return;
         }
         // the hosted page's HTML, assets and custom css; its API (/hf/{vlink}/api/...) is idflow-core's

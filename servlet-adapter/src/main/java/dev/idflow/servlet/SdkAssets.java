@@ -3,12 +3,7 @@ package dev.idflow.servlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -24,18 +19,17 @@ import java.util.Map;
  * setting's business (a module script is fetched with CORS).
  */
 final class SdkAssets {
-    private static final String JS = "text/javascript; charset=utf-8";
+    private final StaticAssets files = new StaticAssets(sdkFiles());
 
-    /** An SDK file: its bytes, type and ETag. */
-    private record Asset(byte[] bytes, String contentType, String etag) {
+    private static Map<String, String> sdkFiles() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("idflow-liveness.js", "sdk/idflow-liveness.js");
+        m.put("idflow-liveness.css", "sdk/idflow-liveness.css");
+        m.put("camera.js", "hosted/camera.js");
+        m.put("i18n.js", "hosted/i18n.js");
+        m.put("ui.js", "hosted/ui.js");
+        return m;
     }
-
-    private final Map<String, Asset> files = Map.of(
-            "idflow-liveness.js", asset("sdk/idflow-liveness.js", JS),
-            "idflow-liveness.css", asset("sdk/idflow-liveness.css", "text/css; charset=utf-8"),
-            "camera.js", asset("hosted/camera.js", JS),
-            "i18n.js", asset("hosted/i18n.js", JS),
-            "ui.js", asset("hosted/ui.js", JS));
 
     /**
      * Answers the request if it asks for an SDK file; false to let the API have it (an unknown name
@@ -47,54 +41,13 @@ final class SdkAssets {
         if (path == null || !path.startsWith("/sdk/")) {
             return false;
         }
-        Asset asset = files.get(path.substring("/sdk/".length()));
-        if (asset == null) {
+        String name = path.substring("/sdk/".length());
+        if (!files.has(name)) {
             return false;
         }
-        String method = request.getMethod();
-        response.setHeader("X-Content-Type-Options", "nosniff");
-        if (!"GET".equals(method) && !"HEAD".equals(method)) {
-            response.setStatus(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
-            response.setHeader("Allow", "GET, HEAD");
-            response.setHeader("Cache-Control", "no-store");
-            response.setContentType("application/json");
-            write(request, response,
-                    "{\"error_code\":\"METHOD_NOT_ALLOWED\",\"error_msg\":\"method: use GET\"}".getBytes(StandardCharsets.UTF_8));
-            return true;
+        if (!StaticAssets.refuseUnlessGet(request, response)) {
+            files.serve(request, response, name, "no-cache", "cross-origin");
         }
-        response.setHeader("ETag", asset.etag());
-        response.setHeader("Cache-Control", "no-cache");
-        response.setHeader("Cross-Origin-Resource-Policy", "cross-origin");
-        String ifNoneMatch = request.getHeader("If-None-Match");
-        if (ifNoneMatch != null && (ifNoneMatch.contains(asset.etag()) || ifNoneMatch.trim().equals("*"))) {
-            response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
-            return true;
-        }
-        response.setStatus(HttpServletResponse.SC_OK);
-        response.setContentType(asset.contentType());
-        write(request, response, asset.bytes());
         return true;
-    }
-
-    private static void write(HttpServletRequest request, HttpServletResponse response, byte[] body) throws IOException {
-        HostedPage.write(request, response, body, "sdk");
-    }
-
-    private static Asset asset(String resource, String contentType) {
-        byte[] bytes;
-        try (InputStream in = SdkAssets.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + resource + " in idflow-servlet");
-            }
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-            return new Asset(bytes, contentType, "\"" + HexFormat.of().formatHex(digest).substring(0, 20) + "\"");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -77,6 +77,11 @@ final class HostedBrowser implements AutoCloseable {
         return new HostedBrowser(true, Map.of(), 1280, 900, false);
     }
 
+    /** A desktop window {@code width} × {@code height} px (e.g. 768 wide, a tablet or a narrow window). */
+    static HostedBrowser desktop(int width, int height) {
+        return new HostedBrowser(true, Map.of(), width, height, false);
+    }
+
     /**
      * A phone 412 px wide whose fake camera films {@code y4m} (a YUV4MPEG2 video, played from its start when
      * the camera opens, in a loop) instead of Chromium's test pattern.

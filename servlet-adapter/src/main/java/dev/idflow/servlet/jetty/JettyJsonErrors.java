@@ -49,6 +49,7 @@ public final class JettyJsonErrors {
     public static String errorCode(int status) {
         return switch (status) {
             case 400 -> "BAD_REQUEST";
+            case 401 -> "UNAUTHENTICATED";
             case 404 -> "NOT_FOUND";
             case 405 -> "METHOD_NOT_ALLOWED";
             case 408 -> "REQUEST_TIMEOUT";
@@ -71,6 +72,8 @@ public final class JettyJsonErrors {
         return switch (status) {
             case 400 -> "request: malformed (bad %-encoding, an ambiguous path, a header the server refuses or an "
                     + "HTTP version it does not speak)";
+            // the container's own login (a security constraint) refused the credentials, or there were none
+            case 401 -> "credentials: missing or not accepted";
             case 404 -> "path: no operation here; see /openapi.json";
             case 408 -> "request: not received in time";
             case 413 -> "body: too large";
