@@ -294,6 +294,8 @@ class ConsolePageBrowserTest {
             assertThat(downloads).hasSizeGreaterThanOrEqualTo(3);
             assertThat(downloads.get(0).getAttribute("href")).contains("/console/api/files/").endsWith("download=1");
             b.screenshot("console/en-flow-passed");
+            b.js("document.querySelector('video.liveness-video').scrollIntoView()");
+            b.screenshot("console/en-flow-passed-media");
 
             b.driver.get(console("en") + "#/flows/01KMWYGEEVW2TH4Q4SFFFFFFF5");
             assertThat(shown(b, "#error").getText()).contains("404").contains("not found");

@@ -132,7 +132,7 @@ function media(files) {
     } else if (DOCUMENT_LABELS.includes(f.label)
       || (f.content_type && f.content_type.startsWith('image/') && !['liveness_frames'].includes(f.label))) {
       out.push(h('figure', {}, h('img', { class: 'document-page', src: url, alt: t('flow.document_page') + ' ' + f.label }),
-        h('figcaption', {}, f.label)));
+        h('figcaption', {}, t('flow.document_page') + ' · ', h('span', { class: 'mono' }, f.label))));
     }
   }
   return out.length ? h('div', { class: 'media' }, out) : null;
