@@ -154,7 +154,7 @@ public final class BaselineServer {
             c.setPassword(o.getOrDefault("jdbc-password", ""));
             c.setMaximumPoolSize(16);
         } else {
-            Path dir = Files.createDirectories(Path.of(require(o, "data-dir")));
+            Path dir = Files.createDirectories(Path.of(require(o, "data-dir")).toAbsolutePath());
             // what the demo's H2 runs with: every commit in the file before it is answered
             c.setJdbcUrl("jdbc:h2:file:" + dir.resolve("baseline") + ";DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0;WRITE_DELAY=0");
             c.setUsername("sa");

@@ -161,13 +161,17 @@ public final class HttpBench {
         deleteTree(dir);
         Files.createDirectories(dir);
         Path answers = Files.createDirectories(dir.resolve("answers"));
+        // the demo's and the jdbc baseline's databases side by side, on the same file system
+        Path data = data(storage);
+        deleteTree(data);
+        Files.createDirectories(data);
         int demoPort = firstPort;
         int barePort = firstPort + 1;
         int jdbcPort = firstPort + 2;
         String pgUrl = options.getOrDefault("pg-url", "jdbc:postgresql://127.0.0.1:5460/");
         String pgUser = options.getOrDefault("pg-user", "postgres");
         List<String> demoArgs = new ArrayList<>(List.of("--port", String.valueOf(demoPort), "--storage", storage,
-                "--data-dir", dir.resolve("demo-data").toString(), "--consumer", "bench:" + KEY,
+                "--data-dir", data.resolve("demo").toString(), "--consumer", "bench:" + KEY,
                 "--rate-limit", "1000000:1000000", "--no-face-analysis"));
         if (storage.equals("postgres")) {
             freshDatabase(pgUrl, pgUser, "idflow_bench_demo");
@@ -231,7 +235,7 @@ public final class HttpBench {
                 if (storage.equals("postgres")) {
                     jdbc.addAll(List.of("--jdbc-url", pgUrl + "idflow_bench_jdbc", "--jdbc-user", pgUser));
                 } else {
-                    jdbc.addAll(List.of("--data-dir", dir.resolve("jdbc-data").toString()));
+                    jdbc.addAll(List.of("--data-dir", data.resolve("jdbc").toString()));
                 }
                 Process jdbcProcess = start(jdbc, dir.resolve("jdbc.log"));
                 awaitHealth(jdbcProcess, "http://127.0.0.1:" + jdbcPort, dir.resolve("jdbc.log"));
@@ -425,6 +429,10 @@ public final class HttpBench {
             s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             s.execute("CREATE DATABASE " + name);
         }
+    }
+
+    private Path data(String storage) {
+        return Path.of(options.getOrDefault("data", "/tmp/idflow-bench-http")).toAbsolutePath().resolve(storage);
     }
 
     private static void deleteTree(Path dir) throws IOException {
