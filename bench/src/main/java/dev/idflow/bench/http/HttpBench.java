@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * alternating demo, bare, jdbc, demo, bare, jdbc, … with wrk (the liveness attempt with {@link AttemptLoad});
  * the medians, their ratios and the issue's targets go to {@code report.md}.
  *
- * <p>Options: {@code --quick} (1 round of 2 s, 1 s warm-up), {@code --storage memory,h2,postgres},
+ * <p>Options: {@code --quick} (1 round of 2 s, 2 s warm-up), {@code --storage memory,h2,postgres},
  * {@code --scenarios get-hot,get-10k,post-flow,get-result,post-session,attempt,download}, {@code --rounds N},
  * {@code --duration S}, {@code --warmup S}, {@code --flows N} (10000), {@code --connections N} (16),
  * {@code --threads N} (2), {@code --pg-url jdbc:postgresql://127.0.0.1:5460/} (a server where the user may
@@ -106,7 +106,7 @@ public final class HttpBench {
         }
         rounds = Integer.parseInt(options.getOrDefault("rounds", quick ? "1" : "3"));
         duration = Double.parseDouble(options.getOrDefault("duration", quick ? "2" : "5"));
-        warmup = Double.parseDouble(options.getOrDefault("warmup", quick ? "1" : "3"));
+        warmup = Double.parseDouble(options.getOrDefault("warmup", quick ? "2" : "3"));
         flows = Integer.parseInt(options.getOrDefault("flows", "10000"));
         connections = Integer.parseInt(options.getOrDefault("connections", "16"));
         threads = Integer.parseInt(options.getOrDefault("threads", "2"));
@@ -240,6 +240,11 @@ public final class HttpBench {
                 Process jdbcProcess = start(jdbc, dir.resolve("jdbc.log"));
                 awaitHealth(jdbcProcess, "http://127.0.0.1:" + jdbcPort, dir.resolve("jdbc.log"));
                 bases.put("jdbc", "http://127.0.0.1:" + jdbcPort);
+                if (storage.equals("postgres")) {
+                    notes.add("postgres: average flow row " + rowWidth(pgUrl + "idflow_bench_demo", pgUser) + " bytes in the demo's "
+                            + "database, " + rowWidth(pgUrl + "idflow_bench_jdbc", pgUser) + " in the jdbc baseline's "
+                            + "(pg_column_size, after seeding)");
+                }
             }
 
             for (String scenario : scenarios) {
@@ -422,6 +427,14 @@ public final class HttpBench {
             Thread.sleep(200);
         }
         throw new IllegalStateException(base + " did not answer /health within 180 s (" + log + ")");
+    }
+
+    private static int rowWidth(String url, String user) throws Exception {
+        try (Connection c = DriverManager.getConnection(url, user, ""); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT avg(pg_column_size(f.*))::int FROM idflow_flow f")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     private static void freshDatabase(String url, String user, String name) throws Exception {
