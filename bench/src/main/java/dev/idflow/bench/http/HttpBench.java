@@ -216,7 +216,6 @@ public final class HttpBench {
                     .header("Authorization", "Bearer " + token).header("Content-Type", attempt.contentType())
                     .POST(HttpRequest.BodyPublishers.ofByteArray(attempt.bytes())).build()), answers, "attempt");
             Files.writeString(dir.resolve("post-flow.json"), Seeder.FLOW_BODY);
-            Files.writeString(dir.resolve("post-session.json"), Seeder.SESSION_BODY);
 
             // the baselines
             Map<String, String> bases = new LinkedHashMap<>();
@@ -289,8 +288,7 @@ public final class HttpBench {
             case "post-flow" -> (target, base, s) -> wrk("post.lua", base, s,
                     Map.of("BENCH_PATH", "/flow", "BENCH_BODY", dir.resolve("post-flow.json").toString()));
             case "get-result" -> (target, base, s) -> wrk("get.lua", base, s, Map.of("BENCH_PATH", "/flow/" + ended + "/result"));
-            case "post-session" -> (target, base, s) -> wrk("post.lua", base, s,
-                    Map.of("BENCH_PATH", "/liveness2/session", "BENCH_BODY", dir.resolve("post-session.json").toString()));
+            case "post-session" -> (target, base, s) -> wrk("post-person.lua", base, s, Map.of("BENCH_PATH", "/liveness2/session"));
             case "download" -> (target, base, s) -> wrk("get.lua", base, s, Map.of("BENCH_PATH", Seeder.downloadPath()));
             case "attempt" -> new Load() {
                 private double lastRate = 150;

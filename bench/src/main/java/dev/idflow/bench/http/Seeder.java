@@ -140,9 +140,12 @@ public final class Seeder {
         return "/resources/file?label=" + UPLOAD_LABEL + "&person_id=" + UPLOAD_PERSON;
     }
 
-    /** One liveness session (POST /liveness2/session): its access token. */
+    private final AtomicInteger people = new AtomicInteger();
+
+    /** One liveness session (POST /liveness2/session) of a person of its own: its access token. */
     String sessionToken() throws IOException, InterruptedException {
-        return json(postJson("/liveness2/session", SESSION_BODY, true), 201, "POST /liveness2/session").get("access_token").asText();
+        String body = "{\"person_id\":\"bench-live-" + System.identityHashCode(this) + "-" + people.incrementAndGet() + "\"}";
+        return json(postJson("/liveness2/session", body, true), 201, "POST /liveness2/session").get("access_token").asText();
     }
 
     /** {@code n} session tokens, made by {@code threads} clients at once. */
