@@ -41,7 +41,8 @@ import java.util.stream.Stream;
  *
  * <p>Options: {@code --quick} (1 round of 2 s, 2 s warm-up), {@code --storage memory,h2,postgres},
  * {@code --scenarios get-hot,get-10k,post-flow,get-result,post-session,attempt,download}, {@code --rounds N},
- * {@code --duration S}, {@code --warmup S}, {@code --flows N} (10000), {@code --connections N} (16),
+ * {@code --duration S}, {@code --warmup S} (per scenario and target), {@code --jit-warmup S} (5: GET and POST
+ * against every server before the first scenario), {@code --flows N} (10000), {@code --connections N} (16),
  * {@code --threads N} (2), {@code --pg-url jdbc:postgresql://127.0.0.1:5460/} (a server where the user may
  * create databases), {@code --pg-user postgres}, {@code --demo-jar}, {@code --wrk-scripts DIR},
  * {@code --out DIR}, {@code --port N} (the first of three ports: demo, bare, jdbc; default 18641).
@@ -61,6 +62,7 @@ public final class HttpBench {
     private final int rounds;
     private final double duration;
     private final double warmup;
+    private final double jitWarmup;
     private final int flows;
     private final int connections;
     private final int threads;
@@ -107,6 +109,7 @@ public final class HttpBench {
         rounds = Integer.parseInt(options.getOrDefault("rounds", quick ? "1" : "3"));
         duration = Double.parseDouble(options.getOrDefault("duration", quick ? "2" : "5"));
         warmup = Double.parseDouble(options.getOrDefault("warmup", quick ? "2" : "3"));
+        jitWarmup = Double.parseDouble(options.getOrDefault("jit-warmup", "5"));
         flows = Integer.parseInt(options.getOrDefault("flows", "10000"));
         connections = Integer.parseInt(options.getOrDefault("connections", "16"));
         threads = Integer.parseInt(options.getOrDefault("threads", "2"));
@@ -245,6 +248,16 @@ public final class HttpBench {
                             + "(pg_column_size, after seeding)");
                 }
             }
+
+            // every server's JIT warmed alike before any scenario: the demo's seeding alone would favour it over
+            // baselines just started (a cold jdbc servlet runs at a tenth of its speed)
+            for (String target : bases.keySet()) {
+                Load get = load("get-10k", dir, hot, ended, ids.isEmpty() ? allIds : idsFile, allIds, seeder, attempt);
+                Load post = load("post-flow", dir, hot, ended, idsFile, allIds, seeder, attempt);
+                get.run(target, bases.get(target), jitWarmup);
+                post.run(target, bases.get(target), jitWarmup);
+            }
+            log("JIT warm-up done (" + jitWarmup + " s of GET and of POST per server)");
 
             for (String scenario : scenarios) {
                 List<String> targets = new ArrayList<>(List.of("idflow", "bare"));
@@ -478,9 +491,9 @@ public final class HttpBench {
                 .append(firstThree(loadBefore)).append(" at start, ").append(firstThree(loadAfter))
                 .append(" at end; Java ").append(System.getProperty("java.version")).append("; commit ")
                 .append(System.getenv().getOrDefault("BENCH_COMMIT", "?")).append("\n");
-        r.append(String.format(Locale.ROOT, "- load: wrk -t%d -c%d, %d round(s) of %.0f s per target after a %.0f s warm-up, "
+        r.append(String.format(Locale.ROOT, "- load: wrk -t%d -c%d, %.0f s of GET and of POST against every server first (JIT), then per scenario %d round(s) of %.0f s per target after a %.0f s warm-up, "
                 + "rounds alternating idflow, bare, jdbc; the liveness attempt with AttemptLoad (%d threads, one session per "
-                + "attempt); figures are medians of 2xx answers per second\n", threads, connections, rounds, duration, warmup,
+                + "attempt); figures are medians of 2xx answers per second\n", threads, connections, jitWarmup, rounds, duration, warmup,
                 connections));
         r.append("- idflow: the demo jar, --rate-limit 1000000:1000000 --no-face-analysis, a test key; bare: the demo's "
                 + "captured bytes from a Jetty 12 servlet; jdbc: the same plus one indexed SELECT (GET) or one INSERT (POST) "
