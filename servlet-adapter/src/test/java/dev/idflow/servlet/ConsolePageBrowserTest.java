@@ -344,18 +344,14 @@ class ConsolePageBrowserTest {
     }
 
     @Test
-    void theChartsAreDrawnWithTitlesAndTablesOrTheMissingEndpointIsAClearError() throws Exception {
+    void theChartsAreDrawnFromTheStatsEndpointWithTitlesAndTables() throws Exception {
         try (HostedBrowser b = HostedBrowser.desktop()) {
             open(b, console("en") + "#/charts");
             b.waiting(Duration.ofSeconds(15)).until(d -> d.findElements(By.cssSelector("#charts svg")).size() == 3
                     || d.findElement(By.id("error")).isDisplayed());
             b.screenshot("console/en-charts");
-            if (b.driver.findElement(By.id("error")).isDisplayed()) {
-                // the stats endpoint is not there yet (another part of issue #14): the page says so, it does not break
-                assertThat(b.driver.findElement(By.id("error")).getText()).contains("404").contains("stats");
-                assertThat(b.driver.findElement(By.id("chart-range")).isDisplayed()).isTrue();
-                return;
-            }
+            assertThat(b.driver.findElement(By.id("error")).isDisplayed()).as("an error instead of the charts: %s",
+                    b.driver.findElement(By.id("error")).getText()).isFalse();
             for (String id : List.of("chart-days", "chart-funnel", "chart-attempts")) {
                 WebElement chart = b.driver.findElement(By.id(id));
                 assertThat(chart.getTagName()).isEqualTo("svg");

@@ -52,7 +52,7 @@ function table(caption, head, rows, id) {
     h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id },
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', {}, c)))))))));
+      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row', class: 'mono' }, c) : h('td', {}, c)))))))));
 }
 
 function daysChart(days) {

@@ -142,8 +142,8 @@ function fileList(files) {
   if (!files.length) return h('p', { class: 'muted' }, t('flow.no_files'));
   return h('ul', { class: 'files' }, files.map((f) => h('li', {},
     h('a', { class: 'file-download', href: api.fileUrl(f, true), download: '' }, f.label),
-    h('span', { class: 'muted' }, [f.content_type, f.size !== undefined ? bytes(f.size) : null]
-      .filter(Boolean).map((x) => ' · ' + x).join('')))));
+    f.content_type ? h('span', { class: 'muted' }, ' · ', h('span', { class: 'mono' }, f.content_type)) : null,
+    f.size !== undefined ? h('span', { class: 'muted' }, ' · ' + bytes(f.size)) : null)));
 }
 
 function reviewControls(ctx, s, reload) {
