@@ -258,6 +258,22 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void aPageWhoseLoginEndedGoesBackToTheLoginFormAtItsNextCall() {
+        signInAs("alice", ALICE_PASSWORD, "en");
+        waitFor("the flows list", () -> !driver.findElements(By.cssSelector("#flows-table tr[data-flow-id]")).isEmpty());
+        // the session ends on the server's side (as after 30 idle minutes): the page's cookie no longer logs it in
+        driver.manage().deleteCookieNamed("IDFLOW_CONSOLE_SESSION");
+
+        driver.findElement(By.id("nav-charts")).click();
+
+        waitFor("sent to the login form by the page's next API call",
+                () -> !driver.findElements(By.id("j_username")).isEmpty());
+        signIn("alice", ALICE_PASSWORD);
+        waitFor("back on the console", () -> !driver.findElements(By.id("principal")).isEmpty()
+                && driver.findElement(By.id("principal")).getText().contains("alice"));
+    }
+
+    @Test
     void everyPageInEveryLocaleIsPhotographedWithItsLanguageAndATranslatedHeading() throws Exception {
         Files.createDirectories(SCREENSHOTS);
         for (String lang : List.of("kk", "ru", "en")) {

@@ -30,8 +30,21 @@ async function request(method, path, body) {
   }
   const type = response.headers.get('Content-Type') || '';
   const json = type.includes('json') ? await response.json().catch(() => null) : null;
+  if (response.status === 401) reauthenticate();
   if (!response.ok) throw new ApiError(response.status, json);
   return json;
+}
+
+/**
+ * The operator's login ended (401): load the shell again, so that the host's own login (a form, HTTP Basic) takes
+ * over. At most once a minute, so a host whose page and API disagree shows the error instead of reloading forever.
+ */
+function reauthenticate() {
+  const key = 'idflow.console.reauth';
+  const last = Number(sessionStorage.getItem(key) || 0);
+  if (Date.now() - last < 60000) return;
+  sessionStorage.setItem(key, String(Date.now()));
+  window.location.reload();
 }
 
 /** Who the operator is and the consumers granted; keeps the CSRF token for the changes. */
