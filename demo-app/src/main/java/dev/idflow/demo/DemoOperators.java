@@ -38,7 +38,7 @@ final class DemoOperators {
             grants.put(op.user(), op.consumerIds().isEmpty() ? Operator.ofAllConsumers(op.user())
                     : Operator.of(op.user(), new HashSet<>(op.consumerIds())));
         }
-        return ConsoleOptions.containerRole(grants::get);
+        return ConsoleOptions.containerRole(grants::get).signOutAt("/console/logout");
     }
 
     /**

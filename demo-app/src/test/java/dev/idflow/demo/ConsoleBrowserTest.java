@@ -241,9 +241,10 @@ class ConsoleBrowserTest {
     @Test
     void signingOutEndsTheSessionAndShowsTheLoginPageWithANotice() {
         signInAs("alice", ALICE_PASSWORD, "ru");
-        // the console page has no sign-out control of its own: post the demo's logout as a form would
-        driver.executeScript("const f = document.createElement('form'); f.method = 'post'; f.action = '/console/logout';"
-                + "document.body.append(f); f.submit();");
+        // the page's sign-out button posts to the demo's logout (ConsoleOptions.signOutAt)
+        waitFor("the sign-out button", () -> driver.findElement(By.id("sign-out-button")).isDisplayed());
+        assertThat(driver.findElement(By.id("sign-out-button")).getText()).isEqualTo("Выйти");
+        driver.findElement(By.id("sign-out-button")).click();
         waitFor("on the login page after the logout", () -> driver.getCurrentUrl().contains("/console/login")
                 && !driver.findElements(By.id("login-notice")).isEmpty());
         waitFor("the notice in Russian", () -> driver.findElement(By.id("login-notice")).isDisplayed()

@@ -29,9 +29,35 @@ public final class ConsoleOptions {
     }
 
     private final Function<HttpServletRequest, Access> check;
+    private final String signOutPath;
 
     private ConsoleOptions(Function<HttpServletRequest, Access> check) {
+        this(check, null);
+    }
+
+    private ConsoleOptions(Function<HttpServletRequest, Access> check, String signOutPath) {
         this.check = check;
+        this.signOutPath = signOutPath;
+    }
+
+    /**
+     * As these options, with a sign-out button on the console page that POSTs (a plain form, same origin) to
+     * {@code path}: the host's own logout (idflow never ends a login itself), e.g. {@code /console/logout}.
+     * {@code path} is an absolute path on this server: it starts with one '/' and holds no whitespace, quote or
+     * angle bracket.
+     */
+    public ConsoleOptions signOutAt(String path) {
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/") || path.startsWith("//") || !path.matches("[^\\s\"'<>\\\\]+")) {
+            throw new IllegalArgumentException("path: must be an absolute path on this server (one leading '/', "
+                    + "no whitespace, quotes, angle brackets or backslashes), was " + path);
+        }
+        return new ConsoleOptions(check, path);
+    }
+
+    /** The host's sign-out path for the page's button, or null for none. */
+    String signOutPath() {
+        return signOutPath;
     }
 
     /** No console API (the default): {@code /console/api/*} is an unknown path. */

@@ -57,7 +57,7 @@ final class ConsolePage {
     private final ConsoleOptions options;
     private final StaticAssets assets = new StaticAssets(assetFiles());
     private final StaticAssets.Template shell = StaticAssets.Template.read(RESOURCES + "console.html",
-            Set.of("lang", "title", "assets", "loading", "noscript"));
+            Set.of("lang", "title", "assets", "loading", "noscript", "sign_out"));
 
     /** The console's own files, and the hosted page's DOM helper it builds on (ui.js, the same bytes). */
     private static Map<String, String> assetFiles() {
@@ -134,6 +134,7 @@ final class ConsolePage {
         values.put("assets", "assets/" + assets.version());
         values.put("loading", STRINGS.get(lang).get("loading"));
         values.put("noscript", STRINGS.get(lang).get("noscript"));
+        values.put("sign_out", options.signOutPath() == null ? "" : options.signOutPath());
         response.setStatus(HttpServletResponse.SC_OK);
         pageHeaders(response);
         StaticAssets.write(request, response, shell.fill(values).getBytes(StandardCharsets.UTF_8), "console page");

@@ -1,6 +1,7 @@
 package dev.idflow.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.idflow.core.console.Operator;
 import java.net.URI;
@@ -208,6 +209,24 @@ class ConsolePageHttpTest {
             HttpResponse<String> r = get(disabled, path, Map.of("X-Test-User", "alice"));
             assertThat(r.statusCode()).as(path).isEqualTo(404);
             assertThat(r.body()).as(path).doesNotContain("console.js");
+        }
+    }
+
+    @Test
+    void theSignOutButtonPostsToTheHostsLogoutOnlyWhenTheHostNamedOne() throws Exception {
+        // this server's options name none: the form is there but hidden, with no action to post to
+        String without = asAlice("/console/").body();
+        assertThat(without).contains("<form id=\"sign-out\" class=\"tool\" method=\"post\" action=\"\" data-path=\"\" hidden>");
+
+        ConsoleOptions access = ConsoleOptions.custom(request -> new ConsoleOptions.Access.Granted(
+                Operator.of("alice", Set.of("acme"))));
+        try (TestServer named = TestServer.withConsole("/kyc", access.signOutAt("/sso/logout"), context -> { })) {
+            assertThat(get(named, "/console/", Map.of()).body())
+                    .contains("method=\"post\" action=\"/sso/logout\" data-path=\"/sso/logout\"");
+        }
+        for (String bad : List.of("logout", "//evil.example/x", "/a b", "/x\"onmouseover=1", "/<x>", "/a\\b")) {
+            assertThatThrownBy(() -> access.signOutAt(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("path: must be an absolute path on this server");
         }
     }
 }

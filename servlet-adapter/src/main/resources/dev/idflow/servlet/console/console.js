@@ -149,6 +149,9 @@ async function boot() {
     return;
   }
   document.getElementById('principal').textContent = state.session.principal;
+  // the host's logout, when it named one (ConsoleOptions.signOutAt): a plain same-origin form POST
+  const signOut = document.getElementById('sign-out');
+  signOut.hidden = !signOut.dataset.path;
   let saved = null;
   try { saved = localStorage.getItem(CONSUMER_KEY); } catch (e) { /* none */ }
   const granted = state.session.consumers || [];

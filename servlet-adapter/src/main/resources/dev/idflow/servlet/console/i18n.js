@@ -19,6 +19,7 @@ export const STRINGS = {
     'header.consumer_open': 'Open',
     'header.lang': 'Language',
     'header.principal': 'Signed in as',
+    'header.sign_out': 'Sign out',
     'header.no_consumer': 'No consumer is granted to you. Ask your administrator for access.',
     'header.no_consumer_option': 'none granted',
 
@@ -235,6 +236,7 @@ export const STRINGS = {
     'header.consumer_open': 'Открыть',
     'header.lang': 'Язык',
     'header.principal': 'Вы вошли как',
+    'header.sign_out': 'Выйти',
     'header.no_consumer': 'Вам не выдан доступ ни к одному клиенту. Обратитесь к администратору.',
     'header.no_consumer_option': 'нет доступа',
 
@@ -451,6 +453,7 @@ export const STRINGS = {
     'header.consumer_open': 'Ашу',
     'header.lang': 'Тіл',
     'header.principal': 'Сіз кірдіңіз:',
+    'header.sign_out': 'Шығу',
     'header.no_consumer': 'Сізге бірде-бір клиентке рұқсат берілмеген. Әкімшіге хабарласыңыз.',
     'header.no_consumer_option': 'рұқсат жоқ',
 
