@@ -1,13 +1,11 @@
 package dev.idflow.demo;
 
+import dev.idflow.servlet.ConsoleOptions;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -27,17 +25,7 @@ final class ConsoleLoginServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     static final String MAPPING = ConsoleAuthenticator.LOGIN_PAGE + "/*";
     /** The console page's (servlet-adapter) policy, word for word. */
-    static final String CSP = String.join("; ",
-            "default-src 'none'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' blob: data:",
-            "media-src 'self' blob:",
-            "connect-src 'self'",
-            "font-src 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-            "base-uri 'none'");
+    static final String CSP = ConsoleOptions.PAGE_CSP;
     static final List<String> LOCALES = List.of("kk", "ru", "en");
 
     private static final Map<String, String> ASSETS = Map.of(
@@ -87,7 +75,7 @@ final class ConsoleLoginServlet extends HttpServlet {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }
-        write(resp, type, resource(file.substring(1)));
+        DemoPages.write(resp, type, DemoPages.resource("console-login", file.substring(1)));
     }
 
     static void headers(HttpServletResponse resp) {
@@ -105,12 +93,12 @@ final class ConsoleLoginServlet extends HttpServlet {
         }
         Map<String, String> strings = STRINGS.get(lang);
         String base = req.getContextPath() + ConsoleAuthenticator.LOGIN_PAGE;
-        String html = new String(resource("login.html"), StandardCharsets.UTF_8)
+        String html = new String(DemoPages.resource("console-login", "login.html"), StandardCharsets.UTF_8)
                 .replace("{{lang}}", lang)
-                .replace("{{base}}", escapeHtml(base))
-                .replace("{{action}}", escapeHtml(req.getContextPath() + "/console/j_security_check?lang=" + lang));
+                .replace("{{base}}", DemoPages.escapeHtml(base))
+                .replace("{{action}}", DemoPages.escapeHtml(req.getContextPath() + "/console/j_security_check?lang=" + lang));
         for (Map.Entry<String, String> s : strings.entrySet()) {
-            html = html.replace("{{" + s.getKey() + "}}", escapeHtml(s.getValue()));
+            html = html.replace("{{" + s.getKey() + "}}", DemoPages.escapeHtml(s.getValue()));
         }
         String query = req.getQueryString() == null ? "" : "&" + req.getQueryString() + "&";
         // the message shown, if any: hidden by the template's attribute otherwise (no inline style)
@@ -119,7 +107,7 @@ final class ConsoleLoginServlet extends HttpServlet {
         for (String other : LOCALES) {
             html = html.replace("{{current-" + other + "}}", other.equals(lang) ? " aria-current=\"true\"" : "");
         }
-        write(resp, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));
+        DemoPages.write(resp, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code lang=kk|ru|en} in a query string, else null (anything else is ignored, never echoed). */
@@ -149,30 +137,6 @@ final class ConsoleLoginServlet extends HttpServlet {
             }
         }
         return "en";
-    }
-
-    private static void write(HttpServletResponse resp, String type, byte[] body) throws IOException {
-        resp.setStatus(HttpServletResponse.SC_OK);
-        resp.setContentType(type);
-        resp.setContentLength(body.length);
-        try (OutputStream out = resp.getOutputStream()) {
-            out.write(body);
-        }
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = ConsoleLoginServlet.class.getResourceAsStream("console-login/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource console-login/" + name + " in idflow-demo");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String escapeHtml(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&#39;");
     }
 
     /**

@@ -4,9 +4,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -37,7 +34,7 @@ final class SdkExampleServlet extends HttpServlet {
         resp.setHeader("Referrer-Policy", "no-referrer");
         if (file.isEmpty() || file.equals("/")) {
             String base = req.getContextPath() + req.getServletPath();
-            String html = new String(resource("index.html"), StandardCharsets.UTF_8).replace("{{base}}", escapeHtml(base));
+            String html = new String(DemoPages.resource("sdk-example", "index.html"), StandardCharsets.UTF_8).replace("{{base}}", DemoPages.escapeHtml(base));
             resp.setHeader("Content-Security-Policy", String.join("; ",
                     "default-src 'none'",
                     "script-src 'self'",
@@ -48,7 +45,7 @@ final class SdkExampleServlet extends HttpServlet {
                     "base-uri 'none'",
                     "form-action 'none'"));
             resp.setHeader("Permissions-Policy", "camera=(self), microphone=(), geolocation=()");
-            write(resp, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));
+            DemoPages.write(resp, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));
             return;
         }
         String name = file.substring(1);
@@ -57,30 +54,6 @@ final class SdkExampleServlet extends HttpServlet {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }
-        write(resp, type, resource(name));
-    }
-
-    private static void write(HttpServletResponse resp, String type, byte[] body) throws IOException {
-        resp.setStatus(HttpServletResponse.SC_OK);
-        resp.setContentType(type);
-        resp.setContentLength(body.length);
-        try (OutputStream out = resp.getOutputStream()) {
-            out.write(body);
-        }
-    }
-
-    private static byte[] resource(String name) {
-        try (InputStream in = SdkExampleServlet.class.getResourceAsStream("sdk-example/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource sdk-example/" + name + " in idflow-demo");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String escapeHtml(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&#39;");
+        DemoPages.write(resp, type, DemoPages.resource("sdk-example", name));
     }
 }

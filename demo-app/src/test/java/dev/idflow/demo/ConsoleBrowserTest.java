@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -31,8 +29,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -387,29 +383,13 @@ class ConsoleBrowserTest {
         return (Map<?, ?>) answer;
     }
 
-    /** As servlet-adapter's browser tests: skipped without Chromium, except under CI=true, where that fails. */
     private static void requireChromium() {
-        if (Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
-            return;
-        }
-        String message = "Chromium is not installed; install it with: apt-get install -y chromium chromium-driver";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assertions.fail("CI=true and the browser tests cannot run: " + message);
-        }
-        Assumptions.abort("browser test skipped: " + message);
+        DemoChromium.require();
     }
 
     /** Debian's headless Chromium and chromedriver, a desktop window (the console is desktop first). */
     private static ChromeDriver chromium() {
-        System.setProperty("SE_AVOID_STATS", "true");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments(List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=" + WIDTH + "," + HEIGHT, "--lang=en-US"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
-        ChromeDriver chrome = new ChromeDriver(service, options);
+        ChromeDriver chrome = DemoChromium.start(List.of("--window-size=" + WIDTH + "," + HEIGHT, "--lang=en-US"), o -> { });
         chrome.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
         return chrome;
     }

@@ -16,15 +16,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -126,32 +122,15 @@ class SdkExamplePageTest {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** As servlet-adapter's browser tests: skipped without Chromium, except under CI=true, where that fails. */
     private static void requireChromium() {
-        if (Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
-            return;
-        }
-        String message = "Chromium is not installed; install it with: apt-get install -y chromium chromium-driver";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assertions.fail("CI=true and the browser tests cannot run: " + message);
-        }
-        Assumptions.abort("browser test skipped: " + message);
+        DemoChromium.require();
     }
 
     /** Debian's headless Chromium and chromedriver, given explicitly, with a fake camera it grants unasked. */
     private static ChromeDriver chromium() {
-        System.setProperty("SE_AVOID_STATS", "true");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments(List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                "--window-size=800,1400"));
-        options.setExperimentalOption("mobileEmulation", Map.of("deviceMetrics",
-                Map.of("width", 412, "height", 1200, "pixelRatio", 2.0, "touch", true)));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
+        return DemoChromium.start(List.of("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                "--window-size=800,1400"), o -> o.setExperimentalOption("mobileEmulation", Map.of("deviceMetrics",
+                Map.of("width", 412, "height", 1200, "pixelRatio", 2.0, "touch", true))));
     }
 
     private static void screenshot(ChromeDriver driver, String name) throws Exception {

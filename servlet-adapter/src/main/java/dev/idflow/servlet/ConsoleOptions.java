@@ -16,6 +16,22 @@ public final class ConsoleOptions {
     /** The container role an operator needs with {@link #containerRole}. */
     public static final String ROLE = "idflow-operator";
 
+    /**
+     * The console page's Content-Security-Policy: nothing but this origin's own scripts, styles, images and API
+     * calls, no framing. A host serving its own login page in front of the console may send the same.
+     */
+    public static final String PAGE_CSP = String.join("; ",
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' blob: data:",
+            "media-src 'self' blob:",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'");
+
     /** The host's decision for one request: who the operator is, or why not. */
     public sealed interface Access permits Access.Granted, Access.Unauthenticated, Access.Forbidden {
         record Granted(Operator operator) implements Access {

@@ -24,17 +24,7 @@ import java.util.regex.Pattern;
  */
 final class ConsolePage {
     static final String PREFIX = "/console";
-    static final String CSP = String.join("; ",
-            "default-src 'none'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' blob: data:",
-            "media-src 'self' blob:",
-            "connect-src 'self'",
-            "font-src 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-            "base-uri 'none'");
+    static final String CSP = ConsoleOptions.PAGE_CSP;
     private static final String RESOURCES = "console/";
     private static final List<String> LOCALES = List.of("kk", "ru", "en");
     private static final Pattern LANG_PARAM = Pattern.compile("(?:^|&)lang=(kk|ru|en)(?:&|$)");

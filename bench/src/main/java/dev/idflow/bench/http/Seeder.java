@@ -88,7 +88,18 @@ public final class Seeder {
 
     /** {@code n} flows created by {@code threads} clients at once; their ids. */
     List<String> flows(int n, int threads) throws Exception {
-        List<String> ids = Collections.synchronizedList(new ArrayList<>(n));
+        return inParallel(n, threads, this::flow);
+    }
+
+    /** One answer of a seeding request. */
+    @FunctionalInterface
+    private interface Make {
+        String make() throws IOException, InterruptedException;
+    }
+
+    /** {@code n} results of {@code make}, by {@code threads} clients at once. */
+    private static List<String> inParallel(int n, int threads, Make make) throws Exception {
+        List<String> out = Collections.synchronizedList(new ArrayList<>(n));
         AtomicInteger left = new AtomicInteger(n);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -96,7 +107,7 @@ public final class Seeder {
             for (int t = 0; t < threads; t++) {
                 running.add(pool.submit(() -> {
                     while (left.getAndDecrement() > 0) {
-                        ids.add(flow());
+                        out.add(make.make());
                     }
                     return null;
                 }));
@@ -107,42 +118,9 @@ public final class Seeder {
         } finally {
             pool.shutdownNow();
         }
-        return new ArrayList<>(ids);
+        return new ArrayList<>(out);
     }
 
-    /** A consent flow created, started and accepted through its vlink, as the person's page does: its id. */
-    String endedFlow() throws IOException, InterruptedException {
-        JsonNode flow = json(postJson("/flow", FLOW_BODY, true), 201, "POST /flow");
-        String vlink = flow.get("vlink").asText();
-        String vlinkId = vlink.substring(vlink.lastIndexOf('/') + 1);
-        json(postJson("/hf/" + vlinkId + "/api/start", "{}", false), 200, "vlink start");
-        JsonNode submitted = json(postJson("/hf/" + vlinkId + "/api/steps/step-1/submit", "{\"accepted\":true}", false), 200,
-                "consent submit");
-        if (!"pass".equals(submitted.path("flow_status").asText())) {
-            throw new IllegalStateException("the consent flow did not pass: " + submitted);
-        }
-        return flow.get("flow_id").asText();
-    }
-
-    /** Uploads {@code content} as the download scenario's file (POST /resources/storage, multipart). */
-    void upload(byte[] content) throws IOException, InterruptedException {
-        Multipart body = new Multipart("bench-upload").field("label", UPLOAD_LABEL).field("person_id", UPLOAD_PERSON)
-                .file("upload_file", "bench.txt", "text/plain", content);
-        HttpResponse<byte[]> answer = send(request("/resources/storage").header("Content-Type", body.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes())).build());
-        if (answer.statusCode() / 100 != 2) {
-            throw new IllegalStateException("upload: HTTP " + answer.statusCode() + ": " + new String(answer.body(), StandardCharsets.UTF_8));
-        }
-    }
-
-    /** The download scenario's path. */
-    static String downloadPath() {
-        return "/resources/file?label=" + UPLOAD_LABEL + "&person_id=" + UPLOAD_PERSON;
-    }
-
-    private final AtomicInteger people = new AtomicInteger();
-
-    /** One liveness session (POST /liveness2/session) of a person of its own: its access token. */
     String sessionToken() throws IOException, InterruptedException {
         String body = "{\"person_id\":\"bench-live-" + System.identityHashCode(this) + "-" + people.incrementAndGet() + "\"}";
         return json(postJson("/liveness2/session", body, true), 201, "POST /liveness2/session").get("access_token").asText();
@@ -150,26 +128,7 @@ public final class Seeder {
 
     /** {@code n} session tokens, made by {@code threads} clients at once. */
     List<String> sessionTokens(int n, int threads) throws Exception {
-        List<String> tokens = Collections.synchronizedList(new ArrayList<>(n));
-        AtomicInteger left = new AtomicInteger(n);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                running.add(pool.submit(() -> {
-                    while (left.getAndDecrement() > 0) {
-                        tokens.add(sessionToken());
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : running) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        return new ArrayList<>(tokens);
+        return inParallel(n, threads, this::sessionToken);
     }
 
     /**

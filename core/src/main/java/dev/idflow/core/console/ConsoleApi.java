@@ -181,14 +181,7 @@ public final class ConsoleApi {
         if (personId != null && (personId.isEmpty() || personId.length() > 255)) {
             throw ConsoleException.invalid("person_id", "must be 1 to 255 characters");
         }
-        Boolean test = null;
-        if (q.containsKey("test")) {
-            test = switch (q.get("test")) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw ConsoleException.invalid("test", "must be true or false");
-            };
-        }
+        Boolean test = testParameter(q);
         int limit = DEFAULT_LIMIT;
         if (q.containsKey("limit")) {
             try {
@@ -557,6 +550,18 @@ public final class ConsoleApi {
         } catch (IllegalArgumentException e) {
             throw ConsoleException.invalid(name, rule);
         }
+    }
+
+    /** The optional {@code test} parameter: true, false, or null when absent. */
+    static Boolean testParameter(Map<String, String> q) {
+        if (!q.containsKey("test")) {
+            return null;
+        }
+        return switch (q.get("test")) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ConsoleException.invalid("test", "must be true or false");
+        };
     }
 
     private static Instant instant(Map<String, String> q, String name) {

@@ -58,14 +58,7 @@ final class ConsoleStats {
         if (Duration.between(from, before).compareTo(MAX_SPAN) > 0) {
             throw ConsoleException.invalid("from", "must be at most 366 days before before");
         }
-        Boolean test = null;
-        if (q.containsKey("test")) {
-            test = switch (q.get("test")) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw ConsoleException.invalid("test", "must be true or false");
-            };
-        }
+        Boolean test = ConsoleApi.testParameter(q);
         List<Flow> flows = new ArrayList<>();
         boolean truncated = collect(consumerId, from, before, test, flows);
 

@@ -7,11 +7,14 @@ import dev.idflow.core.spi.FileStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -23,6 +26,69 @@ final class InMemoryFileStore implements FileStore {
     }
 
     private final Map<String, Entry> files = new ConcurrentHashMap<>();
+    /**
+     * File ids by what a lookup names: {@code s:<session>}, {@code f:<flow>}, {@code p:<person>} (as the JDBI store's
+     * indexes), so that finding a session's newest frame reads that session's files, not every file. A file is
+     * indexed before it can be bound (save returns first), so every bound file a lookup may answer is indexed; each
+     * key's set changes atomically ({@code compute}), and an id whose file is gone is skipped.
+     */
+    private final Map<String, Set<String>> index = new ConcurrentHashMap<>();
+
+    private static List<String> keys(StoredFile f) {
+        List<String> keys = new ArrayList<>(3);
+        if (f.sessionId() != null) {
+            keys.add("s:" + f.sessionId());
+        }
+        if (f.flowId() != null) {
+            keys.add("f:" + f.flowId());
+        }
+        if (f.personId() != null) {
+            keys.add("p:" + f.personId());
+        }
+        return keys;
+    }
+
+    private void index(StoredFile f) {
+        for (String key : keys(f)) {
+            index.compute(key, (k, ids) -> {
+                Set<String> out = ids == null ? new HashSet<>(4) : ids;
+                out.add(f.fileId());
+                return out;
+            });
+        }
+    }
+
+    private void unindex(StoredFile f) {
+        for (String key : keys(f)) {
+            index.computeIfPresent(key, (k, ids) -> {
+                ids.remove(f.fileId());
+                return ids.isEmpty() ? null : ids;
+            });
+        }
+    }
+
+    /** The files indexed under {@code key} now (a copy, taken under the key's lock). */
+    private List<StoredFile> indexed(String key) {
+        List<StoredFile> out = new ArrayList<>();
+        index.computeIfPresent(key, (k, ids) -> {
+            for (String id : ids) {
+                Entry e = files.get(id);
+                if (e != null) {
+                    out.add(e.meta());
+                }
+            }
+            return ids;
+        });
+        return out;
+    }
+
+    private static String key(FileQuery query) {
+        return switch (query.kind()) {
+            case SESSION -> "s:" + query.id();
+            case FLOW -> "f:" + query.id();
+            case PERSON -> "p:" + query.id();
+        };
+    }
 
     @Override
     public StoredFile save(StoredFile file, InputStream content) throws IOException {
@@ -31,13 +97,13 @@ final class InMemoryFileStore implements FileStore {
         if (files.putIfAbsent(file.fileId(), new Entry(stored, bytes)) != null) {
             throw new DuplicateKeyException("file " + file.fileId() + " exists");
         }
+        index(stored);
         return stored;
     }
 
     @Override
     public Optional<StoredFile> findNewest(String consumerId, String label, FileQuery query) {
-        return files.values().stream()
-                .map(Entry::meta)
+        return indexed(key(query)).stream()
                 .filter(f -> f.bound() && f.test() == query.test())
                 .filter(f -> f.consumerId().equals(consumerId) && f.label().equals(label) && matches(f, query))
                 .max(Comparator.comparing(StoredFile::createdAt).thenComparing(StoredFile::fileId));
@@ -45,8 +111,7 @@ final class InMemoryFileStore implements FileStore {
 
     @Override
     public Optional<StoredFile> findInput(String consumerId, String personId, String uploadId, boolean test) {
-        return files.values().stream()
-                .map(Entry::meta)
+        return indexed("p:" + personId).stream()
                 .filter(f -> f.bound() && f.test() == test && f.consumerId().equals(consumerId)
                         && f.personId().equals(personId) && uploadId.equals(f.sessionId()))
                 .max(Comparator.comparing(StoredFile::createdAt).thenComparing(StoredFile::fileId));
@@ -75,7 +140,12 @@ final class InMemoryFileStore implements FileStore {
 
     @Override
     public boolean delete(String fileId) {
-        return files.remove(fileId) != null;
+        Entry gone = files.remove(fileId);
+        if (gone == null) {
+            return false;
+        }
+        unindex(gone.meta());
+        return true;
     }
 
     @Override
@@ -89,6 +159,7 @@ final class InMemoryFileStore implements FileStore {
         for (Entry e : old) {
             // removed only if still this very entry: a file bound meanwhile is a new entry and stays
             if (files.remove(e.meta().fileId(), e)) {
+                unindex(e.meta());
                 purged++;
             }
         }
