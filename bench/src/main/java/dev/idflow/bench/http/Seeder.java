@@ -121,6 +121,39 @@ public final class Seeder {
         return new ArrayList<>(out);
     }
 
+    /** A consent flow created, started and accepted through its vlink, as the person's page does: its id. */
+    String endedFlow() throws IOException, InterruptedException {
+        JsonNode flow = json(postJson("/flow", FLOW_BODY, true), 201, "POST /flow");
+        String vlink = flow.get("vlink").asText();
+        String vlinkId = vlink.substring(vlink.lastIndexOf('/') + 1);
+        json(postJson("/hf/" + vlinkId + "/api/start", "{}", false), 200, "vlink start");
+        JsonNode submitted = json(postJson("/hf/" + vlinkId + "/api/steps/step-1/submit", "{\"accepted\":true}", false), 200,
+                "consent submit");
+        if (!"pass".equals(submitted.path("flow_status").asText())) {
+            throw new IllegalStateException("the consent flow did not pass: " + submitted);
+        }
+        return flow.get("flow_id").asText();
+    }
+
+    /** Uploads {@code content} as the download scenario's file (POST /resources/storage, multipart). */
+    void upload(byte[] content) throws IOException, InterruptedException {
+        Multipart body = new Multipart("bench-upload").field("label", UPLOAD_LABEL).field("person_id", UPLOAD_PERSON)
+                .file("upload_file", "bench.txt", "text/plain", content);
+        HttpResponse<byte[]> answer = send(request("/resources/storage").header("Content-Type", body.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes())).build());
+        if (answer.statusCode() / 100 != 2) {
+            throw new IllegalStateException("upload: HTTP " + answer.statusCode() + ": " + new String(answer.body(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The download scenario's path. */
+    static String downloadPath() {
+        return "/resources/file?label=" + UPLOAD_LABEL + "&person_id=" + UPLOAD_PERSON;
+    }
+
+    private final AtomicInteger people = new AtomicInteger();
+
+    /** One liveness session (POST /liveness2/session) of a person of its own: its access token. */
     String sessionToken() throws IOException, InterruptedException {
         String body = "{\"person_id\":\"bench-live-" + System.identityHashCode(this) + "-" + people.incrementAndGet() + "\"}";
         return json(postJson("/liveness2/session", body, true), 201, "POST /liveness2/session").get("access_token").asText();
