@@ -27,8 +27,14 @@ public final class ConsoleFiles {
 
     /** The file for {@code op}, or 404 exactly as an unknown id when it is unbound or of a consumer not granted. */
     Download find(Operator op, String fileId) {
-        Optional<StoredFile> found = fileId == null || fileId.isEmpty() || fileId.length() > 64 ? Optional.empty()
-                : files.findById(fileId);
+        Optional<StoredFile> found;
+        try {
+            found = fileId == null || fileId.isEmpty() || fileId.length() > 64 ? Optional.empty() : files.findById(fileId);
+        } catch (UnsupportedOperationException e) {
+            // a host's own file store written before FileStore.findById: say what it lacks, not a 500
+            throw new ConsoleException(501, "NOT_SUPPORTED", null, "files: this server's file store ("
+                    + files.getClass().getName() + ") cannot find a file by its id (FileStore.findById)");
+        }
         // an unbound file is an attempt that did not count (or not yet): no download finds it
         if (found.isEmpty() || !found.get().bound() || !op.grants(found.get().consumerId())) {
             throw ConsoleException.notFound("file " + fileId);
