@@ -33,6 +33,11 @@ public record FlowInputData(
         cardNumber = maskCardNumber(cardNumber);
     }
 
+    /** This input data sharing nothing mutable with it (its extras' trees copied), or itself when it holds none. */
+    public FlowInputData detached() {
+        return extras.isEmpty() ? this : new FlowInputData(iin, phoneNumber, fullName, cardNumber, binField, orgName, extras);
+    }
+
     /** First 6 and last 4 digits kept, every digit between them replaced by {@code *}; other characters kept. */
     public static String maskCardNumber(String value) {
         if (value == null) {

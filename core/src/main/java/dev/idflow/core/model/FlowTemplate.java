@@ -42,6 +42,31 @@ public record FlowTemplate(
         return extras;
     }
 
+    /**
+     * This template sharing nothing mutable with it: the records take immutable copies of their lists and
+     * maps at construction, and what stays mutable is the Jackson trees in extras and options, which their
+     * constructors deep-copy. So a template holding no tree is returned as it is, and otherwise only the
+     * records that hold trees are rebuilt (the stores hand out templates so, never their own).
+     */
+    public FlowTemplate detached() {
+        boolean trees = !extras.isEmpty() || (ui != null && !ui.extras().isEmpty());
+        if (!trees && pipeline != null) {
+            for (PipelineStep step : pipeline) {
+                trees |= !step.options().isEmpty();
+            }
+        }
+        if (!trees) {
+            return this;
+        }
+        List<PipelineStep> steps = pipeline == null ? null : pipeline.stream()
+                .map(s -> s.options().isEmpty() ? s
+                        : new PipelineStep(s.serviceName(), s.allowFailure(), s.timeout(), s.maxRetries(), s.options()))
+                .toList();
+        FlowUi look = ui == null || ui.extras().isEmpty() ? ui
+                : new FlowUi(ui.theme(), ui.logoUrl(), ui.faviconUrl(), ui.translation(), ui.css(), ui.extras());
+        return new FlowTemplate(steps, look, statusPage, extras);
+    }
+
     /** This template with every step's spec defaults filled in. */
     public FlowTemplate withDefaults() {
         return new FlowTemplate(pipeline.stream().map(PipelineStep::withDefaults).toList(), ui, statusPage, extras);

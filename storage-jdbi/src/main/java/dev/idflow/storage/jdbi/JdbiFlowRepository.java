@@ -1,5 +1,7 @@
 package dev.idflow.storage.jdbi;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.idflow.core.internal.Crypto;
 import dev.idflow.core.model.EndCause;
 import dev.idflow.core.model.ExecutionStatus;
@@ -51,6 +53,37 @@ final class JdbiFlowRepository implements FlowRepository {
             + "deadline_at = :deadlineAt, claimed_until = NULL, version = version + 1 "
             + "WHERE flow_id = :flowId AND version = :version AND vlink_hash = :vlinkHash";
 
+    private static final String BY_ID = "SELECT " + COLUMNS + " FROM idflow_flow WHERE flow_id = ?";
+    private static final String BY_VLINK_HASH = "SELECT " + COLUMNS + " FROM idflow_flow WHERE vlink_hash = ?";
+
+    /** Rows are read by position ({@link Sql#position}); every statement here selects {@link #COLUMNS}. */
+    private static final int FLOW_ID = Sql.position(COLUMNS, "flow_id"), CONSUMER_ID = Sql.position(COLUMNS, "consumer_id"),
+            VLINK_HASH = Sql.position(COLUMNS, "vlink_hash"), VLINK_SEALED = Sql.position(COLUMNS, "vlink_sealed"),
+            API_VERSION = Sql.position(COLUMNS, "api_version"), LOCALE = Sql.position(COLUMNS, "locale"),
+            PERSON_ID = Sql.position(COLUMNS, "person_id"), TEMPLATE = Sql.position(COLUMNS, "template"),
+            TEMPLATE_ID = Sql.position(COLUMNS, "template_id"), TEST_FLOW = Sql.position(COLUMNS, "test_flow"),
+            CALLBACK_URL = Sql.position(COLUMNS, "callback_url"), INPUT_DATA = Sql.position(COLUMNS, "input_data"),
+            INITIAL_DEVICE_TYPE = Sql.position(COLUMNS, "initial_device_type"),
+            DEVICE_PLATFORM = Sql.position(COLUMNS, "device_platform"), TTL = Sql.position(COLUMNS, "ttl"),
+            CREATED_AT = Sql.position(COLUMNS, "created_at"), UPDATED_AT = Sql.position(COLUMNS, "updated_at"),
+            POLLED_AT = Sql.position(COLUMNS, "polled_at"), STARTED_AT = Sql.position(COLUMNS, "started_at"),
+            CURRENT_STEP_ID = Sql.position(COLUMNS, "current_step_id"),
+            CURRENT_STEP_STARTED_AT = Sql.position(COLUMNS, "current_step_started_at"),
+            LAST_ACTIVITY_AT = Sql.position(COLUMNS, "last_activity_at"), ENDED_AT = Sql.position(COLUMNS, "ended_at"),
+            FLOW_STATUS = Sql.position(COLUMNS, "flow_status"), END_CAUSE = Sql.position(COLUMNS, "end_cause"),
+            EDITED = Sql.position(COLUMNS, "edited"), DEADLINE_AT = Sql.position(COLUMNS, "deadline_at"),
+            VERSION = Sql.position(COLUMNS, "version");
+
+    /**
+     * Templates parsed, by their stored text: most flows of a bank share a handful of templates, and parsing
+     * one (Jackson, into records) was the largest part of reading a flow. Bounded by the texts' length
+     * (4M characters in all); a template holding Jackson trees is handed out detached
+     * ({@link FlowTemplate#detached}), so no caller can change the cached one. input_data is never cached:
+     * it is a person's own data, and each flow's differs.
+     */
+    private final Cache<String, FlowTemplate> templates = Caffeine.newBuilder()
+            .maximumWeight(4L << 20).weigher((String text, FlowTemplate t) -> text.length()).build();
+
     private final Jdbi jdbi;
     private final Claimer<Flow> claimer;
     /** flow_id ordered bytewise on PostgreSQL (as the V13 index and Java's String order), H2 compares so anyway. */
@@ -73,18 +106,12 @@ final class JdbiFlowRepository implements FlowRepository {
 
     @Override
     public Optional<Flow> findById(String flowId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_flow WHERE flow_id = :id")
-                .bind("id", flowId)
-                .map((rs, ctx) -> read(rs))
-                .findOne());
+        return jdbi.withHandle(h -> Sql.one(h, BY_ID, flowId, this::read));
     }
 
     @Override
     public Optional<Flow> findByVlinkHash(String vlinkHash) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_flow WHERE vlink_hash = :hash")
-                .bind("hash", vlinkHash)
-                .map((rs, ctx) -> read(rs))
-                .findOne());
+        return jdbi.withHandle(h -> Sql.one(h, BY_VLINK_HASH, vlinkHash, this::read));
     }
 
     /**
@@ -342,37 +369,44 @@ final class JdbiFlowRepository implements FlowRepository {
                 .bind("version", f.version());
     }
 
-    private static Flow read(ResultSet rs) throws SQLException {
-        String endCause = rs.getString("end_cause");
+    private FlowTemplate template(String text) {
+        if (text == null) {
+            return null;
+        }
+        return templates.get(text, t -> Sql.json(t, FlowTemplate.class)).detached();
+    }
+
+    private Flow read(ResultSet rs) throws SQLException {
+        String endCause = rs.getString(END_CAUSE);
         return Flow.builder()
-                .flowId(rs.getString("flow_id"))
-                .consumerId(rs.getString("consumer_id"))
-                .vlinkHash(rs.getString("vlink_hash"))
-                .sealedVlink(rs.getString("vlink_sealed"))
-                .apiVersion(rs.getString("api_version"))
-                .locale(rs.getString("locale"))
-                .personId(rs.getString("person_id"))
-                .template(Sql.json(rs.getString("template"), FlowTemplate.class))
-                .templateId(rs.getString("template_id"))
-                .testFlow(rs.getBoolean("test_flow"))
-                .callbackUrl(rs.getString("callback_url"))
-                .inputData(Sql.json(rs.getString("input_data"), FlowInputData.class))
-                .initialDeviceType(rs.getString("initial_device_type"))
-                .devicePlatform(rs.getString("device_platform"))
-                .ttl(rs.getInt("ttl"))
-                .createdAt(Sql.time(rs, "created_at"))
-                .updatedAt(Sql.time(rs, "updated_at"))
-                .polledAt(Sql.time(rs, "polled_at"))
-                .startedAt(Sql.time(rs, "started_at"))
-                .currentStepId(rs.getString("current_step_id"))
-                .currentStepStartedAt(Sql.time(rs, "current_step_started_at"))
-                .lastActivityAt(Sql.time(rs, "last_activity_at"))
-                .endedAt(Sql.time(rs, "ended_at"))
-                .flowStatus(ExecutionStatus.fromWire(rs.getString("flow_status")))
+                .flowId(rs.getString(FLOW_ID))
+                .consumerId(rs.getString(CONSUMER_ID))
+                .vlinkHash(rs.getString(VLINK_HASH))
+                .sealedVlink(rs.getString(VLINK_SEALED))
+                .apiVersion(rs.getString(API_VERSION))
+                .locale(rs.getString(LOCALE))
+                .personId(rs.getString(PERSON_ID))
+                .template(template(rs.getString(TEMPLATE)))
+                .templateId(rs.getString(TEMPLATE_ID))
+                .testFlow(rs.getBoolean(TEST_FLOW))
+                .callbackUrl(rs.getString(CALLBACK_URL))
+                .inputData(Sql.json(rs.getString(INPUT_DATA), FlowInputData.class))
+                .initialDeviceType(rs.getString(INITIAL_DEVICE_TYPE))
+                .devicePlatform(rs.getString(DEVICE_PLATFORM))
+                .ttl(rs.getInt(TTL))
+                .createdAt(Sql.time(rs, CREATED_AT))
+                .updatedAt(Sql.time(rs, UPDATED_AT))
+                .polledAt(Sql.time(rs, POLLED_AT))
+                .startedAt(Sql.time(rs, STARTED_AT))
+                .currentStepId(rs.getString(CURRENT_STEP_ID))
+                .currentStepStartedAt(Sql.time(rs, CURRENT_STEP_STARTED_AT))
+                .lastActivityAt(Sql.time(rs, LAST_ACTIVITY_AT))
+                .endedAt(Sql.time(rs, ENDED_AT))
+                .flowStatus(ExecutionStatus.fromWire(rs.getString(FLOW_STATUS)))
                 .endCause(endCause == null ? null : EndCause.fromWire(endCause))
-                .edited(rs.getBoolean("edited"))
-                .deadlineAt(Sql.time(rs, "deadline_at"))
-                .version(rs.getLong("version"))
+                .edited(rs.getBoolean(EDITED))
+                .deadlineAt(Sql.time(rs, DEADLINE_AT))
+                .version(rs.getLong(VERSION))
                 .build();
     }
 }

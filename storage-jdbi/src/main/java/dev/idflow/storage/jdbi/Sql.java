@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.idflow.core.internal.Json;
 import dev.idflow.core.spi.DuplicateKeyException;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -13,12 +14,14 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** Small conversions every repository of this package shares: times, JSON text and unique violations. */
 final class Sql {
@@ -46,6 +49,51 @@ final class Sql {
     static Instant time(ResultSet rs, String column) throws SQLException {
         OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
         return value == null ? null : value.toInstant();
+    }
+
+    static Instant time(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /**
+     * The 1-based position of {@code column} in a statement's column list ({@code "a, b, c"}), for reading a
+     * row by position: a read by name makes the driver look the name up, case-insensitively, in a map it
+     * builds for every result set (H2: a third of a one-row read). Fails at class initialisation when the
+     * list lacks the column, so a column renamed in one place and not the other cannot go unnoticed.
+     */
+    static int position(String columns, String column) {
+        String[] names = columns.split(",");
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].trim().equals(column)) {
+                return i + 1;
+            }
+        }
+        throw new IllegalArgumentException(column + " is not in the column list " + columns);
+    }
+
+    /** Reads a row of a result set positioned on it. */
+    @FunctionalInterface
+    interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * One row by a single text parameter, on the handle's own connection (so inside a transaction it is
+     * the transaction's), with plain JDBC: the hot reads (a flow by id on every GET, by vlink on every
+     * hosted page call) skip JDBI's per-statement machinery (its statement context, argument binding and
+     * mapper look-up), which cost more than H2's own work on a one-row read. A failure is JDBI's usual
+     * {@link UnableToExecuteStatementException} with the database's message only (no bound values).
+     */
+    static <T> Optional<T> one(Handle h, String sql, String parameter, Row<T> row) {
+        try (PreparedStatement statement = h.getConnection().prepareStatement(sql)) {
+            statement.setString(1, parameter);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() ? Optional.of(row.read(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e.getMessage(), e, null);
+        }
     }
 
     /** The number of a nullable integer column, or null (getInt would say 0). */

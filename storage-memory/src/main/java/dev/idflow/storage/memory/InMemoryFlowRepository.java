@@ -3,8 +3,6 @@ package dev.idflow.storage.memory;
 import dev.idflow.core.model.Flow;
 import dev.idflow.core.model.FlowInputData;
 import dev.idflow.core.model.FlowTemplate;
-import dev.idflow.core.model.FlowUi;
-import dev.idflow.core.model.PipelineStep;
 import dev.idflow.core.spi.DuplicateKeyException;
 import dev.idflow.core.spi.FlowQuery;
 import dev.idflow.core.spi.FlowRepository;
@@ -139,50 +137,14 @@ final class InMemoryFlowRepository implements FlowRepository {
         return claimed.stream().map(InMemoryFlowRepository::copy).toList();
     }
 
+    /** The model's records are immutable but for their Jackson trees: a copy detaches exactly those. */
     private static Flow copy(Flow flow) {
-        FlowTemplate template = copy(flow.template());
-        FlowInputData inputData = copy(flow.inputData());
+        FlowTemplate template = flow.template() == null ? null : flow.template().detached();
+        FlowInputData inputData = flow.inputData() == null ? null : flow.inputData().detached();
         if (template == flow.template() && inputData == flow.inputData()) {
             return flow;
         }
         return flow.toBuilder().template(template).inputData(inputData).build();
-    }
-
-    /*
-     * The model's records take immutable copies of their lists and maps at construction; what stays
-     * mutable is the Jackson trees in their extras and options maps. Their constructors deep-copy those
-     * maps, so rebuilding a record that holds any tree copies exactly the mutable part, and a record
-     * holding none is shared as it is.
-     */
-    private static FlowTemplate copy(FlowTemplate t) {
-        if (t == null) {
-            return null;
-        }
-        boolean trees = !t.extras().isEmpty() || (t.ui() != null && !t.ui().extras().isEmpty());
-        if (!trees && t.pipeline() != null) {
-            for (PipelineStep step : t.pipeline()) {
-                trees |= !step.options().isEmpty();
-            }
-        }
-        if (!trees) {
-            return t;
-        }
-        List<PipelineStep> pipeline = t.pipeline() == null ? null : t.pipeline().stream()
-                .map(s -> s.options().isEmpty() ? s
-                        : new PipelineStep(s.serviceName(), s.allowFailure(), s.timeout(), s.maxRetries(), s.options()))
-                .toList();
-        FlowUi ui = t.ui() == null || t.ui().extras().isEmpty() ? t.ui()
-                : new FlowUi(t.ui().theme(), t.ui().logoUrl(), t.ui().faviconUrl(), t.ui().translation(), t.ui().css(),
-                        t.ui().extras());
-        return new FlowTemplate(pipeline, ui, t.statusPage(), t.extras());
-    }
-
-    private static FlowInputData copy(FlowInputData d) {
-        if (d == null || d.extras().isEmpty()) {
-            return d;
-        }
-        return new FlowInputData(d.iin(), d.phoneNumber(), d.fullName(), d.cardNumber(), d.binField(), d.orgName(),
-                d.extras());
     }
 
     /** Up to {@code limit} flows that {@code which} selects, oldest first (for the lifecycle's batches). */
