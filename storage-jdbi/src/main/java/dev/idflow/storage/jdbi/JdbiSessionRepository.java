@@ -32,6 +32,36 @@ final class JdbiSessionRepository implements SessionRepository {
             + ":apiVersion, :testSession, :state, :states, :status, :result, :accessToken, :accessTokenHash, "
             + ":livenessPipeline, :livenessPlatform, :consumerDriven, :attemptsLeft, :expiresAt, :reviewReason, "
             + ":reservedAttempts, :stepState, :createdAt, :updatedAt, :version";
+    private static final String BY_ID = "SELECT " + COLUMNS + " FROM idflow_session WHERE session_id = ?";
+    private static final String BY_FLOW_ID = "SELECT " + COLUMNS + " FROM idflow_session WHERE flow_id = ? "
+            + "ORDER BY created_at, session_id";
+    private static final String BY_ACCESS_TOKEN_HASH = "SELECT " + COLUMNS + " FROM idflow_session WHERE access_token_hash = ?";
+    /** Rows are read by position ({@link Sql#position}); every statement here selects {@link #COLUMNS}. */
+    private static final int SESSION_ID = Sql.position(COLUMNS, "session_id");
+    private static final int CONSUMER_ID = Sql.position(COLUMNS, "consumer_id");
+    private static final int PERSON_ID = Sql.position(COLUMNS, "person_id");
+    private static final int FLOW_ID = Sql.position(COLUMNS, "flow_id");
+    private static final int STEP_ID = Sql.position(COLUMNS, "step_id");
+    private static final int SERVICE_NAME = Sql.position(COLUMNS, "service_name");
+    private static final int API_VERSION = Sql.position(COLUMNS, "api_version");
+    private static final int TEST_SESSION = Sql.position(COLUMNS, "test_session");
+    private static final int STATE = Sql.position(COLUMNS, "state");
+    private static final int STATES_COLUMN = Sql.position(COLUMNS, "states");
+    private static final int STATUS = Sql.position(COLUMNS, "status");
+    private static final int RESULT = Sql.position(COLUMNS, "result");
+    private static final int SEALED_ACCESS_TOKEN = Sql.position(COLUMNS, "sealed_access_token");
+    private static final int ACCESS_TOKEN_HASH = Sql.position(COLUMNS, "access_token_hash");
+    private static final int LIVENESS_PIPELINE = Sql.position(COLUMNS, "liveness_pipeline");
+    private static final int LIVENESS_PLATFORM = Sql.position(COLUMNS, "liveness_platform");
+    private static final int LIVENESS_CONSUMER_DRIVEN = Sql.position(COLUMNS, "liveness_consumer_driven");
+    private static final int ATTEMPTS_LEFT = Sql.position(COLUMNS, "attempts_left");
+    private static final int EXPIRES_AT = Sql.position(COLUMNS, "expires_at");
+    private static final int REVIEW_REASON = Sql.position(COLUMNS, "review_reason");
+    private static final int LIVENESS_RESERVED_ATTEMPTS = Sql.position(COLUMNS, "liveness_reserved_attempts");
+    private static final int STEP_STATE = Sql.position(COLUMNS, "step_state");
+    private static final int CREATED_AT = Sql.position(COLUMNS, "created_at");
+    private static final int UPDATED_AT = Sql.position(COLUMNS, "updated_at");
+    private static final int VERSION = Sql.position(COLUMNS, "version");
     private static final TypeReference<List<SessionState>> STATES = new TypeReference<>() { };
     private static final TypeReference<List<List<String>>> PIPELINE = new TypeReference<>() { };
     private static final TypeReference<List<String>> RESERVED = new TypeReference<>() { };
@@ -57,19 +87,12 @@ final class JdbiSessionRepository implements SessionRepository {
 
     @Override
     public Optional<ServiceSession> findById(String sessionId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_session WHERE session_id = :id")
-                .bind("id", sessionId)
-                .map((rs, ctx) -> read(rs))
-                .findOne());
+        return jdbi.withHandle(h -> Sql.one(h, BY_ID, sessionId, JdbiSessionRepository::read));
     }
 
     @Override
     public List<ServiceSession> findByFlowId(String flowId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_session WHERE flow_id = :id "
-                        + "ORDER BY created_at, session_id")
-                .bind("id", flowId)
-                .map((rs, ctx) -> read(rs))
-                .list());
+        return jdbi.withHandle(h -> Sql.list(h, BY_FLOW_ID, flowId, JdbiSessionRepository::read));
     }
 
     /** One SELECT per {@value Sql#IDS_PER_STATEMENT} flows (each statement one consistent read), on the flow_id index. */
@@ -88,10 +111,7 @@ final class JdbiSessionRepository implements SessionRepository {
 
     @Override
     public Optional<ServiceSession> findByAccessTokenHash(String accessTokenHash) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM idflow_session WHERE access_token_hash = :hash")
-                .bind("hash", accessTokenHash)
-                .map((rs, ctx) -> read(rs))
-                .findOne());
+        return jdbi.withHandle(h -> Sql.one(h, BY_ACCESS_TOKEN_HASH, accessTokenHash, JdbiSessionRepository::read));
     }
 
     @Override
@@ -199,34 +219,34 @@ final class JdbiSessionRepository implements SessionRepository {
     }
 
     private static ServiceSession read(ResultSet rs) throws SQLException {
-        String tokenHash = rs.getString("access_token_hash");
+        String tokenHash = rs.getString(ACCESS_TOKEN_HASH);
         LivenessDetails liveness = tokenHash == null ? null : new LivenessDetails(
-                rs.getString("sealed_access_token"),
+                rs.getString(SEALED_ACCESS_TOKEN),
                 tokenHash,
-                Sql.json(rs.getString("liveness_pipeline"), PIPELINE),
-                rs.getString("liveness_platform"),
-                rs.getInt("attempts_left"),
-                Sql.time(rs, "expires_at"),
-                rs.getBoolean("liveness_consumer_driven"),
-                reserved(rs.getString("liveness_reserved_attempts")));
+                Sql.json(rs.getString(LIVENESS_PIPELINE), PIPELINE),
+                rs.getString(LIVENESS_PLATFORM),
+                rs.getInt(ATTEMPTS_LEFT),
+                Sql.time(rs, EXPIRES_AT),
+                rs.getBoolean(LIVENESS_CONSUMER_DRIVEN),
+                reserved(rs.getString(LIVENESS_RESERVED_ATTEMPTS)));
         return new ServiceSession(
-                rs.getString("session_id"),
-                rs.getString("consumer_id"),
-                rs.getString("person_id"),
-                rs.getString("flow_id"),
-                rs.getString("step_id"),
-                rs.getString("service_name"),
-                rs.getString("api_version"),
-                rs.getBoolean("test_session"),
-                SessionStateName.fromWire(rs.getString("state")),
-                Sql.json(rs.getString("states"), STATES),
-                ExecutionStatus.fromWire(rs.getString("status")),
-                Sql.json(rs.getString("result"), ObjectNode.class),
+                rs.getString(SESSION_ID),
+                rs.getString(CONSUMER_ID),
+                rs.getString(PERSON_ID),
+                rs.getString(FLOW_ID),
+                rs.getString(STEP_ID),
+                rs.getString(SERVICE_NAME),
+                rs.getString(API_VERSION),
+                rs.getBoolean(TEST_SESSION),
+                SessionStateName.fromWire(rs.getString(STATE)),
+                Sql.json(rs.getString(STATES_COLUMN), STATES),
+                ExecutionStatus.fromWire(rs.getString(STATUS)),
+                Sql.json(rs.getString(RESULT), ObjectNode.class),
                 liveness,
-                Sql.json(rs.getString("step_state"), ObjectNode.class),
-                rs.getString("review_reason"),
-                Sql.time(rs, "created_at"),
-                Sql.time(rs, "updated_at"),
-                rs.getLong("version"));
+                Sql.json(rs.getString(STEP_STATE), ObjectNode.class),
+                rs.getString(REVIEW_REASON),
+                Sql.time(rs, CREATED_AT),
+                Sql.time(rs, UPDATED_AT),
+                rs.getLong(VERSION));
     }
 }

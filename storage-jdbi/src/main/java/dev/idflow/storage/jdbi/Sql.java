@@ -96,6 +96,22 @@ final class Sql {
         }
     }
 
+    /** Every row by a single text parameter, as {@link #one}: plain JDBC on the handle's connection. */
+    static <T> List<T> list(Handle h, String sql, String parameter, Row<T> row) {
+        try (PreparedStatement statement = h.getConnection().prepareStatement(sql)) {
+            statement.setString(1, parameter);
+            try (ResultSet rs = statement.executeQuery()) {
+                List<T> out = new ArrayList<>();
+                while (rs.next()) {
+                    out.add(row.read(rs));
+                }
+                return out;
+            }
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException(e.getMessage(), e, null);
+        }
+    }
+
     /** The number of a nullable integer column, or null (getInt would say 0). */
     static Integer integer(ResultSet rs, String column) throws SQLException {
         int value = rs.getInt(column);
