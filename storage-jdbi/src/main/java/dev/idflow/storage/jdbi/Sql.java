@@ -86,17 +86,10 @@ final class Sql {
      * {@link UnableToExecuteStatementException} with the database's message only (no bound values).
      */
     static <T> Optional<T> one(Handle h, String sql, String parameter, Row<T> row) {
-        try (PreparedStatement statement = h.getConnection().prepareStatement(sql)) {
-            statement.setString(1, parameter);
-            try (ResultSet rs = statement.executeQuery()) {
-                return rs.next() ? Optional.of(row.read(rs)) : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw new UnableToExecuteStatementException(e.getMessage(), e, null);
-        }
+        return list(h, sql, parameter, row).stream().findFirst();
     }
 
-    /** Every row by a single text parameter, as {@link #one}: plain JDBC on the handle's connection. */
+    /** Every row by a single text parameter, as {@link #one} (which is this for a unique key). */
     static <T> List<T> list(Handle h, String sql, String parameter, Row<T> row) {
         try (PreparedStatement statement = h.getConnection().prepareStatement(sql)) {
             statement.setString(1, parameter);
